@@ -1,0 +1,546 @@
+//! IDX files (the MNIST layout), raw or gzip-compressed.
+//!
+//! An IDX file is a 4-byte magic number `00 00 TT DD` — two zero bytes, a data-type byte `TT`
+//! (`0x08` = unsigned byte, `0x09` = i8, `0x0B` = i16, `0x0C` = i32, `0x0D` = f32, `0x0E` = f64) and the
+//! number of dimensions `DD` — then `DD` big-endian `u32` sizes, then the data in row-major order.
+//! MNIST uses `0x00000803` (u8, 3-D: `n × rows × cols`) for images and `0x00000801` (u8, 1-D: `n`) for
+//! labels. A file is gzip-compressed when it starts with the gzip magic `1f 8b`; it is then inflated
+//! before parsing, whatever its name.
+//!
+//! Every check failure is a [`KdError::Idx`] naming the file and what exactly is wrong: wrong magic,
+//! unsupported data type, wrong number of dimensions, zero sizes, truncated data or trailing bytes (with
+//! the expected and actual lengths), a label outside `0..n_classes` (with its index), or image and label
+//! files of different counts. A missing folder or file names the command that downloads MNIST.
+//!
+//! [`load_mnist`] reads the four standard files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+//! `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally with `.gz`) from one folder and
+//! returns features scaled to `[0, 1]` (`pixel / 255`), one row per image. Any data set in the same layout
+//! (Fashion-MNIST, KMNIST, …) loads the same way.
+//!
+//! ```
+//! use kdistill::data::idx::{encode_images, encode_labels, parse_images, parse_labels};
+//! let img = encode_images(2, 2, 2, &[0, 255, 0, 0, 1, 2, 3, 4]);
+//! let images = parse_images(&img, "mem".as_ref()).unwrap();
+//! assert_eq!((images.n, images.rows, images.cols), (2, 2, 2));
+//! assert_eq!(images.features().row(0).to_vec(), vec![0.0, 1.0, 0.0, 0.0]);
+//! let lab = parse_labels(&encode_labels(&[3, 9]), "mem".as_ref(), 10).unwrap();
+//! assert_eq!(lab.to_vec(), vec![3, 9]);
+//! ```
+use super::Dataset;
+use crate::error::{KdError, Result};
+use ndarray::{Array1, Array2};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Magic number of an unsigned-byte 3-D IDX file (images).
+pub const IMAGES_MAGIC: u32 = 0x0000_0803;
+/// Magic number of an unsigned-byte 1-D IDX file (labels).
+pub const LABELS_MAGIC: u32 = 0x0000_0801;
+
+/// The command that downloads MNIST into `data/mnist/`.
+pub const FETCH_COMMAND: &str = "bash data/fetch_mnist.sh";
+
+/// The standard MNIST file stems (without `.gz`).
+pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
+/// Training labels.
+pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte";
+/// Test images.
+pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
+/// Test labels.
+pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
+
+/// A decoded image file: `n` images of `rows × cols` unsigned bytes, row-major, image after image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdxImages {
+    /// Number of images.
+    pub n: usize,
+    /// Rows per image.
+    pub rows: usize,
+    /// Columns per image.
+    pub cols: usize,
+    /// `n · rows · cols` pixels.
+    pub pixels: Vec<u8>,
+}
+
+impl IdxImages {
+    /// Pixels per image (`rows · cols`).
+    pub fn pixels_per_image(&self) -> usize {
+        self.rows * self.cols
+    }
+    /// `n × (rows·cols)` features scaled to `[0, 1]` (`pixel / 255`).
+    pub fn features(&self) -> Array2<f32> {
+        let v: Vec<f32> = self.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+        Array2::from_shape_vec((self.n, self.pixels_per_image()), v).expect("length checked at parse time")
+    }
+}
+
+/// MNIST (or any data set in its layout): train and test splits with features in `[0, 1]`.
+#[derive(Debug, Clone)]
+pub struct Mnist {
+    /// Training set (60 000 rows for MNIST).
+    pub train: Dataset,
+    /// Test set (10 000 rows for MNIST).
+    pub test: Dataset,
+    /// Image height.
+    pub rows: usize,
+    /// Image width.
+    pub cols: usize,
+    /// The folder it was read from.
+    pub dir: PathBuf,
+}
+
+fn idx_err(path: &Path, msg: impl Into<String>) -> KdError {
+    KdError::Idx { path: path.to_path_buf(), msg: msg.into() }
+}
+
+fn fetch_hint(dir: &Path) -> String {
+    let default = Path::new("data").join("mnist");
+    if dir == default || dir.ends_with(&default) {
+        format!("run `{FETCH_COMMAND}` to download MNIST")
+    } else {
+        format!("run `{FETCH_COMMAND} {}` to download MNIST there, or pass a folder that holds the IDX files", dir.display())
+    }
+}
+
+/// Read a whole file, inflating it when it starts with the gzip magic `1f 8b`.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            idx_err(path, format!("file not found; {}", fetch_hint(dir)))
+        } else {
+            KdError::io(path, e)
+        }
+    })?;
+    if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| idx_err(path, format!("gzip data is corrupt or truncated ({e}); delete the file and fetch it again")))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+fn dtype_name(t: u8) -> &'static str {
+    match t {
+        0x08 => "unsigned byte",
+        0x09 => "signed byte",
+        0x0B => "i16",
+        0x0C => "i32",
+        0x0D => "f32",
+        0x0E => "f64",
+        _ => "unknown type",
+    }
+}
+
+/// Parse the header: check the magic against `want` (`0x0000_08DD`) and return the sizes and data offset.
+fn parse_header(bytes: &[u8], path: &Path, want: u32, what: &str) -> Result<(Vec<usize>, usize)> {
+    let want_dims = (want & 0xff) as usize;
+    if bytes.len() < 4 {
+        return Err(idx_err(path, format!("file is {} bytes, too short for the 4-byte IDX magic number", bytes.len())));
+    }
+    let magic = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    if bytes[0] != 0 || bytes[1] != 0 {
+        return Err(idx_err(
+            path,
+            format!("bad magic number 0x{magic:08X}: an IDX file starts with two zero bytes (expected 0x{want:08X} for {what}); is this an IDX file?"),
+        ));
+    }
+    let (dtype, ndim) = (bytes[2], bytes[3] as usize);
+    if dtype != 0x08 {
+        return Err(idx_err(
+            path,
+            format!(
+                "magic number 0x{magic:08X} declares data type 0x{dtype:02X} ({}); only unsigned bytes (0x08, magic 0x{want:08X}) are supported for {what}",
+                dtype_name(dtype)
+            ),
+        ));
+    }
+    if ndim != want_dims {
+        return Err(idx_err(
+            path,
+            format!("magic number 0x{magic:08X} declares {ndim} dimension(s); {what} need {want_dims} (magic 0x{want:08X})"),
+        ));
+    }
+    let header = 4 + 4 * ndim;
+    if bytes.len() < header {
+        return Err(idx_err(
+            path,
+            format!("truncated header: {ndim} dimension sizes need {header} bytes but the file has {}", bytes.len()),
+        ));
+    }
+    let dims = (0..ndim)
+        .map(|i| {
+            let o = 4 + 4 * i;
+            u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
+        })
+        .collect();
+    Ok((dims, header))
+}
+
+fn check_length(bytes: &[u8], path: &Path, header: usize, data: Option<usize>, desc: &str) -> Result<()> {
+    let data = data.ok_or_else(|| idx_err(path, format!("sizes {desc} overflow the addressable length")))?;
+    let expected = header + data;
+    let actual = bytes.len();
+    if actual < expected {
+        Err(idx_err(
+            path,
+            format!(
+                "truncated: the header declares {desc} = {data} data bytes, so the file should be {expected} bytes, but it is {actual} ({} missing)",
+                expected - actual
+            ),
+        ))
+    } else if actual > expected {
+        Err(idx_err(
+            path,
+            format!(
+                "{} trailing bytes: the header declares {desc} = {data} data bytes, so the file should be {expected} bytes, but it is {actual}",
+                actual - expected
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parse an in-memory (already inflated) image file. `path` is only used in error messages.
+pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
+    let (dims, header) = parse_header(bytes, path, IMAGES_MAGIC, "images")?;
+    let (n, rows, cols) = (dims[0], dims[1], dims[2]);
+    if n == 0 {
+        return Err(idx_err(path, "the header declares 0 images"));
+    }
+    if rows == 0 || cols == 0 {
+        return Err(idx_err(path, format!("the header declares images of {rows}×{cols} pixels; both sizes must be ≥ 1")));
+    }
+    let data = n.checked_mul(rows).and_then(|v| v.checked_mul(cols));
+    check_length(bytes, path, header, data, &format!("{n} images × {rows} × {cols} pixels"))?;
+    Ok(IdxImages { n, rows, cols, pixels: bytes[header..].to_vec() })
+}
+
+/// Parse an in-memory (already inflated) label file, checking every label is `< n_classes`.
+pub fn parse_labels(bytes: &[u8], path: &Path, n_classes: usize) -> Result<Array1<usize>> {
+    if n_classes == 0 || n_classes > 256 {
+        return Err(KdError::param("n_classes", n_classes, "must be in 1..=256 for byte labels"));
+    }
+    let (dims, header) = parse_header(bytes, path, LABELS_MAGIC, "labels")?;
+    let n = dims[0];
+    if n == 0 {
+        return Err(idx_err(path, "the header declares 0 labels"));
+    }
+    check_length(bytes, path, header, Some(n), &format!("{n} labels"))?;
+    let labels = &bytes[header..];
+    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= n_classes) {
+        return Err(idx_err(
+            path,
+            format!("label {l} at index {i} is outside 0..={} (n_classes = {n_classes})", n_classes - 1),
+        ));
+    }
+    Ok(labels.iter().map(|&l| l as usize).collect())
+}
+
+/// Read an image file (raw or gzip).
+pub fn read_images(path: impl AsRef<Path>) -> Result<IdxImages> {
+    let path = path.as_ref();
+    parse_images(&read_bytes(path)?, path)
+}
+
+/// Read a label file (raw or gzip) with labels in `0..n_classes`.
+pub fn read_labels(path: impl AsRef<Path>, n_classes: usize) -> Result<Array1<usize>> {
+    let path = path.as_ref();
+    parse_labels(&read_bytes(path)?, path, n_classes)
+}
+
+/// Read a matching image + label pair into a [`Dataset`] (features in `[0, 1]`), checking the counts agree.
+pub fn read_pair(images: &Path, labels: &Path, n_classes: usize) -> Result<(Dataset, usize, usize)> {
+    let img = read_images(images)?;
+    let lab = read_labels(labels, n_classes)?;
+    if img.n != lab.len() {
+        return Err(idx_err(
+            labels,
+            format!(
+                "has {} labels but {} has {} images; the two files do not belong together",
+                lab.len(),
+                images.display(),
+                img.n
+            ),
+        ));
+    }
+    let ds = Dataset::new(img.features(), lab, n_classes)?;
+    Ok((ds, img.rows, img.cols))
+}
+
+/// Locate `stem` in `dir`: `stem`, `stem.gz`, or the dotted variant (`train-images.idx3-ubyte[.gz]`).
+pub fn find_file(dir: &Path, stem: &str) -> Result<PathBuf> {
+    if !dir.is_dir() {
+        let what = if dir.exists() { "is not a folder" } else { "folder does not exist" };
+        return Err(idx_err(dir, format!("{what}; {}", fetch_hint(dir))));
+    }
+    let dotted = stem.replacen("-idx", ".idx", 1);
+    let candidates = [stem.to_string(), format!("{stem}.gz"), dotted.clone(), format!("{dotted}.gz")];
+    for c in &candidates {
+        let p = dir.join(c);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    Err(idx_err(dir, format!("no `{stem}` or `{stem}.gz` in this folder; {}", fetch_hint(dir))))
+}
+
+/// Load the four MNIST-layout files from `dir` (10 classes).
+pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist> {
+    load_mnist_classes(dir, 10)
+}
+
+/// Load the four MNIST-layout files from `dir` with labels in `0..n_classes`.
+pub fn load_mnist_classes(dir: impl AsRef<Path>, n_classes: usize) -> Result<Mnist> {
+    let dir = dir.as_ref();
+    let paths = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS]
+        .map(|s| find_file(dir, s))
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+    let (train, r, c) = read_pair(&paths[0], &paths[1], n_classes)?;
+    let (test, r2, c2) = read_pair(&paths[2], &paths[3], n_classes)?;
+    if (r, c) != (r2, c2) {
+        return Err(idx_err(
+            &paths[2],
+            format!("test images are {r2}×{c2} but the training images ({}) are {r}×{c}", paths[0].display()),
+        ));
+    }
+    Ok(Mnist { train, test, rows: r, cols: c, dir: dir.to_path_buf() })
+}
+
+/// Encode images as an IDX byte buffer (magic `0x00000803`). Used by tests and to write subsets.
+pub fn encode_images(n: usize, rows: usize, cols: usize, pixels: &[u8]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(16 + pixels.len());
+    b.extend_from_slice(&IMAGES_MAGIC.to_be_bytes());
+    for d in [n, rows, cols] {
+        b.extend_from_slice(&(d as u32).to_be_bytes());
+    }
+    b.extend_from_slice(pixels);
+    b
+}
+
+/// Encode labels as an IDX byte buffer (magic `0x00000801`).
+pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(8 + labels.len());
+    b.extend_from_slice(&LABELS_MAGIC.to_be_bytes());
+    b.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    b.extend_from_slice(labels);
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// A tiny MNIST-layout folder: 3 train and 2 test images of 2×3 pixels.
+    fn tiny(dir: &Path, gzip: bool) {
+        let enc = |b: Vec<u8>| if gzip { gz(&b) } else { b };
+        let sfx = if gzip { ".gz" } else { "" };
+        let train: Vec<u8> = (0..18).map(|i| (i * 15) as u8).collect();
+        write(dir, &format!("{TRAIN_IMAGES}{sfx}"), &enc(encode_images(3, 2, 3, &train)));
+        write(dir, &format!("{TRAIN_LABELS}{sfx}"), &enc(encode_labels(&[0, 9, 4])));
+        write(dir, &format!("{TEST_IMAGES}{sfx}"), &enc(encode_images(2, 2, 3, &[255; 12])));
+        write(dir, &format!("{TEST_LABELS}{sfx}"), &enc(encode_labels(&[1, 2])));
+    }
+
+    fn msg(e: KdError) -> String {
+        assert!(matches!(e, KdError::Idx { .. } | KdError::InvalidParam { .. }), "{e:?}");
+        e.to_string()
+    }
+
+    #[test]
+    fn loads_raw_and_gzip_identically() {
+        for gzip in [false, true] {
+            let d = tempfile::tempdir().unwrap();
+            tiny(d.path(), gzip);
+            let m = load_mnist(d.path()).unwrap();
+            assert_eq!((m.rows, m.cols), (2, 3));
+            assert_eq!(m.train.x.dim(), (3, 6));
+            assert_eq!(m.test.x.dim(), (2, 6));
+            assert_eq!(m.train.y.to_vec(), vec![0, 9, 4]);
+            assert_eq!(m.test.y.to_vec(), vec![1, 2]);
+            // pixel i*15 of image 0 → (i*15)/255; image 1 starts at pixel 6 = 90.
+            assert!((m.train.x[[0, 1]] - 15.0 / 255.0).abs() < 1e-7);
+            assert!((m.train.x[[1, 0]] - 90.0 / 255.0).abs() < 1e-7);
+            assert!(m.test.x.iter().all(|&v| v == 1.0));
+            assert_eq!(m.train.n_classes, 10);
+        }
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic_not_name() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "imgs", &gz(&encode_images(1, 1, 2, &[0, 255])));
+        let im = read_images(&p).unwrap();
+        assert_eq!(im.pixels, vec![0, 255]);
+    }
+
+    #[test]
+    fn dotted_names_are_accepted() {
+        let d = tempfile::tempdir().unwrap();
+        tiny(d.path(), false);
+        std::fs::rename(d.path().join(TRAIN_IMAGES), d.path().join("train-images.idx3-ubyte")).unwrap();
+        assert_eq!(load_mnist(d.path()).unwrap().train.len(), 3);
+    }
+
+    #[test]
+    fn missing_folder_names_the_fetch_command() {
+        let e = msg(load_mnist("/nonexistent/kd/data/mnist").unwrap_err());
+        assert!(e.contains("folder does not exist") && e.contains(FETCH_COMMAND), "{e}");
+        let e = msg(load_mnist("data/mnist-nope").unwrap_err());
+        assert!(e.contains("bash data/fetch_mnist.sh data/mnist-nope"), "{e}");
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        tiny(d.path(), false);
+        std::fs::remove_file(d.path().join(TEST_LABELS)).unwrap();
+        let e = msg(load_mnist(d.path()).unwrap_err());
+        assert!(e.contains("no `t10k-labels-idx1-ubyte` or `t10k-labels-idx1-ubyte.gz`") && e.contains(FETCH_COMMAND), "{e}");
+    }
+
+    #[test]
+    fn truncated_image_file() {
+        let mut b = encode_images(2, 2, 2, &[1; 8]);
+        b.truncate(b.len() - 3);
+        let e = msg(parse_images(&b, "t".as_ref()).unwrap_err());
+        assert!(e.contains("truncated") && e.contains("should be 24 bytes, but it is 21 (3 missing)"), "{e}");
+    }
+
+    #[test]
+    fn trailing_bytes() {
+        let mut b = encode_labels(&[1, 2]);
+        b.extend_from_slice(&[0, 0]);
+        let e = msg(parse_labels(&b, "t".as_ref(), 10).unwrap_err());
+        assert!(e.contains("2 trailing bytes") && e.contains("should be 10 bytes, but it is 12"), "{e}");
+    }
+
+    #[test]
+    fn truncated_header_and_tiny_file() {
+        let e = msg(parse_images(&[0, 0], "t".as_ref()).unwrap_err());
+        assert!(e.contains("too short for the 4-byte IDX magic"), "{e}");
+        let b = encode_images(2, 2, 2, &[]);
+        let e = msg(parse_images(&b[..10], "t".as_ref()).unwrap_err());
+        assert!(e.contains("truncated header") && e.contains("need 16 bytes but the file has 10"), "{e}");
+    }
+
+    #[test]
+    fn wrong_magic() {
+        let e = msg(parse_images(b"PK\x03\x04rest", "t".as_ref()).unwrap_err());
+        assert!(e.contains("bad magic number 0x504B0304") && e.contains("0x00000803"), "{e}");
+        // a label file where an image file is expected: 1 dimension instead of 3
+        let e = msg(parse_images(&encode_labels(&[1]), "t".as_ref()).unwrap_err());
+        assert!(e.contains("declares 1 dimension(s); images need 3"), "{e}");
+        let e = msg(parse_labels(&encode_images(1, 1, 1, &[0]), "t".as_ref(), 10).unwrap_err());
+        assert!(e.contains("declares 3 dimension(s); labels need 1"), "{e}");
+    }
+
+    #[test]
+    fn other_dtype_is_reported() {
+        let mut b = encode_images(1, 1, 1, &[0, 0, 0, 0]);
+        b[2] = 0x0D;
+        let e = msg(parse_images(&b, "t".as_ref()).unwrap_err());
+        assert!(e.contains("data type 0x0D (f32)") && e.contains("only unsigned bytes"), "{e}");
+    }
+
+    #[test]
+    fn zero_sizes() {
+        let e = msg(parse_images(&encode_images(0, 2, 2, &[]), "t".as_ref()).unwrap_err());
+        assert!(e.contains("0 images"), "{e}");
+        let e = msg(parse_images(&encode_images(1, 0, 2, &[]), "t".as_ref()).unwrap_err());
+        assert!(e.contains("0×2"), "{e}");
+        let e = msg(parse_labels(&encode_labels(&[]), "t".as_ref(), 10).unwrap_err());
+        assert!(e.contains("0 labels"), "{e}");
+    }
+
+    #[test]
+    fn huge_declared_sizes_do_not_overflow_or_allocate() {
+        let b = encode_images(u32::MAX as usize, u32::MAX as usize, u32::MAX as usize, &[]);
+        let e = msg(parse_images(&b, "t".as_ref()).unwrap_err());
+        assert!(e.contains("overflow") || e.contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn label_out_of_range() {
+        let e = msg(parse_labels(&encode_labels(&[1, 2, 10, 3]), "t".as_ref(), 10).unwrap_err());
+        assert!(e.contains("label 10 at index 2 is outside 0..=9"), "{e}");
+        assert_eq!(parse_labels(&encode_labels(&[1, 2]), "t".as_ref(), 3).unwrap().to_vec(), vec![1, 2]);
+        let e = msg(parse_labels(&encode_labels(&[1, 2]), "t".as_ref(), 2).unwrap_err());
+        assert!(e.contains("label 2 at index 1 is outside 0..=1 (n_classes = 2)"), "{e}");
+        assert!(matches!(parse_labels(&encode_labels(&[0]), "t".as_ref(), 0), Err(KdError::InvalidParam { .. })));
+    }
+
+    #[test]
+    fn count_mismatch_names_both_files() {
+        let d = tempfile::tempdir().unwrap();
+        tiny(d.path(), false);
+        write(d.path(), TRAIN_LABELS, &encode_labels(&[0, 1]));
+        let e = msg(load_mnist(d.path()).unwrap_err());
+        assert!(e.contains("has 2 labels but") && e.contains("has 3 images"), "{e}");
+        assert!(e.contains(TRAIN_LABELS) && e.contains(TRAIN_IMAGES), "{e}");
+    }
+
+    #[test]
+    fn test_and_train_shapes_must_agree() {
+        let d = tempfile::tempdir().unwrap();
+        tiny(d.path(), false);
+        write(d.path(), TEST_IMAGES, &encode_images(2, 3, 2, &[0; 12]));
+        let e = msg(load_mnist(d.path()).unwrap_err());
+        assert!(e.contains("test images are 3×2 but the training images"), "{e}");
+    }
+
+    #[test]
+    fn corrupt_and_truncated_gzip() {
+        let d = tempfile::tempdir().unwrap();
+        let full = gz(&encode_images(4, 4, 4, &(0..64).collect::<Vec<u8>>()));
+        let p = write(d.path(), "cut.gz", &full[..full.len() / 2]);
+        let e = msg(read_images(&p).unwrap_err());
+        assert!(e.contains("gzip data is corrupt or truncated"), "{e}");
+        let mut bad = full.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0xff;
+        bad[mid + 1] ^= 0xff;
+        let p = write(d.path(), "bad.gz", &bad);
+        // A flipped byte breaks either the deflate stream or the CRC check; both are errors, never garbage.
+        assert!(read_images(&p).is_err());
+    }
+
+    #[test]
+    fn unreadable_path_is_io_error() {
+        let d = tempfile::tempdir().unwrap();
+        // A folder where a file is expected: reading it fails with an IO error naming the path.
+        let e = read_images(d.path()).unwrap_err();
+        assert!(e.to_string().contains(&d.path().display().to_string()), "{e}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn encode_parse_round_trip(n in 1usize..5, r in 1usize..5, c in 1usize..5, seed in 0u8..255) {
+            let px: Vec<u8> = (0..n * r * c).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect();
+            let im = parse_images(&encode_images(n, r, c, &px), "p".as_ref()).unwrap();
+            proptest::prop_assert_eq!(im, IdxImages { n, rows: r, cols: c, pixels: px });
+            let labels: Vec<u8> = (0..n).map(|i| ((i + seed as usize) % 10) as u8).collect();
+            let l = parse_labels(&encode_labels(&labels), "p".as_ref(), 10).unwrap();
+            proptest::prop_assert_eq!(l.to_vec(), labels.iter().map(|&v| v as usize).collect::<Vec<_>>());
+        }
+    }
+}

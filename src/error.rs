@@ -1,0 +1,96 @@
+//! The crate's one error type. Every fallible public function returns [`Result`].
+//!
+//! Messages name what is wrong and where (file, row, column) so a user can fix their input without
+//! reading the source.
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `kdistill`.
+#[derive(Debug, thiserror::Error)]
+pub enum KdError {
+    /// A hyper-parameter is out of its valid range (caught at `fit`, never by a panic).
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParam { name: &'static str, value: String, reason: String },
+
+    /// Arrays whose shapes do not fit together.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+
+    /// Empty input where data is required.
+    #[error("empty input: {0}")]
+    Empty(String),
+
+    /// A NaN or infinite value in numeric input.
+    #[error("non-finite value ({value}) in {what} at row {row}, column {col}")]
+    NonFinite { what: String, row: usize, col: usize, value: f32 },
+
+    /// A probability matrix that is not a probability matrix.
+    #[error("invalid probabilities in {what} at row {row}: {reason}")]
+    Probabilities { what: String, row: usize, reason: String },
+
+    /// A class label outside `0..n_classes` or not among known class names.
+    #[error("unknown class {label} at row {row} (known classes: {known})")]
+    UnknownClass { label: String, row: usize, known: String },
+
+    /// Bad content in a data file, located as precisely as possible.
+    #[error("{}: {msg}", location(path, *row, column.as_deref()))]
+    Data { path: PathBuf, row: Option<usize>, column: Option<String>, msg: String },
+
+    /// A malformed IDX (MNIST-layout) file.
+    #[error("{path}: invalid IDX file: {msg}")]
+    Idx { path: PathBuf, msg: String },
+
+    /// A saved model that cannot be loaded.
+    #[error("{path}: cannot load model: {msg}")]
+    Model { path: PathBuf, msg: String },
+
+    /// Filesystem trouble, with the path involved.
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, #[source] source: std::io::Error },
+
+    /// An error from libtorch.
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+
+    /// JSON (de)serialisation.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+
+    /// Drawing a report failed.
+    #[error("plot {path}: {msg}")]
+    Plot { path: PathBuf, msg: String },
+}
+
+fn location(path: &std::path::Path, row: Option<usize>, column: Option<&str>) -> String {
+    let mut s = path.display().to_string();
+    if let Some(r) = row {
+        s.push_str(&format!(", row {r}"));
+    }
+    if let Some(c) = column {
+        s.push_str(&format!(", column `{c}`"));
+    }
+    s
+}
+
+impl KdError {
+    /// Shorthand for [`KdError::InvalidParam`].
+    pub fn param(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+        KdError::InvalidParam { name, value: value.to_string(), reason: reason.into() }
+    }
+    /// Shorthand for [`KdError::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        KdError::Io { path: path.into(), source }
+    }
+}
+
+/// `Result` with [`KdError`].
+pub type Result<T, E = KdError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn data_error_names_file_row_and_column() {
+        let e = KdError::Data { path: "a.csv".into(), row: Some(3), column: Some("x1".into()), msg: "not a number: `abc`".into() };
+        assert_eq!(e.to_string(), "a.csv, row 3, column `x1`: not a number: `abc`");
+    }
+}

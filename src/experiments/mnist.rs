@@ -1,0 +1,1371 @@
+//! The MNIST experiment: Hinton, Vinyals & Dean (2015, §3) reproduced, plus trees.
+//!
+//! | model | trained on | published (test errors) |
+//! |---|---|---|
+//! | teacher 784→1200→1200→10 | labels, dropout 0.2 / 0.5, max-norm, random ±2 px translations | 67 |
+//! | (option) CNN, ensemble | labels + translations; ensemble = mean of the members' *probabilities* | — |
+//! | student 784→800→800→10, hard | labels, no regularisation | 146 |
+//! | student 784→800→800→10, distilled | `α·CE + (1−α)·T²·KL(q_T ‖ p_T)`, `T = 20`, small `α` | 74 |
+//! | small 784→30→30→10 and 784→10→10 | labels vs distilled at `T ∈ {1, 2, 3, 4, 8, 20}` | — |
+//! | tree (256 / 1024 / 4096 leaves) | one-hot labels vs teacher probabilities, ± jittered copies labelled by the teacher | — |
+//! | omitted-3 student 2×800 | distilled on the transfer set **without any 3**; then the class-3 logit bias is raised by the amount that minimises errors on a validation split carved from the training data | 206 (133 on 3s) → 109 (14 on 3s) |
+//!
+//! Transfer set: the training images (all 60 000 in `full` mode). The validation split (`n_val` training
+//! rows, drawn with the seed) is removed from the omitted-3 student's transfer set only, and used for
+//! nothing but choosing its bias, so the test set never selects anything. The small students' headline
+//! numbers use the fixed `small_temperature` (3, inside Hinton's 2.5–4 range for 30 units); the whole
+//! sweep is reported too.
+//!
+//! Teachers are cached in `cache_dir` (weights as safetensors plus their logits on the training, test and
+//! jittered images, each written atomically) under a key that hashes the data and every setting that
+//! changes them; later runs reuse them unless `use_cache` is false. A cache file that cannot be read is
+//! an error naming the file and the flag that rebuilds it (`--no-cache`).
+//!
+//! [`run`] does the work and returns [`MnistReport`]; [`write_reports`] writes `metrics.json`,
+//! `README.md` (with the published numbers side by side) and the PNGs.
+//!
+//! ```no_run
+//! use kdistill::experiments::mnist::{run, write_reports, MnistConfig, Mode};
+//! let cfg = MnistConfig::new(Mode::Quick);
+//! let report = run(&cfg).unwrap();
+//! write_reports(&report, &cfg.out_dir).unwrap();
+//! assert!(report.metrics.student_soft_errors <= report.n_test);
+//! ```
+pub mod cnn;
+
+use crate::data::idx::{self, Mnist};
+use crate::data::Dataset;
+use crate::error::{KdError, Result};
+use crate::metrics::{confusion, errors};
+use crate::neural::{describe_device, DeviceChoice, MlpParams};
+use crate::report::{markdown_table, plot_bars, plot_confusion, plot_image_grid, plot_lines, Bar, Series};
+use crate::soft::{argmax_rows, one_hot, soften_probs, softmax_t};
+use crate::student::tree::{BinnedMatrix, TreeParams};
+use cnn::{random_translate, Cnn, CnnParams};
+use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Budget preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// A few thousand training images and few epochs: minutes on a 2-core CPU.
+    #[default]
+    Quick,
+    /// All 60 000 training images and the published training lengths (meant for a GPU).
+    Full,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = KdError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "quick" => Ok(Mode::Quick),
+            "full" => Ok(Mode::Full),
+            other => Err(KdError::param("mode", other, "expected quick or full")),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Quick => "quick",
+            Mode::Full => "full",
+        })
+    }
+}
+
+/// Which teacher the students learn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TeacherKind {
+    /// Hinton's 784→1200→1200→10 MLP.
+    #[default]
+    Mlp,
+    /// The small CNN of [`cnn`].
+    Cnn,
+    /// The mean of the MLP's and the CNN's probabilities.
+    Ensemble,
+}
+
+impl std::str::FromStr for TeacherKind {
+    type Err = KdError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "mlp" => Ok(TeacherKind::Mlp),
+            "cnn" => Ok(TeacherKind::Cnn),
+            "ensemble" => Ok(TeacherKind::Ensemble),
+            other => Err(KdError::param("teacher", other, "expected mlp, cnn or ensemble")),
+        }
+    }
+}
+
+impl std::fmt::Display for TeacherKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TeacherKind::Mlp => "mlp",
+            TeacherKind::Cnn => "cnn",
+            TeacherKind::Ensemble => "ensemble",
+        })
+    }
+}
+
+/// Sizes and training lengths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Training images used (`None`: all); a seeded random subset otherwise.
+    pub n_train: Option<usize>,
+    /// Test images used (`None`: all); the first ones otherwise.
+    pub n_test: Option<usize>,
+    /// Validation rows carved from the training images for the omitted-3 bias.
+    pub n_val: usize,
+    /// Epochs of the MLP teacher.
+    pub teacher_epochs: usize,
+    /// Epochs of the CNN teacher.
+    pub cnn_epochs: usize,
+    /// Epochs of the 2×800 students (hard, distilled, omitted-3).
+    pub student_epochs: usize,
+    /// Epochs of the small students.
+    pub small_epochs: usize,
+    /// Mini-batch size of every network.
+    pub batch_size: usize,
+    /// Leaf limits of the trees.
+    pub tree_leaves: Vec<usize>,
+    /// Jittered copies of each training image for the tree augmentation.
+    pub aug_copies: usize,
+}
+
+impl Budget {
+    /// The quick preset: 5 000 training images, 1 000 validation, full test set, few epochs.
+    pub fn quick() -> Self {
+        Budget {
+            n_train: Some(5_000),
+            n_test: None,
+            n_val: 1_000,
+            teacher_epochs: 6,
+            cnn_epochs: 2,
+            student_epochs: 6,
+            small_epochs: 8,
+            batch_size: 128,
+            tree_leaves: vec![256, 1024, 4096],
+            aug_copies: 2,
+        }
+    }
+    /// The full preset: all 60 000 training images (5 000 of them also serve as the omitted-3
+    /// validation split), the published architectures and long training.
+    pub fn full() -> Self {
+        Budget {
+            n_train: None,
+            n_test: None,
+            n_val: 5_000,
+            teacher_epochs: 120,
+            cnn_epochs: 20,
+            student_epochs: 60,
+            small_epochs: 60,
+            batch_size: 128,
+            tree_leaves: vec![256, 1024, 4096],
+            aug_copies: 2,
+        }
+    }
+}
+
+/// Everything the experiment needs. [`MnistConfig::new`] gives the preset of a [`Mode`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MnistConfig {
+    /// Preset the budget came from (reported as `mode`).
+    pub mode: Mode,
+    /// Sizes and epochs.
+    pub budget: Budget,
+    /// Where to train.
+    pub device: DeviceChoice,
+    /// Folder with the four IDX files.
+    pub data_dir: PathBuf,
+    /// Run `data/fetch_mnist.sh` when the data folder or a file is missing.
+    pub fetch: bool,
+    /// Where reports go.
+    pub out_dir: PathBuf,
+    /// Teacher cache folder.
+    pub cache_dir: PathBuf,
+    /// Reuse cached teachers (false: retrain and overwrite).
+    pub use_cache: bool,
+    /// Seed of everything (subset, initialisations, shuffles, augmentation).
+    pub seed: u64,
+    /// The teacher the students learn from.
+    pub teacher: TeacherKind,
+    /// Distillation temperature of the 2×800 students.
+    pub temperature: f32,
+    /// Hard-label weight α of every distilled network.
+    pub alpha: f32,
+    /// Temperatures of the small-student sweep.
+    pub temperatures: Vec<f32>,
+    /// Temperature of the small students' headline numbers.
+    pub small_temperature: f32,
+    /// Temperature of the teacher probabilities the soft trees are fitted on.
+    pub tree_temperature: f32,
+    /// Leaf limit of the trees in the headline numbers (`tree_hard_acc`, `tree_soft_acc`).
+    pub headline_leaves: usize,
+    /// Progress bars and one line per model on stdout.
+    pub verbose: bool,
+}
+
+impl MnistConfig {
+    /// The preset of `mode`: data in `data/mnist`, reports in `reports/mnist`, the default cache folder.
+    pub fn new(mode: Mode) -> Self {
+        MnistConfig {
+            mode,
+            budget: match mode {
+                Mode::Quick => Budget::quick(),
+                Mode::Full => Budget::full(),
+            },
+            device: DeviceChoice::Auto,
+            data_dir: PathBuf::from("data/mnist"),
+            fetch: true,
+            out_dir: PathBuf::from("reports/mnist"),
+            cache_dir: default_cache_dir(),
+            use_cache: true,
+            seed: 0,
+            teacher: TeacherKind::Mlp,
+            temperature: 20.0,
+            alpha: 0.1,
+            temperatures: vec![1.0, 2.0, 3.0, 4.0, 8.0, 20.0],
+            small_temperature: 3.0,
+            tree_temperature: 1.0,
+            headline_leaves: 1024,
+            verbose: true,
+        }
+    }
+
+    /// Check every setting (called by [`run`]).
+    pub fn validate(&self) -> Result<()> {
+        let b = &self.budget;
+        for (name, v) in [
+            ("teacher_epochs", b.teacher_epochs),
+            ("cnn_epochs", b.cnn_epochs),
+            ("student_epochs", b.student_epochs),
+            ("small_epochs", b.small_epochs),
+            ("batch_size", b.batch_size),
+        ] {
+            if v == 0 {
+                return Err(KdError::param(name, 0, "must be ≥ 1"));
+            }
+        }
+        if b.n_train.is_some_and(|n| n < 100) {
+            return Err(KdError::param("n_train", b.n_train.unwrap_or(0), "use at least 100 training images"));
+        }
+        if b.n_test == Some(0) {
+            return Err(KdError::param("n_test", 0, "must be ≥ 1"));
+        }
+        if b.n_val < 10 {
+            return Err(KdError::param("n_val", b.n_val, "the omitted-3 validation split needs at least 10 rows"));
+        }
+        if b.tree_leaves.is_empty() || b.tree_leaves.iter().any(|&l| l < 2) {
+            return Err(KdError::param("tree_leaves", format!("{:?}", b.tree_leaves), "need at least one limit, each ≥ 2"));
+        }
+        if !b.tree_leaves.contains(&self.headline_leaves) {
+            return Err(KdError::param("headline_leaves", self.headline_leaves, format!("must be one of tree_leaves {:?}", b.tree_leaves)));
+        }
+        for t in self.temperatures.iter().chain([&self.temperature, &self.small_temperature, &self.tree_temperature]) {
+            crate::soft::check_temperature(*t)?;
+        }
+        if !self.temperatures.contains(&self.small_temperature) {
+            return Err(KdError::param("small_temperature", self.small_temperature, format!("must be one of the sweep {:?}", self.temperatures)));
+        }
+        if !(0.0..=1.0).contains(&self.alpha) {
+            return Err(KdError::param("alpha", self.alpha, "must be in [0, 1]"));
+        }
+        Ok(())
+    }
+}
+
+/// `${KD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdistill}/mnist` (the same root as `data/fetch_mnist.sh`).
+pub fn default_cache_dir() -> PathBuf {
+    let root = std::env::var_os("KD_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(|| std::env::temp_dir())
+            .join("kdistill")
+    });
+    root.join("mnist")
+}
+
+/// The published figures (Hinton, Vinyals & Dean 2015, §3), test errors out of 10 000.
+pub mod published {
+    /// 784→1200→1200→10 teacher, dropout + jitter.
+    pub const TEACHER: usize = 67;
+    /// 784→800→800→10 on labels, no regularisation.
+    pub const STUDENT_HARD: usize = 146;
+    /// 784→800→800→10 distilled at T = 20.
+    pub const STUDENT_SOFT: usize = 74;
+    /// Omitted-3 student, before the bias fix: errors overall.
+    pub const OMIT3_ERRORS: usize = 206;
+    /// … of which on the 1 010 test 3s.
+    pub const OMIT3_THREE_ERRORS: usize = 133;
+    /// After raising the class-3 bias (by 3.5 in the paper).
+    pub const OMIT3_FIXED_ERRORS: usize = 109;
+    /// … of which on 3s.
+    pub const OMIT3_FIXED_THREE_ERRORS: usize = 14;
+}
+
+/// One model's line in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelResult {
+    /// Short identifier (`teacher`, `student_hard`, `tree_soft_1024`, …).
+    pub name: String,
+    /// What it is.
+    pub title: String,
+    /// Test errors.
+    pub errors: usize,
+    /// Test accuracy.
+    pub accuracy: f64,
+    /// Agreement with the teacher's class on the test set.
+    pub fidelity: f64,
+    /// Trainable parameters (networks) or leaves (trees).
+    pub size: usize,
+    /// `params` or `leaves`.
+    pub size_unit: String,
+    /// Training seconds (0 when loaded from the cache).
+    pub seconds: f64,
+    /// The published test errors, when there is one.
+    pub published: Option<usize>,
+}
+
+/// One tree size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeRow {
+    /// Leaf limit.
+    pub max_leaves: usize,
+    /// Accuracy on one-hot labels.
+    pub hard_acc: f64,
+    /// Accuracy on teacher probabilities.
+    pub soft_acc: f64,
+    /// Accuracy on one-hot labels of the training images and their jittered copies.
+    pub hard_aug_acc: f64,
+    /// Accuracy on teacher probabilities of the training images and their jittered copies.
+    pub soft_aug_acc: f64,
+    /// Fidelity (agreement with the teacher) of the four trees, same order.
+    pub fidelity: [f64; 4],
+    /// Leaves actually grown, same order.
+    pub leaves: [usize; 4],
+}
+
+/// The headline numbers; serialised flat into `metrics.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `quick` or `full`.
+    pub mode: String,
+    /// Device description.
+    pub device: String,
+    /// Whole run, seconds.
+    pub wall_seconds: f64,
+    /// Which teacher the students learnt from.
+    pub teacher: String,
+    /// Teacher test errors.
+    pub teacher_errors: usize,
+    /// 2×800 on labels.
+    pub student_hard_errors: usize,
+    /// 2×800 distilled at `temperature`.
+    pub student_soft_errors: usize,
+    /// 784→30→30→10 on labels.
+    pub small_hard_errors: usize,
+    /// 784→30→30→10 distilled at `small_temperature`.
+    pub small_soft_errors: usize,
+    /// 784→10→10→10 on labels.
+    pub tiny_hard_errors: usize,
+    /// 784→10→10→10 distilled at `small_temperature`.
+    pub tiny_soft_errors: usize,
+    /// Tree at `headline_leaves` on one-hot labels: test accuracy.
+    pub tree_hard_acc: f64,
+    /// Tree at `headline_leaves` on teacher probabilities: test accuracy.
+    pub tree_soft_acc: f64,
+    /// Tree at `headline_leaves` on teacher probabilities of the images and their jittered copies.
+    pub tree_soft_aug_acc: f64,
+    /// Omitted-3 student: test errors.
+    pub omit3_errors: usize,
+    /// Omitted-3 student: fraction of the test 3s classified correctly.
+    pub omit3_threes_correct: f64,
+    /// Omitted-3 student after the bias fix: test errors.
+    pub omit3_fixed_errors: usize,
+    /// After the bias fix: fraction of the test 3s correct.
+    pub omit3_fixed_threes_correct: f64,
+    /// Errors on 3s before the fix.
+    pub omit3_three_errors: usize,
+    /// Errors on 3s after the fix.
+    pub omit3_fixed_three_errors: usize,
+    /// Test 3s.
+    pub omit3_threes_total: usize,
+    /// The bias added to the class-3 logit (chosen on the validation split).
+    pub omit3_bias: f32,
+    /// Validation errors before / after the fix.
+    pub omit3_val_errors: [usize; 2],
+    /// Training images used.
+    pub n_train: usize,
+    /// Test images used.
+    pub n_test: usize,
+    /// Validation rows (omitted-3 bias).
+    pub n_val: usize,
+    /// Temperature of the 2×800 distillation.
+    pub temperature: f32,
+    /// Temperature of the small students' headline numbers.
+    pub small_temperature: f32,
+    /// Hard-label weight of the distillation loss.
+    pub alpha: f32,
+    /// Leaf limit of `tree_*_acc`.
+    pub tree_leaves: usize,
+}
+
+/// Everything [`run`] measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MnistReport {
+    /// Headline numbers.
+    pub metrics: Metrics,
+    /// Every model, in report order.
+    pub models: Vec<ModelResult>,
+    /// Teacher members (one, or the MLP and the CNN for the ensemble) with their own test errors.
+    pub teacher_members: Vec<ModelResult>,
+    /// Small-student sweep: architecture → (hard errors, errors per temperature).
+    pub sweep: BTreeMap<String, (usize, Vec<usize>)>,
+    /// Temperatures of the sweep.
+    pub temperatures: Vec<f32>,
+    /// The tree table.
+    pub trees: Vec<TreeRow>,
+    /// Confusion matrices on the test set: teacher, student hard, student distilled.
+    pub confusions: Vec<(String, Array2<usize>)>,
+    /// Test images the distilled 2×800 student gets wrong (at most 48) with captions.
+    pub mistakes: (Array2<f32>, Vec<String>),
+    /// Whether each teacher member came from the cache.
+    pub cache_hits: Vec<bool>,
+    /// Test-set size.
+    pub n_test: usize,
+    /// The configuration that produced it.
+    pub config: MnistConfig,
+}
+
+fn say(cfg: &MnistConfig, msg: impl AsRef<str>) {
+    if cfg.verbose {
+        println!("{}", msg.as_ref());
+    }
+}
+
+fn label(cfg: &MnistConfig, s: &str) -> Option<String> {
+    cfg.verbose.then(|| s.to_string())
+}
+
+/// Load MNIST from `cfg.data_dir`, running `data/fetch_mnist.sh` first when files are missing and
+/// `cfg.fetch` is set.
+pub fn load_data(cfg: &MnistConfig) -> Result<Mnist> {
+    let dir = &cfg.data_dir;
+    let missing = [idx::TRAIN_IMAGES, idx::TRAIN_LABELS, idx::TEST_IMAGES, idx::TEST_LABELS]
+        .iter()
+        .any(|s| idx::find_file(dir, s).is_err());
+    if missing && cfg.fetch {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("fetch_mnist.sh");
+        say(cfg, format!("MNIST not found in {}; running {}", dir.display(), script.display()));
+        let status = std::process::Command::new("bash").arg(&script).arg(dir).status().map_err(|e| KdError::io(&script, e))?;
+        if !status.success() {
+            return Err(KdError::Idx {
+                path: dir.clone(),
+                msg: format!("downloading MNIST failed ({status}); run `bash {} {}` to see why", script.display(), dir.display()),
+            });
+        }
+    }
+    idx::load_mnist(dir)
+}
+
+/// FNV-1a 64 over bytes (cache keys).
+fn fnv(h: &mut u64, bytes: &[u8]) {
+    for &b in bytes {
+        *h ^= b as u64;
+        *h = h.wrapping_mul(0x100_0000_01b3);
+    }
+}
+
+fn hash_data(d: &Dataset) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let xs = d.x.as_standard_layout();
+    let chunks: Vec<u64> = xs
+        .as_slice()
+        .expect("standard layout")
+        .par_chunks(1 << 20)
+        .map(|c| {
+            let mut hc = 0xcbf2_9ce4_8422_2325u64;
+            for v in c {
+                fnv(&mut hc, &v.to_le_bytes());
+            }
+            hc
+        })
+        .collect();
+    for c in chunks {
+        fnv(&mut h, &c.to_le_bytes());
+    }
+    for &y in d.y.iter() {
+        fnv(&mut h, &[y as u8]);
+    }
+    h
+}
+
+fn key_of(parts: &impl std::fmt::Debug) -> String {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    fnv(&mut h, format!("{parts:?}").as_bytes());
+    format!("{h:016x}")
+}
+
+/// `copies` jittered versions of every row of `x` (images `rows × cols`): each a random translation by
+/// `(dy, dx) ∈ {−s..s}² \ {(0, 0)}`, zero-filled. Copy `c` of row `i` is row `c·n + i`. Seeded, on the CPU.
+pub fn jitter_images(x: ArrayView2<f32>, rows: usize, cols: usize, copies: usize, max_shift: usize, seed: u64) -> Result<Array2<f32>> {
+    if x.ncols() != rows * cols {
+        return Err(KdError::Shape(format!("{} features per row but images are {rows}×{cols}", x.ncols())));
+    }
+    if max_shift == 0 {
+        return Err(KdError::param("max_shift", 0, "must be ≥ 1 (a shift of 0 copies the images)"));
+    }
+    let n = x.nrows();
+    let s = max_shift as i64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let offsets: Vec<(i64, i64)> = (0..copies * n)
+        .map(|_| loop {
+            let (dy, dx) = (rng.gen_range(-s..=s), rng.gen_range(-s..=s));
+            if (dy, dx) != (0, 0) {
+                break (dy, dx);
+            }
+        })
+        .collect();
+    let mut out = Array2::<f32>::zeros((copies * n, rows * cols));
+    out.axis_iter_mut(Axis(0)).into_par_iter().enumerate().for_each(|(k, mut row)| {
+        let src = x.row(k % n);
+        let (dy, dx) = offsets[k];
+        for r in 0..rows as i64 {
+            let sr = r - dy;
+            if sr < 0 || sr >= rows as i64 {
+                continue;
+            }
+            for c in 0..cols as i64 {
+                let sc = c - dx;
+                if sc >= 0 && sc < cols as i64 {
+                    row[(r * cols as i64 + c) as usize] = src[(sr * cols as i64 + sc) as usize];
+                }
+            }
+        }
+    });
+    Ok(out)
+}
+
+/// A teacher member's logits on the three image sets.
+struct MemberLogits {
+    name: String,
+    title: String,
+    params: usize,
+    seconds: f64,
+    cached: bool,
+    train: Array2<f32>,
+    test: Array2<f32>,
+    aug: Array2<f32>,
+}
+
+fn read_logits(path: &Path, expect: &[(&str, usize)], k: usize) -> Result<Vec<Array2<f32>>> {
+    let bad = |msg: String| KdError::Model { path: path.to_path_buf(), msg: format!("unreadable teacher cache: {msg}; delete it or re-run with --no-cache") };
+    let tensors = tch::Tensor::read_safetensors(path).map_err(|e| bad(e.to_string()))?;
+    let mut out = Vec::new();
+    for (name, rows) in expect {
+        let t = tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t).ok_or_else(|| bad(format!("no tensor `{name}`")))?;
+        if t.size() != [*rows as i64, k as i64] {
+            return Err(bad(format!("tensor `{name}` has shape {:?}, expected [{rows}, {k}]", t.size())));
+        }
+        let a = crate::neural::to_array2(t)?;
+        crate::data::check_finite(a.view(), &format!("cached logits `{name}`")).map_err(|e| bad(e.to_string()))?;
+        out.push(a);
+    }
+    Ok(out)
+}
+
+fn write_logits(path: &Path, sets: &[(&str, &Array2<f32>)]) -> Result<()> {
+    let tmp = crate::io::temp_path(path).with_extension("safetensors");
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| KdError::io(d, e))?;
+    }
+    let tensors: Vec<(String, tch::Tensor)> = sets.iter().map(|(n, a)| (n.to_string(), crate::neural::to_tensor(a.view(), tch::Device::Cpu))).collect();
+    let r = tch::Tensor::write_safetensors(&tensors, &tmp);
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    std::fs::rename(&tmp, path).map_err(|e| KdError::io(path, e))
+}
+
+/// The Hinton teacher's hyper-parameters for a budget.
+pub fn hinton_teacher_params(cfg: &MnistConfig) -> MlpParams {
+    let mut p = MlpParams::new(&[1200, 1200])
+        .dropout(0.2, 0.5)
+        .epochs(cfg.budget.teacher_epochs)
+        .batch_size(cfg.budget.batch_size)
+        .learning_rate(1e-3)
+        .seed(cfg.seed)
+        .device(cfg.device);
+    p.train.max_norm = Some(3.5);
+    p.train.lr_decay = lr_decay_for(cfg.budget.teacher_epochs);
+    p.train.progress = label(cfg, "teacher mlp");
+    p
+}
+
+/// Per-epoch learning-rate factor that ends at 1/20 of the start after `epochs`.
+fn lr_decay_for(epochs: usize) -> f64 {
+    if epochs <= 1 {
+        1.0
+    } else {
+        (0.05f64).powf(1.0 / (epochs - 1) as f64)
+    }
+}
+
+/// The CNN teacher's hyper-parameters for a budget.
+pub fn cnn_teacher_params(cfg: &MnistConfig) -> CnnParams {
+    CnnParams {
+        epochs: cfg.budget.cnn_epochs,
+        batch_size: cfg.budget.batch_size,
+        lr_decay: lr_decay_for(cfg.budget.cnn_epochs),
+        seed: cfg.seed + 1,
+        device: cfg.device,
+        progress: label(cfg, "teacher cnn"),
+        ..CnnParams::default()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn member_logits(
+    cfg: &MnistConfig,
+    which: TeacherKind,
+    train: &Dataset,
+    test: &Dataset,
+    aug: &Array2<f32>,
+    data_key: u64,
+    aug_key: &str,
+    rows: usize,
+    cols: usize,
+) -> Result<MemberLogits> {
+    let k = train.n_classes;
+    let device = cfg.device.resolve()?;
+    let (name, title, key) = match which {
+        TeacherKind::Mlp => {
+            let mut p = hinton_teacher_params(cfg);
+            p.train.progress = None;
+            ("teacher_mlp", "teacher MLP 784-1200-1200-10", key_of(&("mlp", data_key, rows, cols, p)))
+        }
+        _ => {
+            let mut p = cnn_teacher_params(cfg);
+            p.progress = None;
+            ("teacher_cnn", "teacher CNN (2 conv + 512)", key_of(&("cnn", data_key, rows, cols, p)))
+        }
+    };
+    let dir = cfg.cache_dir.join(format!("{name}-{key}"));
+    let logits_path = dir.join(format!("logits-{}-{aug_key}.safetensors", key_of(&(test.len(), hash_data(test)))));
+    let expect = [("train", train.len()), ("test", test.len()), ("aug", aug.nrows())];
+    let weights_file = dir.join(if which == TeacherKind::Mlp { "model.safetensors" } else { "cnn.safetensors" });
+    if cfg.use_cache && logits_path.exists() {
+        let mut v = read_logits(&logits_path, &expect, k)?;
+        let params = match which {
+            TeacherKind::Mlp => crate::neural::MlpSpec::new(train.x.ncols(), &[1200, 1200], k).n_params(),
+            _ => cnn_teacher_params(cfg).spec_params(rows, cols, k),
+        };
+        say(cfg, format!("{title}: logits loaded from cache {}", logits_path.display()));
+        let aug_l = v.pop().expect("3");
+        let test_l = v.pop().expect("2");
+        let train_l = v.pop().expect("1");
+        return Ok(MemberLogits { name: name.into(), title: title.into(), params, seconds: 0.0, cached: true, train: train_l, test: test_l, aug: aug_l });
+    }
+    let start = Instant::now();
+    let (rows_, cols_) = (rows, cols);
+    let logits_fn: Box<dyn Fn(ArrayView2<f32>) -> Result<Array2<f32>>>;
+    let params;
+    let mut cached = false;
+    match which {
+        TeacherKind::Mlp => {
+            let model = if cfg.use_cache && weights_file.exists() {
+                cached = true;
+                say(cfg, format!("{title}: weights loaded from cache {}", dir.display()));
+                crate::neural::Mlp::load(&dir, cfg.device).map_err(|e| cache_err(&dir, e))?
+            } else {
+                let p = hinton_teacher_params(cfg);
+                let tf = move |x: &tch::Tensor| random_translate(x, rows_, cols_, 2);
+                let m = p.fit_with_transform(train.x.view(), Some(train.y.view()), None, None, k, Some(&tf))?;
+                m.save(&dir)?;
+                m
+            };
+            params = model.n_params();
+            logits_fn = Box::new(move |x| model.logits(x));
+        }
+        _ => {
+            let model = if cfg.use_cache && weights_file.exists() {
+                cached = true;
+                say(cfg, format!("{title}: weights loaded from cache {}", dir.display()));
+                Cnn::load(&dir, device).map_err(|e| cache_err(&dir, e))?
+            } else {
+                let m = cnn_teacher_params(cfg).fit(train.x.view(), train.y.view(), rows, cols, k)?;
+                m.save(&dir)?;
+                m
+            };
+            params = model.spec().n_params();
+            logits_fn = Box::new(move |x| model.logits(x));
+        }
+    }
+    let train_l = logits_fn(train.x.view())?;
+    let test_l = logits_fn(test.x.view())?;
+    let aug_l = logits_fn(aug.view())?;
+    write_logits(&logits_path, &[("train", &train_l), ("test", &test_l), ("aug", &aug_l)])?;
+    let seconds = if cached { 0.0 } else { start.elapsed().as_secs_f64() };
+    Ok(MemberLogits { name: name.into(), title: title.into(), params, seconds, cached, train: train_l, test: test_l, aug: aug_l })
+}
+
+fn cache_err(dir: &Path, e: KdError) -> KdError {
+    KdError::Model { path: dir.to_path_buf(), msg: format!("unreadable teacher cache ({e}); delete the folder or re-run with --no-cache") }
+}
+
+impl CnnParams {
+    /// Parameter count of the CNN these settings build for `rows × cols` images and `k` classes.
+    pub fn spec_params(&self, rows: usize, cols: usize, k: usize) -> usize {
+        cnn::CnnSpec { rows, cols, channels: self.channels, hidden: self.hidden, dropout: self.dropout, n_classes: k }.n_params()
+    }
+}
+
+/// Teacher probabilities at temperature `t` from the members' logits: `softmax(z/T)` for one member;
+/// for several, the mean of their `T = 1` probabilities softened as `p̄^{1/T}` (see
+/// [`crate::teacher::ensemble`]).
+fn teacher_probs(members: &[&Array2<f32>], t: f32) -> Result<Array2<f32>> {
+    if members.len() == 1 {
+        return softmax_t(members[0].view(), t);
+    }
+    let mut mean = softmax_t(members[0].view(), 1.0)?;
+    for m in &members[1..] {
+        mean += &softmax_t(m.view(), 1.0)?;
+    }
+    mean /= members.len() as f32;
+    if t == 1.0 {
+        Ok(mean)
+    } else {
+        soften_probs(mean.view(), t)
+    }
+}
+
+struct Ctx<'a> {
+    cfg: &'a MnistConfig,
+    test: &'a Dataset,
+    teacher_test_pred: Array1<usize>,
+    models: Vec<ModelResult>,
+}
+
+impl Ctx<'_> {
+    fn record(&mut self, name: &str, title: &str, pred: &Array1<usize>, size: usize, unit: &str, seconds: f64, published: Option<usize>) -> Result<usize> {
+        let e = errors(pred.view(), self.test.y.view())?;
+        let n = self.test.len();
+        let fid = crate::metrics::fidelity(pred.view(), self.teacher_test_pred.view())?;
+        let pubs = published.map(|p| format!(" (published {p})")).unwrap_or_default();
+        say(
+            self.cfg,
+            format!("{title:<44} test errors {e:>5} / {n}{pubs}, accuracy {:.2}%, fidelity {:.2}%, {size} {unit}, {seconds:.1} s", 100.0 * (1.0 - e as f64 / n as f64), 100.0 * fid),
+        );
+        self.models.push(ModelResult {
+            name: name.into(),
+            title: title.into(),
+            errors: e,
+            accuracy: 1.0 - e as f64 / n as f64,
+            fidelity: fid,
+            size,
+            size_unit: unit.into(),
+            seconds,
+            published,
+        });
+        Ok(e)
+    }
+}
+
+/// Run the whole experiment.
+pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
+    cfg.validate()?;
+    let wall = Instant::now();
+    let device = cfg.device.resolve()?;
+    let device_name = describe_device(device);
+    say(cfg, format!("MNIST distillation ({} mode) on {device_name}", cfg.mode));
+    let data = load_data(cfg)?;
+    let (rows, cols, k) = (data.rows, data.cols, data.train.n_classes);
+
+    // Training subset and validation split (seeded).
+    let n_all = data.train.len();
+    let mut order: Vec<usize> = (0..n_all).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed));
+    let n_train = cfg.budget.n_train.unwrap_or(n_all).min(n_all);
+    let train_idx: Vec<usize> = order[..n_train].to_vec();
+    let train = data.train.select(&train_idx);
+    let n_val = cfg.budget.n_val;
+    if n_val * 2 > n_train {
+        return Err(KdError::param("n_val", n_val, format!("at most half of the {n_train} training images")));
+    }
+    // Validation rows: the first n_val of the (already shuffled) training subset.
+    let val_rows: Vec<usize> = (0..n_val).collect();
+    let n_test = cfg.budget.n_test.unwrap_or(data.test.len()).min(data.test.len());
+    let test = data.test.select(&(0..n_test).collect::<Vec<_>>());
+    say(cfg, format!("data: {} ({rows}×{cols}, {k} classes): {n_train} training images ({n_val} of them the omitted-3 validation split), {n_test} test images", data.dir.display()));
+
+    // Jittered copies for the tree augmentation (labelled by the teacher below).
+    let aug = jitter_images(train.x.view(), rows, cols, cfg.budget.aug_copies, 2, cfg.seed + 7)?;
+    let aug_labels: Array1<usize> = (0..aug.nrows()).map(|i| train.y[i % n_train]).collect();
+
+    // Teachers.
+    let data_key = hash_data(&train);
+    let aug_key = key_of(&(cfg.budget.aug_copies, cfg.seed + 7, 2));
+    let kinds: Vec<TeacherKind> = match cfg.teacher {
+        TeacherKind::Ensemble => vec![TeacherKind::Mlp, TeacherKind::Cnn],
+        t => vec![t],
+    };
+    let mut members = Vec::new();
+    for kind in kinds {
+        members.push(member_logits(cfg, kind, &train, &test, &aug, data_key, &aug_key, rows, cols)?);
+    }
+    let train_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.train).collect();
+    let test_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.test).collect();
+    let aug_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.aug).collect();
+    let p_test = teacher_probs(&test_logits, 1.0)?;
+    let teacher_test_pred = argmax_rows(p_test.view());
+    let mut ctx = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new() };
+    let mut teacher_members = Vec::new();
+    for m in &members {
+        let pred = argmax_rows(m.test.view());
+        let mut c2 = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new() };
+        c2.record(&m.name, &m.title, &pred, m.params, "params", m.seconds, (m.name == "teacher_mlp").then_some(published::TEACHER))?;
+        teacher_members.extend(c2.models);
+    }
+    let teacher_title = match cfg.teacher {
+        TeacherKind::Ensemble => "teacher ensemble (MLP + CNN, mean prob.)".to_string(),
+        _ => members[0].title.clone(),
+    };
+    let teacher_params_total: usize = members.iter().map(|m| m.params).sum();
+    let teacher_seconds: f64 = members.iter().map(|m| m.seconds).sum();
+    let teacher_errors = ctx.record("teacher", &teacher_title, &teacher_test_pred, teacher_params_total, "params", teacher_seconds, Some(published::TEACHER))?;
+
+    // 2×800 students.
+    let big = |c: &MnistConfig, seed: u64, what: &str| {
+        MlpParams::new(&[800, 800])
+            .epochs(c.budget.student_epochs)
+            .batch_size(c.budget.batch_size)
+            .learning_rate(1e-3)
+            .seed(seed)
+            .device(c.device)
+            .train_params_label(label(c, what))
+    };
+    let q_train = teacher_probs(&train_logits, cfg.temperature)?;
+    let hard = big(cfg, cfg.seed + 10, "student hard").hard().fit(train.x.view(), Some(train.y.view()), None, None, k)?;
+    let hard_pred = argmax_rows(hard.logits(test.x.view())?.view());
+    let student_hard_errors = ctx.record("student_hard", "student 784-800-800-10, hard labels", &hard_pred, hard.n_params(), "params", hard.report.seconds, Some(published::STUDENT_HARD))?;
+    let soft = big(cfg, cfg.seed + 10, "student distilled")
+        .distill(cfg.alpha, cfg.temperature)
+        .fit(train.x.view(), Some(train.y.view()), Some(q_train.view()), None, k)?;
+    let soft_pred = argmax_rows(soft.logits(test.x.view())?.view());
+    let student_soft_errors = ctx.record(
+        "student_soft",
+        &format!("student 784-800-800-10, distilled T={}", cfg.temperature),
+        &soft_pred,
+        soft.n_params(),
+        "params",
+        soft.report.seconds,
+        Some(published::STUDENT_SOFT),
+    )?;
+
+    // Small students with the temperature sweep.
+    let mut sweep = BTreeMap::new();
+    let mut small_headline = BTreeMap::new();
+    for (arch, hidden) in [("784-30-30-10", vec![30usize, 30]), ("784-10-10-10", vec![10, 10])] {
+        let small = |seed: u64, what: String| {
+            MlpParams::new(&hidden)
+                .epochs(cfg.budget.small_epochs)
+                .batch_size(cfg.budget.batch_size)
+                .learning_rate(3e-3)
+                .seed(seed)
+                .device(cfg.device)
+                .train_params_label(label(cfg, &what))
+        };
+        let h = small(cfg.seed + 20, format!("{arch} hard")).hard().fit(train.x.view(), Some(train.y.view()), None, None, k)?;
+        let hp = argmax_rows(h.logits(test.x.view())?.view());
+        let he = ctx.record(&format!("small_{arch}_hard"), &format!("small {arch}, hard labels"), &hp, h.n_params(), "params", h.report.seconds, None)?;
+        let mut per_t = Vec::new();
+        let mut at_headline = 0;
+        for &t in &cfg.temperatures {
+            let q = teacher_probs(&train_logits, t)?;
+            let m = small(cfg.seed + 20, format!("{arch} T={t}")).distill(cfg.alpha, t).fit(train.x.view(), Some(train.y.view()), Some(q.view()), None, k)?;
+            let p = argmax_rows(m.logits(test.x.view())?.view());
+            let e = ctx.record(&format!("small_{arch}_soft_T{t}"), &format!("small {arch}, distilled T={t}"), &p, m.n_params(), "params", m.report.seconds, None)?;
+            if t == cfg.small_temperature {
+                at_headline = e;
+            }
+            per_t.push(e);
+        }
+        small_headline.insert(arch, (he, at_headline));
+        sweep.insert(arch.to_string(), (he, per_t));
+    }
+
+    // Trees.
+    let trees = fit_trees(cfg, &mut ctx, &train, &aug, &aug_labels, &train_logits, &aug_logits)?;
+    let headline = trees.iter().find(|r| r.max_leaves == cfg.headline_leaves).expect("validated");
+
+    // Omitted-3 experiment.
+    let omit = omit_three(cfg, &mut ctx, &train, &val_rows, &q_train)?;
+
+    let confusions = vec![
+        ("teacher".to_string(), confusion(teacher_test_pred.view(), test.y.view(), k)?),
+        ("student_hard".to_string(), confusion(hard_pred.view(), test.y.view(), k)?),
+        ("student_soft".to_string(), confusion(soft_pred.view(), test.y.view(), k)?),
+    ];
+    let wrong: Vec<usize> = (0..test.len()).filter(|&i| soft_pred[i] != test.y[i]).take(48).collect();
+    let mistakes = (test.x.select(Axis(0), &wrong), wrong.iter().map(|&i| format!("true {} → {}", test.y[i], soft_pred[i])).collect());
+
+    let metrics = Metrics {
+        mode: cfg.mode.to_string(),
+        device: device_name,
+        wall_seconds: wall.elapsed().as_secs_f64(),
+        teacher: cfg.teacher.to_string(),
+        teacher_errors,
+        student_hard_errors,
+        student_soft_errors,
+        small_hard_errors: small_headline["784-30-30-10"].0,
+        small_soft_errors: small_headline["784-30-30-10"].1,
+        tiny_hard_errors: small_headline["784-10-10-10"].0,
+        tiny_soft_errors: small_headline["784-10-10-10"].1,
+        tree_hard_acc: headline.hard_acc,
+        tree_soft_acc: headline.soft_acc,
+        tree_soft_aug_acc: headline.soft_aug_acc,
+        omit3_errors: omit.errors[0],
+        omit3_threes_correct: 1.0 - omit.three_errors[0] as f64 / omit.threes as f64,
+        omit3_fixed_errors: omit.errors[1],
+        omit3_fixed_threes_correct: 1.0 - omit.three_errors[1] as f64 / omit.threes as f64,
+        omit3_three_errors: omit.three_errors[0],
+        omit3_fixed_three_errors: omit.three_errors[1],
+        omit3_threes_total: omit.threes,
+        omit3_bias: omit.bias,
+        omit3_val_errors: omit.val_errors,
+        n_train,
+        n_test,
+        n_val,
+        temperature: cfg.temperature,
+        small_temperature: cfg.small_temperature,
+        alpha: cfg.alpha,
+        tree_leaves: cfg.headline_leaves,
+    };
+    say(cfg, format!("wall time {:.1} s on {}", metrics.wall_seconds, metrics.device));
+    Ok(MnistReport {
+        metrics,
+        models: ctx.models,
+        teacher_members,
+        sweep,
+        temperatures: cfg.temperatures.clone(),
+        trees,
+        confusions,
+        mistakes,
+        cache_hits: members.iter().map(|m| m.cached).collect(),
+        n_test,
+        config: cfg.clone(),
+    })
+}
+
+trait ProgressLabel {
+    fn train_params_label(self, l: Option<String>) -> Self;
+}
+impl ProgressLabel for MlpParams {
+    fn train_params_label(mut self, l: Option<String>) -> Self {
+        self.train.progress = l;
+        self
+    }
+}
+
+fn fit_trees(
+    cfg: &MnistConfig,
+    ctx: &mut Ctx<'_>,
+    train: &Dataset,
+    aug: &Array2<f32>,
+    aug_labels: &Array1<usize>,
+    train_logits: &[&Array2<f32>],
+    aug_logits: &[&Array2<f32>],
+) -> Result<Vec<TreeRow>> {
+    let k = train.n_classes;
+    let start = Instant::now();
+    let x_all = concatenate(Axis(0), &[train.x.view(), aug.view()]).map_err(|e| KdError::Shape(e.to_string()))?;
+    let binned_all = BinnedMatrix::new(x_all.view(), 256)?;
+    let n = train.len();
+    let binned = BinnedMatrix::new(train.x.view(), 256)?;
+    let y_hard = one_hot(train.y.view(), k)?;
+    let y_soft = teacher_probs(train_logits, cfg.tree_temperature)?;
+    let y_hard_all = concatenate(Axis(0), &[y_hard.view(), one_hot(aug_labels.view(), k)?.view()]).map_err(|e| KdError::Shape(e.to_string()))?;
+    let y_soft_all = concatenate(Axis(0), &[y_soft.view(), teacher_probs(aug_logits, cfg.tree_temperature)?.view()]).map_err(|e| KdError::Shape(e.to_string()))?;
+    say(cfg, format!("trees: binned {} + {} rows in {:.1} s", n, aug.nrows(), start.elapsed().as_secs_f64()));
+    let bar = crate::progress::bar(label(cfg, "trees").as_deref(), (cfg.budget.tree_leaves.len() * 4) as u64);
+    let mut rows = Vec::new();
+    for &leaves in &cfg.budget.tree_leaves {
+        let p = TreeParams::default().max_leaves(Some(leaves));
+        let mut accs = [0.0; 4];
+        let mut fids = [0.0; 4];
+        let mut nl = [0; 4];
+        let variants: [(&str, &str, &BinnedMatrix, ArrayView2<f32>); 4] = [
+            ("hard", "one-hot labels", &binned, y_hard.view()),
+            ("soft", "teacher probabilities", &binned, y_soft.view()),
+            ("hard_aug", "labels, + jittered copies", &binned_all, y_hard_all.view()),
+            ("soft_aug", "teacher prob., + jittered copies", &binned_all, y_soft_all.view()),
+        ];
+        for (j, (name, desc, x, y)) in variants.into_iter().enumerate() {
+            let t0 = Instant::now();
+            let tree = p.fit_binned(x, y, None)?;
+            let pred = argmax_rows(tree.predict(ctx.test.x.view())?.view());
+            let e = ctx.record(&format!("tree_{name}_{leaves}"), &format!("tree ≤{leaves} leaves, {desc}"), &pred, tree.n_leaves(), "leaves", t0.elapsed().as_secs_f64(), None)?;
+            accs[j] = 1.0 - e as f64 / ctx.test.len() as f64;
+            fids[j] = ctx.models.last().expect("just recorded").fidelity;
+            nl[j] = tree.n_leaves();
+            bar.inc(1);
+        }
+        rows.push(TreeRow { max_leaves: leaves, hard_acc: accs[0], soft_acc: accs[1], hard_aug_acc: accs[2], soft_aug_acc: accs[3], fidelity: fids, leaves: nl });
+    }
+    bar.finish_and_clear();
+    Ok(rows)
+}
+
+struct OmitResult {
+    errors: [usize; 2],
+    three_errors: [usize; 2],
+    threes: usize,
+    bias: f32,
+    val_errors: [usize; 2],
+}
+
+/// Class-3 bias that minimises errors on the validation logits (ties: the smallest), from a grid
+/// `0, 0.1, …, 10`. Returns (bias, errors before, errors after).
+pub fn choose_bias(val_logits: ArrayView2<f32>, val_y: ndarray::ArrayView1<usize>, class: usize) -> Result<(f32, usize, usize)> {
+    let eval = |b: f32| -> Result<usize> {
+        let mut z = val_logits.to_owned();
+        z.column_mut(class).mapv_inplace(|v| v + b);
+        errors(argmax_rows(z.view()).view(), val_y)
+    };
+    let before = eval(0.0)?;
+    let mut best = (0.0f32, before);
+    for i in 1..=100 {
+        let b = i as f32 * 0.1;
+        let e = eval(b)?;
+        if e < best.1 {
+            best = (b, e);
+        }
+    }
+    Ok((best.0, before, best.1))
+}
+
+fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &[usize], q_train: &Array2<f32>) -> Result<OmitResult> {
+    const THREE: usize = 3;
+    let k = train.n_classes;
+    if k <= THREE {
+        return Err(KdError::param("n_classes", k, "the omitted-3 experiment needs at least 4 classes"));
+    }
+    let is_val: std::collections::HashSet<usize> = val_rows.iter().copied().collect();
+    let keep: Vec<usize> = (0..train.len()).filter(|&i| !is_val.contains(&i) && train.y[i] != THREE).collect();
+    let transfer = train.select(&keep);
+    let q = q_train.select(Axis(0), &keep);
+    let val = train.select(val_rows);
+    let m = MlpParams::new(&[800, 800])
+        .epochs(cfg.budget.student_epochs)
+        .batch_size(cfg.budget.batch_size)
+        .learning_rate(1e-3)
+        .seed(cfg.seed + 30)
+        .device(cfg.device)
+        .train_params_label(label(cfg, "omitted-3 student"))
+        .distill(cfg.alpha, cfg.temperature)
+        .fit(transfer.x.view(), Some(transfer.y.view()), Some(q.view()), None, k)?;
+    let (bias, v0, v1) = choose_bias(m.logits(val.x.view())?.view(), val.y.view(), THREE)?;
+    let mut z = m.logits(ctx.test.x.view())?;
+    let pred0 = argmax_rows(z.view());
+    z.column_mut(THREE).mapv_inplace(|v| v + bias);
+    let pred1 = argmax_rows(z.view());
+    let threes: Vec<usize> = (0..ctx.test.len()).filter(|&i| ctx.test.y[i] == THREE).collect();
+    let three_err = |p: &Array1<usize>| threes.iter().filter(|&&i| p[i] != THREE).count();
+    let e0 = ctx.record("omit3", "student 2×800 distilled, no 3s in transfer set", &pred0, m.n_params(), "params", m.report.seconds, Some(published::OMIT3_ERRORS))?;
+    let e1 = ctx.record("omit3_fixed", &format!("… with class-3 bias +{bias:.1} (chosen on validation)"), &pred1, m.n_params(), "params", 0.0, Some(published::OMIT3_FIXED_ERRORS))?;
+    let (t0, t1) = (three_err(&pred0), three_err(&pred1));
+    say(
+        cfg,
+        format!(
+            "omitted 3: {t0} of {} test 3s wrong before, {t1} after the bias +{bias:.1} (validation errors {v0} → {v1} of {}); published 133 → 14",
+            threes.len(),
+            val.len()
+        ),
+    );
+    Ok(OmitResult { errors: [e0, e1], three_errors: [t0, t1], threes: threes.len(), bias, val_errors: [v0, v1] })
+}
+
+/// Write `metrics.json`, `README.md` and the PNGs into `out`.
+pub fn write_reports(r: &MnistReport, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| KdError::io(out, e))?;
+    // metrics.json: the flat headline keys plus details.
+    let mut json = serde_json::to_value(&r.metrics)?;
+    let obj = json.as_object_mut().expect("struct serialises to an object");
+    obj.insert("models".into(), serde_json::to_value(&r.models)?);
+    obj.insert("teacher_members".into(), serde_json::to_value(&r.teacher_members)?);
+    obj.insert("trees".into(), serde_json::to_value(&r.trees)?);
+    let sweep: BTreeMap<&String, serde_json::Value> = r
+        .sweep
+        .iter()
+        .map(|(a, (h, v))| {
+            let per_t: BTreeMap<String, usize> = r.temperatures.iter().zip(v).map(|(t, e)| (format!("{t}"), *e)).collect();
+            (a, serde_json::json!({"hard_errors": h, "soft_errors": per_t}))
+        })
+        .collect();
+    obj.insert("temperature_sweep".into(), serde_json::to_value(sweep)?);
+    obj.insert("teacher_from_cache".into(), serde_json::to_value(&r.cache_hits)?);
+    obj.insert(
+        "published".into(),
+        serde_json::json!({
+            "teacher_errors": published::TEACHER, "student_hard_errors": published::STUDENT_HARD,
+            "student_soft_errors": published::STUDENT_SOFT, "omit3_errors": published::OMIT3_ERRORS,
+            "omit3_three_errors": published::OMIT3_THREE_ERRORS, "omit3_fixed_errors": published::OMIT3_FIXED_ERRORS,
+            "omit3_fixed_three_errors": published::OMIT3_FIXED_THREE_ERRORS,
+        }),
+    );
+    obj.insert("config".into(), serde_json::to_value(&r.config)?);
+    crate::io::write_json(out.join("metrics.json"), &json)?;
+
+    // Bar chart of test errors.
+    let mut bars = Vec::new();
+    for m in r.models.iter().filter(|m| !m.name.starts_with("small_") || m.name.ends_with("hard") || m.name.ends_with(&format!("T{}", r.metrics.small_temperature))) {
+        if m.name.starts_with("tree_") && !m.name.ends_with(&format!("_{}", r.metrics.tree_leaves)) {
+            continue;
+        }
+        let b = Bar::new(short_title(m), m.errors as f64);
+        bars.push(match m.published {
+            Some(p) => b.with_reference(p as f64),
+            None => b,
+        });
+    }
+    plot_bars(out.join("test_errors.png"), &format!("MNIST test errors ({} mode, {} test images)", r.metrics.mode, r.n_test), "test errors", "published (Hinton et al. 2015)", &bars)?;
+
+    // Confusion matrices.
+    for (name, c) in &r.confusions {
+        let title = match name.as_str() {
+            "teacher" => "Teacher".to_string(),
+            "student_hard" => "Student 2×800, hard labels".to_string(),
+            _ => format!("Student 2×800, distilled (T = {})", r.metrics.temperature),
+        };
+        plot_confusion(out.join(format!("confusion_{name}.png")), &title, c.view(), &[])?;
+    }
+
+    // Accuracy vs temperature.
+    let ticks: Vec<String> = r.temperatures.iter().map(|t| format!("{t}")).collect();
+    let mut series = Vec::new();
+    for (arch, (h, v)) in &r.sweep {
+        let acc = |e: usize| 1.0 - e as f64 / r.n_test as f64;
+        series.push(Series::new(format!("{arch}, distilled"), v.iter().map(|&e| acc(e)).collect()));
+        series.push(Series::new(format!("{arch}, hard labels"), vec![acc(*h); v.len()]).dashed());
+    }
+    plot_lines(out.join("temperature_sweep.png"), "Small students: test accuracy vs distillation temperature", "temperature T", "test accuracy", &ticks, &series)?;
+
+    // Digits the distilled student gets wrong.
+    let (imgs, caps) = &r.mistakes;
+    if imgs.nrows() > 0 {
+        plot_image_grid(out.join("student_soft_mistakes.png"), &format!("Test digits the distilled 2×800 student gets wrong (first {})", imgs.nrows()), imgs.view(), caps, 8)?;
+    } else {
+        let _ = std::fs::remove_file(out.join("student_soft_mistakes.png"));
+    }
+
+    crate::io::atomic_write(out.join("README.md"), readme(r)?.as_bytes())
+}
+
+fn short_title(m: &ModelResult) -> String {
+    m.title.replace("784-", "").replace("student ", "")
+}
+
+fn readme(r: &MnistReport) -> Result<String> {
+    let m = &r.metrics;
+    let pubs = |p: Option<usize>| p.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
+    let mut rows = Vec::new();
+    for x in r.teacher_members.iter().filter(|_| r.teacher_members.len() > 1).chain(r.models.iter()) {
+        rows.push(vec![
+            x.title.clone(),
+            x.errors.to_string(),
+            pubs(x.published),
+            format!("{:.2}%", 100.0 * x.accuracy),
+            format!("{:.2}%", 100.0 * x.fidelity),
+            format!("{} {}", x.size, x.size_unit),
+            format!("{:.1}", x.seconds),
+        ]);
+    }
+    let table = markdown_table(&["model", "test errors", "published", "accuracy", "fidelity", "size", "train s"], &rows)?;
+    let mut trows = Vec::new();
+    for t in &r.trees {
+        trows.push(vec![
+            t.max_leaves.to_string(),
+            format!("{:.2}%", 100.0 * t.hard_acc),
+            format!("{:.2}%", 100.0 * t.soft_acc),
+            format!("{:.2}%", 100.0 * t.hard_aug_acc),
+            format!("{:.2}%", 100.0 * t.soft_aug_acc),
+            format!("{:.2}%", 100.0 * t.fidelity[3]),
+        ]);
+    }
+    let trees = markdown_table(&["max leaves", "hard labels", "teacher prob.", "labels + jitter", "teacher prob. + jitter", "fidelity (last)"], &trows)?;
+    let mut headers = vec!["student".to_string(), "hard".to_string()];
+    headers.extend(r.temperatures.iter().map(|t| format!("T={t}")));
+    let srows: Vec<Vec<String>> = r
+        .sweep
+        .iter()
+        .map(|(a, (h, v))| {
+            let mut row = vec![a.clone(), h.to_string()];
+            row.extend(v.iter().map(|e| e.to_string()));
+            row
+        })
+        .collect();
+    let sweep = markdown_table(&headers, &srows)?;
+    let omit = markdown_table(
+        &["omitted-3 student", "test errors", "errors on 3s", "3s correct", "published errors", "published on 3s"],
+        &[
+            vec!["before bias fix".into(), m.omit3_errors.to_string(), m.omit3_three_errors.to_string(), format!("{:.1}%", 100.0 * m.omit3_threes_correct), "206".into(), "133".into()],
+            vec![format!("class-3 bias +{:.1}", m.omit3_bias), m.omit3_fixed_errors.to_string(), m.omit3_fixed_three_errors.to_string(), format!("{:.1}%", 100.0 * m.omit3_fixed_threes_correct), "109".into(), "14".into()],
+        ],
+    )?;
+    let quick_note = if m.mode == "quick" {
+        format!(
+            "\n> **Quick mode**: {} training images and a few epochs per network, so the errors are far above the published \
+             ones; the full run (`--full`, meant for a GPU) uses all 60 000 images and the published training lengths.\n",
+            m.n_train
+        )
+    } else {
+        String::new()
+    };
+    Ok(format!(
+        "# MNIST distillation\n\n\
+         Generated by `cargo run --release --example mnist -- --{mode}` — do not edit by hand.\n\
+         Mode **{mode}**, device **{dev}**, wall time **{wall:.1} s**. {n_train} training images ({n_val} of them the \
+         omitted-3 validation split), {n_test} test images. Teacher: **{teacher}**. Distillation: \
+         `α·CE + (1−α)·T²·KL`, α = {alpha}, T = {t} for the 2×800 students; small students' headline at T = {ts}.\n{quick_note}\n\
+         Published numbers: Hinton, Vinyals & Dean, *Distilling the Knowledge in a Neural Network* (2015), §3.\n\n\
+         ## All models (test set)\n\n{table}\n\
+         Fidelity = agreement with the teacher's class on the test images.\n\n\
+         ![test errors](test_errors.png)\n\n\
+         ## Small students: temperature sweep (test errors)\n\n{sweep}\n![accuracy vs temperature](temperature_sweep.png)\n\n\
+         ## Trees (test accuracy)\n\nSame learner, same leaf limit; only the targets differ. \"+ jitter\": the training images \
+         plus {copies} copies each shifted by up to 2 pixels, labelled with the true label (hard) or by the teacher (soft).\n\n{trees}\n\
+         ## Omitted-3 experiment\n\nThe 2×800 student is distilled from a transfer set with every 3 removed; the class-3 logit \
+         bias is then raised by the amount that minimises errors on {n_val} validation images carved from the training set \
+         (never the test set). Validation errors {v0} → {v1}.\n\n{omit}\n\
+         ## Confusion matrices\n\n![teacher](confusion_teacher.png) ![hard](confusion_student_hard.png) ![soft](confusion_student_soft.png)\n\n\
+         ## Digits the distilled student gets wrong\n\n![mistakes](student_soft_mistakes.png)\n",
+        mode = m.mode,
+        dev = m.device,
+        wall = m.wall_seconds,
+        n_train = m.n_train,
+        n_val = m.n_val,
+        n_test = m.n_test,
+        teacher = r.models.first().map(|x| x.title.as_str()).unwrap_or(""),
+        alpha = m.alpha,
+        t = m.temperature,
+        ts = m.small_temperature,
+        copies = r.config.budget.aug_copies,
+        v0 = m.omit3_val_errors[0],
+        v1 = m.omit3_val_errors[1],
+    ))
+}
+
+/// Human-readable summary of the headline numbers (one line per headline key).
+pub fn summary(r: &MnistReport) -> String {
+    let m = &r.metrics;
+    format!(
+        "teacher {} errors (published 67) | 2×800 hard {} (146) vs distilled {} (74) | 30×30 hard {} vs distilled {} (T={}) | \
+         tree@{} hard {:.2}% vs soft {:.2}% (soft+jitter {:.2}%) | omitted-3: {} errors, {:.1}% of 3s → bias +{:.1}: {} errors, {:.1}% of 3s",
+        m.teacher_errors,
+        m.student_hard_errors,
+        m.student_soft_errors,
+        m.small_hard_errors,
+        m.small_soft_errors,
+        m.small_temperature,
+        m.tree_leaves,
+        100.0 * m.tree_hard_acc,
+        100.0 * m.tree_soft_acc,
+        100.0 * m.tree_soft_aug_acc,
+        m.omit3_errors,
+        100.0 * m.omit3_threes_correct,
+        m.omit3_bias,
+        m.omit3_fixed_errors,
+        100.0 * m.omit3_fixed_threes_correct
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn jitter_shifts_and_zero_fills() {
+        // One 3×3 image with a single bright pixel in the middle: every copy moves it by one pixel
+        // (max_shift 1, never (0, 0)), so it lands on one of the 8 neighbours.
+        let mut x = Array2::<f32>::zeros((1, 9));
+        x[[0, 4]] = 1.0;
+        let j = jitter_images(x.view(), 3, 3, 200, 1, 5).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in j.axis_iter(Axis(0)) {
+            assert_eq!(r.sum(), 1.0);
+            let p = r.iter().position(|&v| v == 1.0).unwrap();
+            assert_ne!(p, 4);
+            seen.insert(p);
+        }
+        assert_eq!(seen.len(), 8);
+        assert_eq!(jitter_images(x.view(), 3, 3, 3, 1, 5).unwrap(), jitter_images(x.view(), 3, 3, 3, 1, 5).unwrap());
+        assert!(jitter_images(x.view(), 3, 2, 1, 1, 0).is_err());
+    }
+
+    #[test]
+    fn bias_is_chosen_to_minimise_validation_errors() {
+        // Class 1's logit is 0.5 too low on the rows of class 1: bias 0.6 fixes both without hurting row 0.
+        let z = array![[2.0f32, 0.0], [1.0, 0.5], [1.2, 0.7]];
+        let y = array![0usize, 1, 1];
+        let (b, before, after) = choose_bias(z.view(), y.view(), 1).unwrap();
+        assert_eq!((before, after), (2, 0));
+        assert!((b - 0.6).abs() < 1e-6, "{b}");
+    }
+
+    #[test]
+    fn ensemble_probs_average_probabilities() {
+        let a = array![[0.0f32, 9f32.ln()]];
+        let b = array![[0.0f32, 0.0]];
+        let p = teacher_probs(&[&a, &b], 1.0).unwrap();
+        assert!((p[[0, 1]] - 0.7).abs() < 1e-6);
+        let single = teacher_probs(&[&a], 2.0).unwrap();
+        assert!((single[[0, 1]] - 3.0 / 4.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn config_validation() {
+        let mut c = MnistConfig::new(Mode::Quick);
+        assert!(c.validate().is_ok());
+        c.small_temperature = 5.0;
+        assert!(matches!(c.validate(), Err(KdError::InvalidParam { name: "small_temperature", .. })));
+        let mut c = MnistConfig::new(Mode::Full);
+        c.budget.tree_leaves = vec![256];
+        assert!(matches!(c.validate(), Err(KdError::InvalidParam { name: "headline_leaves", .. })));
+        let mut c = MnistConfig::new(Mode::Quick);
+        c.alpha = 1.5;
+        assert!(c.validate().is_err());
+        assert_eq!("FULL".parse::<Mode>().unwrap(), Mode::Full);
+        assert!("fast".parse::<Mode>().is_err());
+        assert_eq!("ensemble".parse::<TeacherKind>().unwrap(), TeacherKind::Ensemble);
+    }
+
+    #[test]
+    fn logits_cache_round_trip_and_corruption() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("l.safetensors");
+        let a = array![[1.0f32, 2.0], [3.0, 4.0]];
+        let b = array![[5.0f32, 6.0]];
+        write_logits(&p, &[("train", &a), ("test", &b)]).unwrap();
+        let v = read_logits(&p, &[("train", 2), ("test", 1)], 2).unwrap();
+        assert_eq!((v[0].clone(), v[1].clone()), (a, b));
+        let e = read_logits(&p, &[("train", 3)], 2).unwrap_err().to_string();
+        assert!(e.contains("expected [3, 2]") && e.contains("--no-cache"), "{e}");
+        std::fs::write(&p, b"garbage").unwrap();
+        let e = read_logits(&p, &[("train", 2)], 2).unwrap_err().to_string();
+        assert!(e.contains("unreadable teacher cache") && e.contains("--no-cache"), "{e}");
+    }
+}

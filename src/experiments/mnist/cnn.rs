@@ -1,0 +1,393 @@
+//! The optional small CNN teacher and the random-translation input transform of the MNIST experiment.
+//!
+//! **Translation** ([`random_translate`]): each image of a batch (`B × rows·cols`, row-major) is shifted by
+//! an independent uniform integer offset `(dy, dx) ∈ {−s..s}²`, filling with zeros (MNIST's background),
+//! as in Hinton et al.'s teacher ("jittered by up to two pixels in any direction"). Implemented with two
+//! `gather`s on a zero-padded batch, so it runs on the device, seeded by libtorch's generator.
+//!
+//! **CNN** ([`Cnn`]): `conv5×5(1→c₁, pad 2) → ReLU → maxpool 2 → conv5×5(c₁→c₂, pad 2) → ReLU → maxpool 2
+//! → linear(c₂·⌊r/4⌋·⌊c/4⌋ → h) → ReLU → dropout 0.5 → linear(h → K)`, trained with AdamW on
+//! cross-entropy with random translations. It answers with logits, so it is a [`Teacher`].
+//!
+//! ```
+//! use kdistill::experiments::mnist::cnn::random_translate;
+//! use tch::{Device, Kind, Tensor};
+//! let x = Tensor::ones([3, 16], (Kind::Float, Device::Cpu)); // three 4×4 images of ones
+//! let y = random_translate(&x, 4, 4, 0);                      // shift 0: unchanged
+//! assert_eq!(Vec::<f32>::try_from(y.view([-1])).unwrap(), vec![1.0; 48]);
+//! ```
+use crate::error::{KdError, Result};
+use crate::neural::{describe_device, to_array2, to_tensor, DeviceChoice};
+use crate::teacher::{Teacher, TeacherOutput};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tch::{nn, nn::Module, nn::OptimizerConfig, Device, Kind, Tensor};
+
+/// Shift every image of `x` (`B × rows·cols`) by a random integer offset in `−max_shift..=max_shift` on
+/// both axes, zero-filling. Returns a new `B × rows·cols` tensor on the same device.
+pub fn random_translate(x: &Tensor, rows: usize, cols: usize, max_shift: usize) -> Tensor {
+    let b = x.size()[0];
+    let (r, c, s) = (rows as i64, cols as i64, max_shift as i64);
+    if s == 0 || b == 0 {
+        return x.shallow_clone();
+    }
+    let dev = x.device();
+    let padded = x.view([b, r, c]).constant_pad_nd([s, s, s, s]); // B × (r+2s) × (c+2s)
+    // Offsets in 0..=2s select the window start; 2s − offset is the shift.
+    let oy = Tensor::randint(2 * s + 1, [b, 1], (Kind::Int64, dev));
+    let ox = Tensor::randint(2 * s + 1, [b, 1], (Kind::Int64, dev));
+    let ri = (oy + Tensor::arange(r, (Kind::Int64, dev)).view([1, r])).view([b, r, 1]).expand([b, r, c + 2 * s], false);
+    let rows_sel = padded.gather(1, &ri, false); // B × r × (c+2s)
+    let ci = (ox + Tensor::arange(c, (Kind::Int64, dev)).view([1, c])).view([b, 1, c]).expand([b, r, c], false);
+    rows_sel.gather(2, &ci, false).view([b, r * c])
+}
+
+/// Hyper-parameters of the CNN teacher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CnnParams {
+    /// Channels of the two convolutions.
+    pub channels: (usize, usize),
+    /// Width of the fully connected hidden layer.
+    pub hidden: usize,
+    /// Dropout before the output layer.
+    pub dropout: f64,
+    /// Passes over the data.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// AdamW step size.
+    pub learning_rate: f64,
+    /// Learning-rate factor per epoch.
+    pub lr_decay: f64,
+    /// Decoupled weight decay.
+    pub weight_decay: f64,
+    /// Maximum random translation in pixels (0 = none).
+    pub max_shift: usize,
+    /// Seed (initialisation, shuffles, dropout, translations).
+    pub seed: u64,
+    /// Where to train.
+    pub device: DeviceChoice,
+    /// Progress-bar label.
+    pub progress: Option<String>,
+}
+
+impl Default for CnnParams {
+    fn default() -> Self {
+        Self {
+            channels: (32, 64),
+            hidden: 512,
+            dropout: 0.5,
+            epochs: 12,
+            batch_size: 128,
+            learning_rate: 1e-3,
+            lr_decay: 0.85,
+            weight_decay: 1e-4,
+            max_shift: 2,
+            seed: 0,
+            device: DeviceChoice::Auto,
+            progress: None,
+        }
+    }
+}
+
+/// Architecture of a fitted CNN (what is saved next to the weights).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CnnSpec {
+    /// Image height.
+    pub rows: usize,
+    /// Image width.
+    pub cols: usize,
+    /// Channels of the two convolutions.
+    pub channels: (usize, usize),
+    /// Hidden width.
+    pub hidden: usize,
+    /// Dropout before the output.
+    pub dropout: f64,
+    /// Number of classes.
+    pub n_classes: usize,
+}
+
+impl CnnSpec {
+    fn check(&self) -> Result<()> {
+        if self.rows < 4 || self.cols < 4 {
+            return Err(KdError::param("image size", format!("{}×{}", self.rows, self.cols), "the CNN needs images of at least 4×4 pixels"));
+        }
+        if self.channels.0 == 0 || self.channels.1 == 0 || self.hidden == 0 || self.n_classes < 2 {
+            return Err(KdError::param("cnn", format!("{self:?}"), "channels and hidden width must be ≥ 1, classes ≥ 2"));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(KdError::param("dropout", self.dropout, "must be in [0, 1)"));
+        }
+        Ok(())
+    }
+    /// Trainable parameters.
+    pub fn n_params(&self) -> usize {
+        let (c1, c2) = self.channels;
+        let flat = c2 * (self.rows / 4) * (self.cols / 4);
+        (25 * c1 + c1) + (25 * c1 * c2 + c2) + (flat * self.hidden + self.hidden) + (self.hidden * self.n_classes + self.n_classes)
+    }
+}
+
+/// A trained CNN classifier.
+pub struct Cnn {
+    vs: nn::VarStore,
+    conv1: nn::Conv2D,
+    conv2: nn::Conv2D,
+    fc1: nn::Linear,
+    fc2: nn::Linear,
+    spec: CnnSpec,
+    /// Training wall time in seconds (0 when loaded).
+    pub seconds: f64,
+}
+
+impl std::fmt::Debug for Cnn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cnn").field("spec", &self.spec).field("device", &self.vs.device()).finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedCnn {
+    format_version: u32,
+    spec: CnnSpec,
+}
+
+impl Cnn {
+    fn build(spec: &CnnSpec, device: Device, seed: u64) -> Result<Cnn> {
+        spec.check()?;
+        tch::manual_seed(seed as i64);
+        let vs = nn::VarStore::new(device);
+        let root = vs.root();
+        let cfg = nn::ConvConfig { padding: 2, ..Default::default() };
+        let (c1, c2) = (spec.channels.0 as i64, spec.channels.1 as i64);
+        let flat = c2 * (spec.rows / 4) as i64 * (spec.cols / 4) as i64;
+        let conv1 = nn::conv2d(&root / "conv1", 1, c1, 5, cfg);
+        let conv2 = nn::conv2d(&root / "conv2", c1, c2, 5, cfg);
+        let fc1 = nn::linear(&root / "fc1", flat, spec.hidden as i64, Default::default());
+        let fc2 = nn::linear(&root / "fc2", spec.hidden as i64, spec.n_classes as i64, Default::default());
+        Ok(Cnn { vs, conv1, conv2, fc1, fc2, spec: spec.clone(), seconds: 0.0 })
+    }
+
+    /// Logits for a batch `B × rows·cols` already on the device.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        let b = x.size()[0];
+        x.view([b, 1, self.spec.rows as i64, self.spec.cols as i64])
+            .apply(&self.conv1)
+            .relu()
+            .max_pool2d_default(2)
+            .apply(&self.conv2)
+            .relu()
+            .max_pool2d_default(2)
+            .flatten(1, -1)
+            .apply(&self.fc1)
+            .relu()
+            .dropout(self.spec.dropout, train)
+            .apply(&self.fc2)
+    }
+
+    /// Logits `n × K` in evaluation mode, in chunks.
+    pub fn logits(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        let d = self.spec.rows * self.spec.cols;
+        if x.ncols() != d {
+            return Err(KdError::Shape(format!("the CNN expects {d} pixels per row, got {}", x.ncols())));
+        }
+        let mut out = Array2::<f32>::zeros((x.nrows(), self.spec.n_classes));
+        let chunk = 4096;
+        tch::no_grad(|| -> Result<()> {
+            for start in (0..x.nrows()).step_by(chunk) {
+                let end = (start + chunk).min(x.nrows());
+                let xb = to_tensor(x.slice(ndarray::s![start..end, ..]), self.vs.device());
+                out.slice_mut(ndarray::s![start..end, ..]).assign(&to_array2(&self.forward_t(&xb, false))?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The architecture.
+    pub fn spec(&self) -> &CnnSpec {
+        &self.spec
+    }
+
+    /// Device description.
+    pub fn device_name(&self) -> String {
+        describe_device(self.vs.device())
+    }
+
+    /// Save to `dir/cnn.json` + `dir/cnn.safetensors`, each atomically.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let st = dir.join("cnn.safetensors");
+        std::fs::create_dir_all(dir).map_err(|e| KdError::io(dir, e))?;
+        let tmp = crate::io::temp_path(&st).with_extension("safetensors");
+        self.vs.save(&tmp)?;
+        std::fs::rename(&tmp, &st).map_err(|e| KdError::io(&st, e))?;
+        crate::io::write_json(dir.join("cnn.json"), &SavedCnn { format_version: 1, spec: self.spec.clone() })
+    }
+
+    /// Load what [`Cnn::save`] wrote.
+    pub fn load(dir: &Path, device: Device) -> Result<Cnn> {
+        let jp = dir.join("cnn.json");
+        let text = std::fs::read_to_string(&jp).map_err(|e| KdError::io(&jp, e))?;
+        let saved: SavedCnn = serde_json::from_str(&text).map_err(|e| KdError::Model { path: jp.clone(), msg: e.to_string() })?;
+        if saved.format_version != 1 {
+            return Err(KdError::Model { path: jp, msg: format!("unknown format_version {}", saved.format_version) });
+        }
+        let mut cnn = Cnn::build(&saved.spec, device, 0)?;
+        let st = dir.join("cnn.safetensors");
+        cnn.vs.load(&st).map_err(|e| KdError::Model { path: st, msg: e.to_string() })?;
+        Ok(cnn)
+    }
+}
+
+impl Teacher for Cnn {
+    fn n_classes(&self) -> usize {
+        self.spec.n_classes
+    }
+    fn predict_raw(&self, x: ArrayView2<f32>) -> Result<TeacherOutput> {
+        Ok(TeacherOutput::Logits(self.logits(x)?))
+    }
+}
+
+impl CnnParams {
+    fn check(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(KdError::param("epochs", 0, "must be ≥ 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(KdError::param("batch_size", 0, "must be ≥ 1"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(KdError::param("learning_rate", self.learning_rate, "must be finite and > 0"));
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(KdError::param("lr_decay", self.lr_decay, "must be in (0, 1]"));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(KdError::param("weight_decay", self.weight_decay, "must be finite and ≥ 0"));
+        }
+        Ok(())
+    }
+
+    /// Train on `x` (`n × rows·cols`, values in [0, 1]) and labels in `0..n_classes`.
+    pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView1<usize>, rows: usize, cols: usize, n_classes: usize) -> Result<Cnn> {
+        self.check()?;
+        crate::data::check_rows(x, "CNN training images")?;
+        if x.ncols() != rows * cols {
+            return Err(KdError::Shape(format!("{} features per row but images are {rows}×{cols}", x.ncols())));
+        }
+        if y.len() != x.nrows() {
+            return Err(KdError::Shape(format!("{} images but {} labels", x.nrows(), y.len())));
+        }
+        if let Some((i, &c)) = y.iter().enumerate().find(|(_, &c)| c >= n_classes) {
+            return Err(KdError::UnknownClass { label: c.to_string(), row: i, known: format!("0..{n_classes}") });
+        }
+        let spec = CnnSpec { rows, cols, channels: self.channels, hidden: self.hidden, dropout: self.dropout, n_classes };
+        let device = self.device.resolve()?;
+        let mut cnn = Cnn::build(&spec, device, self.seed)?;
+        let start = std::time::Instant::now();
+        tch::manual_seed(self.seed as i64 + 1);
+        let n = x.nrows();
+        let xs = to_tensor(x, device);
+        let ys = Tensor::from_slice(&y.iter().map(|&c| c as i64).collect::<Vec<_>>()).to_device(device);
+        let mut opt = nn::AdamW::default().wd(self.weight_decay).build(&cnn.vs, self.learning_rate)?;
+        let bar = crate::progress::bar(self.progress.as_deref(), self.epochs as u64);
+        for epoch in 0..self.epochs {
+            opt.set_lr(self.learning_rate * self.lr_decay.powi(epoch as i32));
+            let perm = Tensor::randperm(n as i64, (Kind::Int64, device));
+            let mut sum = Tensor::zeros([], (Kind::Float, device));
+            for lo in (0..n).step_by(self.batch_size) {
+                let hi = (lo + self.batch_size).min(n);
+                let idx = perm.narrow(0, lo as i64, (hi - lo) as i64);
+                let xb = random_translate(&xs.index_select(0, &idx), rows, cols, self.max_shift);
+                let loss = cnn.forward_t(&xb, true).cross_entropy_for_logits(&ys.index_select(0, &idx));
+                opt.backward_step(&loss);
+                sum += loss.detach() * (hi - lo) as i64;
+            }
+            let l = sum.double_value(&[]) / n as f64;
+            if !l.is_finite() {
+                bar.abandon();
+                return Err(KdError::param("learning_rate", self.learning_rate, format!("CNN training diverged (loss {l}) in epoch {epoch}")));
+            }
+            bar.set_message(format!("loss {l:.4}"));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        cnn.seconds = start.elapsed().as_secs_f64();
+        Ok(cnn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translate_moves_a_single_pixel_by_at_most_the_shift() {
+        tch::manual_seed(3);
+        // 200 copies of a 7×7 image with one bright pixel in the centre (3, 3).
+        let mut img = vec![0f32; 49];
+        img[3 * 7 + 3] = 1.0;
+        let x = Tensor::from_slice(&img.repeat(200)).view([200, 49]);
+        let y = random_translate(&x, 7, 7, 2);
+        let v = Vec::<f32>::try_from(y.view([-1])).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for b in 0..200 {
+            let row = &v[b * 49..(b + 1) * 49];
+            assert_eq!(row.iter().sum::<f32>(), 1.0, "the pixel stays inside");
+            let p = row.iter().position(|&u| u == 1.0).unwrap();
+            let (r, c) = ((p / 7) as i64, (p % 7) as i64);
+            assert!((r - 3).abs() <= 2 && (c - 3).abs() <= 2);
+            seen.insert((r, c));
+        }
+        assert_eq!(seen.len(), 25, "all 25 offsets occur in 200 draws");
+    }
+
+    #[test]
+    fn translate_zero_fills_at_the_border() {
+        tch::manual_seed(0);
+        let x = Tensor::ones([500, 9], (Kind::Float, Device::Cpu));
+        let y = random_translate(&x, 3, 3, 1);
+        let v = Vec::<f32>::try_from(y.view([-1])).unwrap();
+        // Each 3×3 image keeps 9, 6 or 4 ones depending on the shift.
+        for b in 0..500 {
+            let s: f32 = v[b * 9..(b + 1) * 9].iter().sum();
+            assert!([4.0, 6.0, 9.0].contains(&s), "{s}");
+        }
+    }
+
+    #[test]
+    fn cnn_learns_a_toy_problem_and_round_trips() {
+        // Class = whether the bright bar is horizontal or vertical, 8×8 images.
+        let n = 64;
+        let mut x = Array2::<f32>::zeros((n, 64));
+        let y: ndarray::Array1<usize> = (0..n).map(|i| i % 2).collect();
+        for i in 0..n {
+            let k = 2 + (i / 2) % 4;
+            for t in 0..8 {
+                let (r, c) = if y[i] == 0 { (k, t) } else { (t, k) };
+                x[[i, r * 8 + c]] = 1.0;
+            }
+        }
+        let p = CnnParams { channels: (4, 8), hidden: 16, epochs: 30, batch_size: 16, learning_rate: 3e-3, lr_decay: 1.0, device: DeviceChoice::Cpu, max_shift: 1, ..Default::default() };
+        let cnn = p.fit(x.view(), y.view(), 8, 8, 2).unwrap();
+        let pred = cnn.predict(x.view()).unwrap();
+        assert_eq!(pred, y);
+        let dir = tempfile::tempdir().unwrap();
+        cnn.save(dir.path()).unwrap();
+        let back = Cnn::load(dir.path(), Device::Cpu).unwrap();
+        assert_eq!(back.logits(x.view()).unwrap(), cnn.logits(x.view()).unwrap());
+        assert_eq!(cnn.spec().n_params(), back.vs.trainable_variables().iter().map(|t| t.numel()).sum::<usize>());
+    }
+
+    #[test]
+    fn bad_parameters_and_shapes_are_errors() {
+        let x = Array2::<f32>::zeros((4, 64));
+        let y = ndarray::Array1::from(vec![0usize, 1, 0, 1]);
+        let p = CnnParams { device: DeviceChoice::Cpu, ..Default::default() };
+        assert!(matches!(CnnParams { epochs: 0, ..p.clone() }.fit(x.view(), y.view(), 8, 8, 2), Err(KdError::InvalidParam { .. })));
+        assert!(matches!(p.fit(x.view(), y.view(), 8, 7, 2), Err(KdError::Shape(_))));
+        assert!(matches!(p.fit(x.view(), y.view(), 8, 8, 1), Err(KdError::InvalidParam { .. })));
+        assert!(matches!(p.fit(x.view(), ndarray::Array1::from(vec![0usize, 5, 0, 1]).view(), 8, 8, 2), Err(KdError::UnknownClass { .. })));
+    }
+}

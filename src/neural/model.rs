@@ -1,0 +1,197 @@
+//! [`MlpParams`] (hyper-parameters, validated at fit) and [`Mlp`] (a fitted network). The teacher and the
+//! MLP student are both this model; they differ only in defaults and [`Objective`].
+use super::{describe_device, train, DeviceChoice, InputTransform, MlpSpec, Net, Objective, TrainParams, TrainReport};
+use crate::error::{KdError, Result};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Hyper-parameters of a tch MLP classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpParams {
+    /// Hidden widths.
+    pub hidden: Vec<usize>,
+    /// Input dropout probability.
+    pub dropout_input: f64,
+    /// Hidden dropout probability.
+    pub dropout_hidden: f64,
+    /// Optimiser settings.
+    pub train: TrainParams,
+    /// Where to train.
+    pub device: DeviceChoice,
+    /// What to minimise.
+    pub objective: Objective,
+}
+
+impl MlpParams {
+    /// `d → hidden… → K`, cross-entropy on labels, default optimiser settings.
+    pub fn new(hidden: &[usize]) -> Self {
+        Self {
+            hidden: hidden.to_vec(),
+            dropout_input: 0.0,
+            dropout_hidden: 0.0,
+            train: TrainParams::default(),
+            device: DeviceChoice::Auto,
+            objective: Objective::Hard,
+        }
+    }
+    /// Set dropout on the input and hidden layers.
+    pub fn dropout(mut self, input: f64, hidden: f64) -> Self {
+        self.dropout_input = input;
+        self.dropout_hidden = hidden;
+        self
+    }
+    /// Replace the optimiser settings.
+    pub fn train_params(mut self, t: TrainParams) -> Self {
+        self.train = t;
+        self
+    }
+    /// Passes over the data.
+    pub fn epochs(mut self, e: usize) -> Self {
+        self.train.epochs = e;
+        self
+    }
+    /// Mini-batch size.
+    pub fn batch_size(mut self, b: usize) -> Self {
+        self.train.batch_size = b;
+        self
+    }
+    /// Adam learning rate.
+    pub fn learning_rate(mut self, lr: f64) -> Self {
+        self.train.learning_rate = lr;
+        self
+    }
+    /// Decoupled weight decay.
+    pub fn weight_decay(mut self, wd: f64) -> Self {
+        self.train.weight_decay = wd;
+        self
+    }
+    /// Seed for initialisation, shuffling and dropout.
+    pub fn seed(mut self, s: u64) -> Self {
+        self.train.seed = s;
+        self
+    }
+    /// Device choice.
+    pub fn device(mut self, d: DeviceChoice) -> Self {
+        self.device = d;
+        self
+    }
+    /// Show a progress bar with this label.
+    pub fn progress(mut self, label: impl Into<String>) -> Self {
+        self.train.progress = Some(label.into());
+        self
+    }
+    /// Train on labels only.
+    pub fn hard(mut self) -> Self {
+        self.objective = Objective::Hard;
+        self
+    }
+    /// Train with `α·CE + (1−α)·T²·KL` (soft targets must be softened at the same `T`).
+    pub fn distill(mut self, alpha: f32, temperature: f32) -> Self {
+        self.objective = Objective::Distill { alpha, temperature };
+        self
+    }
+
+    /// Fit on `x` with optional labels, soft targets and row weights; `n_classes` is the output width.
+    pub fn fit(
+        &self,
+        x: ArrayView2<f32>,
+        labels: Option<ArrayView1<usize>>,
+        soft: Option<ArrayView2<f32>>,
+        weights: Option<ArrayView1<f32>>,
+        n_classes: usize,
+    ) -> Result<Mlp> {
+        self.fit_with_transform(x, labels, soft, weights, n_classes, None)
+    }
+
+    /// [`MlpParams::fit`] with a training-time input transform (e.g. random translations).
+    pub fn fit_with_transform(
+        &self,
+        x: ArrayView2<f32>,
+        labels: Option<ArrayView1<usize>>,
+        soft: Option<ArrayView2<f32>>,
+        weights: Option<ArrayView1<f32>>,
+        n_classes: usize,
+        transform: Option<InputTransform<'_>>,
+    ) -> Result<Mlp> {
+        if n_classes < 2 {
+            return Err(KdError::param("n_classes", n_classes, "need at least 2 classes"));
+        }
+        crate::data::check_rows(x, "training features")?;
+        let spec = MlpSpec { input: x.ncols(), hidden: self.hidden.clone(), output: n_classes, dropout_input: self.dropout_input, dropout_hidden: self.dropout_hidden };
+        spec.check()?;
+        self.train.check()?;
+        let device = self.device.resolve()?;
+        // libtorch's random generator is process-global: two fits running at once on different threads
+        // would interleave their draws and the seeds would stop meaning anything. Serialise them.
+        let _guard = SEEDED_FIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut net = Net::new(&spec, device, self.train.seed)?;
+        let report = train(&mut net, &self.train, x, labels, soft, weights, self.objective, transform)?;
+        Ok(Mlp { net, report })
+    }
+}
+
+/// A trained MLP classifier (logits out).
+#[derive(Debug)]
+pub struct Mlp {
+    net: Net,
+    /// How training went.
+    pub report: TrainReport,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedSpec {
+    format_version: u32,
+    spec: MlpSpec,
+    report: TrainReport,
+}
+const FORMAT_VERSION: u32 = 1;
+
+/// Held while a network is initialised and trained (see [`MlpParams::fit_with_transform`]).
+static SEEDED_FIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl Mlp {
+    /// Logits `n × K`.
+    pub fn logits(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        self.net.logits(x)
+    }
+    /// Probabilities at `T = 1`.
+    pub fn proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        crate::soft::softmax_t(self.logits(x)?.view(), 1.0)
+    }
+    /// The underlying network.
+    pub fn net(&self) -> &Net {
+        &self.net
+    }
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.net.spec().output
+    }
+    /// Trainable parameter count.
+    pub fn n_params(&self) -> usize {
+        self.net.spec().n_params()
+    }
+    /// Device description, e.g. `cpu (2 threads)`.
+    pub fn device_name(&self) -> String {
+        describe_device(self.net.device())
+    }
+    /// Save to `dir/model.json` (architecture) and `dir/model.safetensors` (weights), atomically.
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        self.net.save(dir.join("model.safetensors"))?;
+        let saved = SavedSpec { format_version: FORMAT_VERSION, spec: self.net.spec().clone(), report: self.report.clone() };
+        crate::io::write_json(dir.join("model.json"), &saved)
+    }
+    /// Load what [`Mlp::save`] wrote.
+    pub fn load(dir: impl AsRef<Path>, device: DeviceChoice) -> Result<Mlp> {
+        let dir = dir.as_ref();
+        let jp = dir.join("model.json");
+        let text = std::fs::read_to_string(&jp).map_err(|e| KdError::io(&jp, e))?;
+        let saved: SavedSpec = serde_json::from_str(&text).map_err(|e| KdError::Model { path: jp.clone(), msg: e.to_string() })?;
+        if saved.format_version > FORMAT_VERSION {
+            return Err(KdError::Model { path: jp, msg: format!("format_version {} is newer than this build understands ({FORMAT_VERSION})", saved.format_version) });
+        }
+        let net = Net::load(&saved.spec, dir.join("model.safetensors"), device.resolve()?)?;
+        Ok(Mlp { net, report: saved.report })
+    }
+}

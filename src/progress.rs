@@ -1,0 +1,20 @@
+//! Progress bars for long work (training, tree fits, data fetches). Bars draw to stderr only when it is a
+//! terminal, so logs and CI output stay clean; set `KD_NO_PROGRESS=1` to hide them everywhere.
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A bar of `len` steps labelled `label`; hidden when `label` is `None`, stderr is not a terminal,
+/// or `KD_NO_PROGRESS` is set.
+pub fn bar(label: Option<&str>, len: u64) -> ProgressBar {
+    let hidden = label.is_none() || std::env::var_os("KD_NO_PROGRESS").is_some();
+    if hidden {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{prefix:>18} [{bar:30.cyan/blue}] {pos}/{len} {msg} ({elapsed}, eta {eta})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    pb.set_prefix(label.unwrap_or_default().to_string());
+    pb
+}

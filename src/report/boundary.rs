@@ -1,0 +1,552 @@
+//! Decision-boundary plots for 2-D, K-class models: one model per image ([`plot_boundary`]) or
+//! several side by side in one panel ([`plot_boundary_panel`]).
+//!
+//! # What is drawn
+//! The caller evaluates its model on a regular [`Grid`] of `nx × ny` points spanning the x1/x2 box
+//! (get them from [`Grid::points`]; row `iy·nx + ix` holds the point `(x_min + ix·Δx, y_min + iy·Δy)`,
+//! so x varies fastest and `iy = 0` is the bottom edge) and passes the `nx·ny × K` probability matrix.
+//! Each pixel of the plotting area then gets:
+//!
+//! * its probability vector `p`, bilinearly interpolated from the four surrounding grid points;
+//! * the colour of its predicted class `a = argmax p`, blended with white by the confidence
+//!   `t = (p_a − 1/K) / (1 − 1/K)` (white where the model is at chance, saturated where it is sure; for
+//!   K = 2 this is a blue–white–orange diverging map of `P(class 1)`);
+//! * an anti-aliased dark line where the predicted class changes: with the margin
+//!   `m = p_a − max_{j≠a} p_j` (zero exactly on the decision boundary, and for K = 2 the 0.5 contour),
+//!   the distance to the boundary in pixels is estimated as `m / |∇m|` and the line is drawn where it
+//!   is below ~1 px.
+//!
+//! The background is written pixel by pixel (no per-cell rectangles), so a plot renders in a few
+//! milliseconds. Test points are drawn on top in their true class colour with dark edges; points
+//! outside the grid box are skipped.
+//!
+//! # Example
+//! ```
+//! use kdistill::report::{plot_boundary, BoundaryOptions, BoundaryPlot, Grid};
+//! use ndarray::{array, Array2};
+//!
+//! let grid = Grid::new((-1.0, 1.0), (-1.0, 1.0), 50, 40)?;
+//! let pts = grid.points();
+//! // A "model": P(class 1) = sigmoid(4·x1).
+//! let probs = Array2::from_shape_fn((grid.len(), 2), |(i, k)| {
+//!     let p1 = 1.0 / (1.0 + (-4.0 * pts[[i, 0]]).exp());
+//!     if k == 1 { p1 } else { 1.0 - p1 }
+//! });
+//! let test_x = array![[-0.5f32, 0.2], [0.6, -0.3]];
+//! let test_y = array![0usize, 1];
+//! let dir = tempfile::tempdir().unwrap();
+//! let plot = BoundaryPlot::new("sigmoid model — test accuracy 100.0%", probs.view());
+//! plot_boundary(dir.path().join("b.png"), &grid, &plot, test_x.view(), test_y.view(), &BoundaryOptions::default())?;
+//! # Ok::<(), kdistill::KdError>(())
+//! ```
+use super::canvas::{legend_row, render_png, titled, Area, DrawResult, Swatch, INK, MUTED};
+use super::palette::{class_color, tint};
+use crate::error::{KdError, Result};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use plotters::prelude::*;
+use std::path::Path;
+
+/// A regular grid over the x1/x2 box on which a model's probabilities are evaluated.
+///
+/// Both end points are included: `ix ∈ 0..nx` maps to `x_min + ix·(x_max − x_min)/(nx − 1)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Grid {
+    x: (f32, f32),
+    y: (f32, f32),
+    nx: usize,
+    ny: usize,
+}
+
+impl Grid {
+    /// A grid over `x_range × y_range` with `nx × ny` points. Ranges must be finite with min < max;
+    /// `nx, ny ≥ 2`, and at most 4096 each.
+    pub fn new(x_range: (f32, f32), y_range: (f32, f32), nx: usize, ny: usize) -> Result<Self> {
+        for (name, (lo, hi)) in [("grid x range", x_range), ("grid y range", y_range)] {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(KdError::param(name, format!("({lo}, {hi})"), "must be finite with min < max"));
+            }
+        }
+        for (name, n) in [("grid nx", nx), ("grid ny", ny)] {
+            if !(2..=4096).contains(&n) {
+                return Err(KdError::param(name, n, "grid resolution must be in 2..=4096"));
+            }
+        }
+        Ok(Grid { x: x_range, y: y_range, nx, ny })
+    }
+
+    /// The bounding box of the rows of `x` (n × 2), widened on every side by `pad` times its extent
+    /// (e.g. 0.05), with `nx × ny` points.
+    pub fn covering(x: ArrayView2<f32>, pad: f32, nx: usize, ny: usize) -> Result<Self> {
+        crate::data::check_rows(x, "grid points")?;
+        crate::data::check_finite(x, "grid points")?;
+        if x.ncols() != 2 {
+            return Err(KdError::Shape(format!("a boundary grid needs 2 feature columns, got {}", x.ncols())));
+        }
+        if !(pad.is_finite() && pad >= 0.0) {
+            return Err(KdError::param("pad", pad, "must be finite and ≥ 0"));
+        }
+        let b = crate::data::bounds(x);
+        let widen = |(lo, hi): (f32, f32)| {
+            let d = (hi - lo).max(1e-3);
+            (lo - pad * d, hi + pad * d + if hi > lo { 0.0 } else { 1e-3 })
+        };
+        Grid::new(widen(b[0]), widen(b[1]), nx, ny)
+    }
+
+    /// `(x_min, x_max)`.
+    pub fn x_range(&self) -> (f32, f32) {
+        self.x
+    }
+    /// `(y_min, y_max)`.
+    pub fn y_range(&self) -> (f32, f32) {
+        self.y
+    }
+    /// `(nx, ny)`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.nx, self.ny)
+    }
+    /// Number of grid points, `nx · ny`.
+    pub fn len(&self) -> usize {
+        self.nx * self.ny
+    }
+    /// Always false (a grid has at least 2 × 2 points); present for API symmetry with `len`.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The grid points as an `nx·ny × 2` matrix, row `iy·nx + ix` (x fastest, `iy = 0` at `y_min`).
+    pub fn points(&self) -> Array2<f32> {
+        let (dx, dy) = ((self.x.1 - self.x.0) / (self.nx - 1) as f32, (self.y.1 - self.y.0) / (self.ny - 1) as f32);
+        Array2::from_shape_fn((self.len(), 2), |(r, c)| {
+            if c == 0 {
+                self.x.0 + (r % self.nx) as f32 * dx
+            } else {
+                self.y.0 + (r / self.nx) as f32 * dy
+            }
+        })
+    }
+}
+
+/// One model's panel: its title (model name and test accuracy, say), an optional second line, and its
+/// `nx·ny × K` probabilities on the [`Grid`].
+#[derive(Debug, Clone)]
+pub struct BoundaryPlot<'a> {
+    /// Bold first line.
+    pub title: String,
+    /// Optional smaller grey second line (e.g. "63 leaves · fidelity 98.7%").
+    pub subtitle: Option<String>,
+    /// Predicted probabilities on the grid, in [`Grid::points`] order.
+    pub probs: ArrayView2<'a, f32>,
+}
+
+impl<'a> BoundaryPlot<'a> {
+    /// A plot with a title and no subtitle.
+    pub fn new(title: impl Into<String>, probs: ArrayView2<'a, f32>) -> Self {
+        BoundaryPlot { title: title.into(), subtitle: None, probs }
+    }
+    /// Set the second title line.
+    pub fn with_subtitle(mut self, subtitle: impl Into<String>) -> Self {
+        self.subtitle = Some(subtitle.into());
+        self
+    }
+}
+
+/// Presentation options for boundary plots.
+#[derive(Debug, Clone)]
+pub struct BoundaryOptions {
+    /// Image size of a single plot ([`plot_boundary`]), pixels.
+    pub size: (u32, u32),
+    /// Size of one cell of a panel ([`plot_boundary_panel`]), pixels.
+    pub cell_size: (u32, u32),
+    /// Panel columns; `None` picks at most 4 per row.
+    pub columns: Option<usize>,
+    /// Class names for the legend; empty means "class 0", "class 1", ….
+    pub class_names: Vec<String>,
+    /// Axis descriptions.
+    pub axis_labels: (String, String),
+    /// Radius of the test points in pixels (scaled with the plot size).
+    pub point_radius: f64,
+}
+
+impl Default for BoundaryOptions {
+    fn default() -> Self {
+        BoundaryOptions {
+            size: (640, 600),
+            cell_size: (480, 450),
+            columns: None,
+            class_names: Vec::new(),
+            axis_labels: ("x1".into(), "x2".into()),
+            point_radius: 3.5,
+        }
+    }
+}
+
+/// Validate the inputs shared by both entry points; returns the number of classes K.
+fn validate(grid: &Grid, plots: &[BoundaryPlot], x: ArrayView2<f32>, y: ArrayView1<usize>, opts: &BoundaryOptions) -> Result<usize> {
+    let first = plots.first().ok_or_else(|| KdError::Empty("no models to plot".into()))?;
+    let k = first.probs.ncols();
+    for p in plots {
+        let what = format!("boundary probabilities of `{}`", p.title);
+        if p.probs.nrows() != grid.len() {
+            return Err(KdError::Shape(format!(
+                "{what}: {} rows, but the {}×{} grid has {} points",
+                p.probs.nrows(),
+                grid.nx,
+                grid.ny,
+                grid.len()
+            )));
+        }
+        if p.probs.ncols() != k {
+            return Err(KdError::Shape(format!("{what}: {} classes, but `{}` has {k}", p.probs.ncols(), first.title)));
+        }
+        crate::soft::check_probabilities(p.probs, &what, 1e-3)?;
+    }
+    if x.ncols() != 2 || x.nrows() != y.len() {
+        return Err(KdError::Shape(format!("test points {:?} with {} labels; need n × 2 and n labels", x.dim(), y.len())));
+    }
+    crate::data::check_finite(x, "test points")?;
+    if let Some((row, &l)) = y.iter().enumerate().find(|(_, &l)| l >= k) {
+        return Err(KdError::UnknownClass { label: l.to_string(), row, known: format!("0..{k}") });
+    }
+    if !opts.class_names.is_empty() && opts.class_names.len() != k {
+        return Err(KdError::Shape(format!("{} class names for {k} classes", opts.class_names.len())));
+    }
+    if !(opts.point_radius.is_finite() && opts.point_radius >= 0.0) {
+        return Err(KdError::param("point_radius", opts.point_radius, "must be finite and ≥ 0"));
+    }
+    Ok(k)
+}
+
+/// Legend entries: one dot per class, then the boundary line.
+fn legend_items(k: usize, opts: &BoundaryOptions) -> Vec<(Swatch, String)> {
+    let mut items: Vec<_> = (0..k)
+        .map(|c| (Swatch::Dot(class_color(c)), opts.class_names.get(c).cloned().unwrap_or_else(|| format!("class {c}"))))
+        .collect();
+    items.push((Swatch::Line(INK), "decision boundary".into()));
+    items
+}
+
+/// Draw one model's boundary plot into `area`, scaled by `s` (1.0 ≈ 600 px tall).
+#[allow(clippy::too_many_arguments)]
+fn draw_plot(
+    area: &Area,
+    grid: &Grid,
+    plot: &BoundaryPlot,
+    x: ArrayView2<f32>,
+    y: ArrayView1<usize>,
+    opts: &BoundaryOptions,
+    s: f64,
+    legend: Option<&[(Swatch, String)]>,
+) -> DrawResult {
+    let f = s.max(0.85); // text shrinks less than the plot
+    let mut area = titled(&area.margin((4.0 * s) as i32, 0, 0, 0), &plot.title, plot.subtitle.as_deref(), 20.0 * f)?;
+    if let Some(items) = legend {
+        area = legend_row(&area, items, 13.0 * f)?;
+    }
+    let fs = 14.0 * f;
+    let (x0, x1) = (grid.x.0 as f64, grid.x.1 as f64);
+    let (y0, y1) = (grid.y.0 as f64, grid.y.1 as f64);
+    let mut chart = ChartBuilder::on(&area)
+        .margin_top((6.0 * s) as i32)
+        .margin_right((18.0 * s) as i32)
+        .margin_left((4.0 * s) as i32)
+        .margin_bottom((4.0 * s) as i32)
+        .x_label_area_size((42.0 * f) as i32)
+        .y_label_area_size((52.0 * f) as i32)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+
+    // Background and boundary line, pixel by pixel.
+    let (w, h) = chart.plotting_area().dim_in_pixel();
+    let screen = chart.plotting_area().strip_coord_spec();
+    let raster = rasterise(grid, plot.probs, w as usize, h as usize);
+    for (i, c) in raster.iter().enumerate() {
+        screen.draw_pixel(((i % w as usize) as i32, (i / w as usize) as i32), c)?;
+    }
+
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(opts.axis_labels.0.as_str())
+        .y_desc(opts.axis_labels.1.as_str())
+        .label_style(super::canvas::text(fs, INK))
+        .axis_desc_style(super::canvas::text(fs, MUTED))
+        .axis_style(INK.stroke_width(1))
+        .x_labels(7)
+        .y_labels(7)
+        .draw()?;
+    // A frame around the plotting area.
+    screen.draw(&Rectangle::new([(0, 0), (w as i32 - 1, h as i32 - 1)], INK.stroke_width(1)))?;
+
+    let plotting = chart.plotting_area();
+    let r = (opts.point_radius * s).max(1.0) as i32;
+    let inside = |px: f64, py: f64| (x0..=x1).contains(&px) && (y0..=y1).contains(&py);
+    for (row, &label) in x.outer_iter().zip(y.iter()) {
+        let p = (row[0] as f64, row[1] as f64);
+        if !inside(p.0, p.1) {
+            continue;
+        }
+        plotting.draw(&Circle::new(p, r, class_color(label).filled()))?;
+        plotting.draw(&Circle::new(p, r, INK.mix(0.85).stroke_width(1)))?;
+    }
+    Ok(())
+}
+
+/// Colour every pixel of a `w × h` plotting area from the grid probabilities (row-major, top row first).
+fn rasterise(grid: &Grid, probs: ArrayView2<f32>, w: usize, h: usize) -> Vec<RGBColor> {
+    let k = probs.ncols();
+    let chance = 1.0 / k as f32;
+    let mut label = vec![0usize; w * h];
+    let mut margin = vec![0f32; w * h];
+    let mut conf = vec![0f32; w * h];
+    let mut p = vec![0f32; k];
+    // Interpolation weights along each axis, computed once per column / row.
+    let axis = |n: usize, len: usize, flip: bool| -> Vec<(usize, f32)> {
+        (0..len)
+            .map(|i| {
+                let f = (i as f32 + 0.5) / len as f32;
+                let g = (if flip { 1.0 - f } else { f }) * (n - 1) as f32;
+                let i0 = (g.floor() as usize).min(n - 2);
+                (i0, g - i0 as f32)
+            })
+            .collect()
+    };
+    let (cols, rows) = (axis(grid.nx, w, false), axis(grid.ny, h, true));
+    for (py, &(iy, fy)) in rows.iter().enumerate() {
+        for (px, &(ix, fx)) in cols.iter().enumerate() {
+            let (a, b) = (iy * grid.nx + ix, (iy + 1) * grid.nx + ix);
+            let (w00, w10, w01, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
+            for (c, pc) in p.iter_mut().enumerate() {
+                *pc = w00 * probs[[a, c]] + w10 * probs[[a + 1, c]] + w01 * probs[[b, c]] + w11 * probs[[b + 1, c]];
+            }
+            let (best, second) = top_two(&p);
+            label[py * w + px] = best;
+            margin[py * w + px] = p[best] - second;
+            conf[py * w + px] = ((p[best] - chance) / (1.0 - chance)).clamp(0.0, 1.0);
+        }
+    }
+    let mut out = Vec::with_capacity(w * h);
+    for py in 0..h {
+        for px in 0..w {
+            let i = py * w + px;
+            let bg = tint(class_color(label[i]), 0.62 * conf[i]);
+            // Only pixels next to a change of the predicted class carry the line (a region where two
+            // classes tie exactly is not itself a line); its anti-aliasing uses the margin distance.
+            let differs = |j: Option<usize>| j.is_some_and(|j| label[j] != label[i]);
+            let (left, right) = ((px > 0).then(|| i - 1), (px + 1 < w).then_some(i + 1));
+            let (up, down) = ((py > 0).then(|| i - w), (py + 1 < h).then_some(i + w));
+            let mut alpha = 0.0;
+            if differs(left) || differs(right) || differs(up) || differs(down) {
+                // One-sided margin differences; at the boundary (a kink of m) both sides carry |∇m|.
+                let d = |j: Option<usize>| j.map(|j| (margin[j] - margin[i]).abs()).unwrap_or(0.0);
+                let (gx, gy) = (d(left).max(d(right)), d(up).max(d(down)));
+                let g = (gx * gx + gy * gy).sqrt();
+                let dist = if g > 1e-12 { margin[i] / g } else { 0.0 };
+                alpha = (1.3 - dist).clamp(0.0, 1.0) * 0.9;
+            }
+            out.push(mix(bg, INK, alpha));
+        }
+    }
+    out
+}
+
+/// Index of the largest entry and the value of the second largest.
+fn top_two(p: &[f32]) -> (usize, f32) {
+    let mut best = 0;
+    for (i, &v) in p.iter().enumerate() {
+        if v > p[best] {
+            best = i;
+        }
+    }
+    let second = p.iter().enumerate().filter(|&(i, _)| i != best).map(|(_, &v)| v).fold(f32::NEG_INFINITY, f32::max);
+    (best, second)
+}
+
+/// `a·(1−t) + b·t` per channel.
+fn mix(a: RGBColor, b: RGBColor, t: f32) -> RGBColor {
+    let m = |x: u8, y: u8| (x as f32 + (y as f32 - x as f32) * t).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
+}
+
+/// Scale factor of a plot of size `(w, h)` relative to the 640 × 600 reference.
+fn scale((w, h): (u32, u32)) -> f64 {
+    (w as f64 / 640.0).min(h as f64 / 600.0).clamp(0.5, 3.0)
+}
+
+/// Write one model's decision-boundary plot to `path` (PNG, `opts.size`), with a legend of the classes.
+///
+/// `plot.probs` holds the model's probabilities on `grid` (see [`Grid::points`] for the row order);
+/// `x` (n × 2) and `y` are the test points and their true labels. Errors: [`KdError::Shape`] when the
+/// probabilities do not match the grid or the points do not match the labels, [`KdError::NonFinite`] /
+/// [`KdError::Probabilities`] for invalid probabilities, [`KdError::UnknownClass`] for a label ≥ K,
+/// [`KdError::Plot`] if drawing fails.
+pub fn plot_boundary(path: impl AsRef<Path>, grid: &Grid, plot: &BoundaryPlot, x: ArrayView2<f32>, y: ArrayView1<usize>, opts: &BoundaryOptions) -> Result<()> {
+    let k = validate(grid, std::slice::from_ref(plot), x, y, opts)?;
+    let s = scale(opts.size);
+    render_png(path.as_ref(), opts.size, |root| {
+        root.fill(&WHITE)?;
+        draw_plot(root, grid, plot, x, y, opts, s, Some(&legend_items(k, opts)))
+    })
+}
+
+/// Write several models' boundary plots side by side in one PNG under a common `title` and one
+/// legend. Cells are `opts.cell_size`, `opts.columns` per row (default: at most 4). All plots share
+/// the grid, the test points and the number of classes. Errors as for [`plot_boundary`], plus
+/// [`KdError::Empty`] for an empty `plots`.
+pub fn plot_boundary_panel(
+    path: impl AsRef<Path>,
+    title: &str,
+    grid: &Grid,
+    plots: &[BoundaryPlot],
+    x: ArrayView2<f32>,
+    y: ArrayView1<usize>,
+    opts: &BoundaryOptions,
+) -> Result<()> {
+    let k = validate(grid, plots, x, y, opts)?;
+    let n = plots.len();
+    let cols = match opts.columns {
+        Some(0) => return Err(KdError::param("columns", 0, "must be ≥ 1")),
+        Some(c) => c.min(n),
+        None => n.div_ceil(n.div_ceil(4)),
+    };
+    let rows = n.div_ceil(cols);
+    let (cw, ch) = opts.cell_size;
+    let s = scale(opts.cell_size);
+    let header = (96.0 * s.max(1.0)) as u32;
+    let size = (cw.saturating_mul(cols as u32), ch.saturating_mul(rows as u32).saturating_add(header));
+    render_png(path.as_ref(), size, |root| {
+        root.fill(&WHITE)?;
+        let hs = s.max(1.0);
+        let (head, body) = root.split_vertically(header);
+        let head = titled(&head.margin((10.0 * hs) as i32, 0, 0, 0), title, None, 30.0 * hs)?;
+        legend_row(&head, &legend_items(k, opts), 16.0 * hs)?;
+        for (cell, plot) in body.split_evenly((rows, cols)).iter().zip(plots) {
+            draw_plot(cell, grid, plot, x, y, opts, s, None)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn grid_points_are_x_fastest_from_the_bottom() {
+        let g = Grid::new((0.0, 2.0), (10.0, 11.0), 3, 2).unwrap();
+        assert_eq!(g.points(), array![[0.0, 10.0], [1.0, 10.0], [2.0, 10.0], [0.0, 11.0], [1.0, 11.0], [2.0, 11.0]]);
+    }
+
+    #[test]
+    fn grid_rejects_bad_ranges_and_resolution() {
+        assert!(matches!(Grid::new((1.0, 1.0), (0.0, 1.0), 5, 5), Err(KdError::InvalidParam { .. })));
+        assert!(matches!(Grid::new((0.0, f32::NAN), (0.0, 1.0), 5, 5), Err(KdError::InvalidParam { .. })));
+        assert!(matches!(Grid::new((0.0, 1.0), (0.0, 1.0), 0, 5), Err(KdError::InvalidParam { .. })));
+        assert!(matches!(Grid::new((0.0, 1.0), (0.0, 1.0), 5, 1), Err(KdError::InvalidParam { .. })));
+    }
+
+    #[test]
+    fn covering_pads_the_bounding_box() {
+        let g = Grid::covering(array![[0.0f32, 1.0], [10.0, 3.0]].view(), 0.1, 4, 4).unwrap();
+        assert_eq!(g.x_range(), (-1.0, 11.0));
+        assert!((g.y_range().0 - 0.8).abs() < 1e-6 && (g.y_range().1 - 3.2).abs() < 1e-6);
+        assert!(Grid::covering(array![[0.0f32, 1.0, 2.0]].view(), 0.1, 4, 4).is_err());
+    }
+
+    #[test]
+    fn top_two_and_mix() {
+        assert_eq!(top_two(&[0.2, 0.5, 0.3]), (1, 0.3));
+        assert_eq!(mix(RGBColor(0, 100, 200), RGBColor(200, 100, 0), 0.5), RGBColor(100, 100, 100));
+    }
+
+    #[test]
+    fn rasterise_draws_the_line_where_the_class_changes() {
+        // P(class 1) = x on a 2×2 grid over [0,1]²: boundary at x = 0.5, i.e. the middle column.
+        let g = Grid::new((0.0, 1.0), (0.0, 1.0), 2, 2).unwrap();
+        let probs = array![[1.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]];
+        let px = rasterise(&g, probs.view(), 41, 5);
+        let dark = |c: &RGBColor| (c.0 as u32 + c.1 as u32 + c.2 as u32) < 250;
+        let row: Vec<bool> = px[2 * 41..3 * 41].iter().map(dark).collect();
+        assert!(row[20], "middle pixel is on the boundary");
+        assert!(!row[0] && !row[40] && !row[15] && !row[25]);
+        // Left edge is class 0 (blue-ish), right edge class 1 (orange-ish).
+        assert!(px[0].2 > px[0].0 && px[40].0 > px[40].2);
+    }
+
+    /// Two-class synthetic "model" and labelled points for the rendering tests.
+    fn fixture(nx: usize, ny: usize) -> (Grid, Array2<f32>, Array2<f32>, ndarray::Array1<usize>) {
+        let grid = Grid::new((-2.0, 2.0), (-1.5, 1.5), nx, ny).unwrap();
+        let pts = grid.points();
+        let probs = Array2::from_shape_fn((grid.len(), 2), |(i, c)| {
+            let p1 = 1.0 / (1.0 + (-3.0 * (pts[[i, 1]] - 0.5 * (2.0 * pts[[i, 0]]).sin())).exp());
+            if c == 1 { p1 } else { 1.0 - p1 }
+        });
+        let x = array![[-1.0f32, -1.0], [1.0, 1.0], [0.0, 0.2], [5.0, 5.0]];
+        (grid, probs, x, array![0usize, 1, 1, 0])
+    }
+
+    #[test]
+    fn single_plot_is_a_png_of_the_requested_size() {
+        let (grid, probs, x, y) = fixture(120, 90);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one.png");
+        let opts = BoundaryOptions { size: (500, 420), ..Default::default() };
+        let plot = BoundaryPlot::new("model — acc 97.5%", probs.view()).with_subtitle("12 leaves");
+        let t = std::time::Instant::now();
+        plot_boundary(&path, &grid, &plot, x.view(), y.view(), &opts).unwrap();
+        assert!(t.elapsed().as_secs_f64() < 1.0, "slow: {:?}", t.elapsed());
+        let px = crate::report::testutil::check_png(&path, (500, 420));
+        // Both class colours appear in the background (blue-ish and orange-ish pixels).
+        let rgb: Vec<&[u8]> = px.chunks(3).collect();
+        assert!(rgb.iter().any(|p| p[2] > 200 && p[0] < 170));
+        assert!(rgb.iter().any(|p| p[0] > 240 && p[2] < 170));
+    }
+
+    #[test]
+    fn panel_has_cells_times_grid_size() {
+        let (grid, probs, x, y) = fixture(60, 40);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("panel.png");
+        let plots: Vec<_> = (0..7).map(|i| BoundaryPlot::new(format!("model {i}"), probs.view())).collect();
+        let opts = BoundaryOptions { cell_size: (300, 280), ..Default::default() };
+        plot_boundary_panel(&path, "all models", &grid, &plots, x.view(), y.view(), &opts).unwrap();
+        let header = (96.0 * scale((300, 280)).max(1.0)) as u32;
+        crate::report::testutil::check_png(&path, (4 * 300, 2 * 280 + header));
+        let opts = BoundaryOptions { columns: Some(7), ..opts };
+        plot_boundary_panel(&path, "all models", &grid, &plots, x.view(), y.view(), &opts).unwrap();
+        crate::report::testutil::check_png(&path, (7 * 300, 280 + header));
+    }
+
+    #[test]
+    fn invalid_inputs_are_typed_errors_and_write_nothing() {
+        let (grid, mut probs, x, y) = fixture(30, 20);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.png");
+        let o = BoundaryOptions::default();
+        let small = Grid::new((-2.0, 2.0), (-1.5, 1.5), 30, 19).unwrap();
+        let plot = |p: &Array2<f32>| BoundaryPlot::new("m", p.view()).clone();
+        let e = plot_boundary(&path, &small, &plot(&probs), x.view(), y.view(), &o).unwrap_err();
+        assert!(matches!(&e, KdError::Shape(m) if m.contains("30×19")), "{e}");
+        let e = plot_boundary(&path, &grid, &plot(&probs), x.view(), y.slice(ndarray::s![..3]), &o).unwrap_err();
+        assert!(matches!(e, KdError::Shape(_)), "{e}");
+        let bad_y = array![0usize, 1, 2, 0];
+        assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), bad_y.view(), &o), Err(KdError::UnknownClass { .. })));
+        let names = BoundaryOptions { class_names: vec!["a".into()], ..Default::default() };
+        assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &names), Err(KdError::Shape(_))));
+        assert!(matches!(
+            plot_boundary_panel(&path, "t", &grid, &[], x.view(), y.view(), &o),
+            Err(KdError::Empty(_))
+        ));
+        let zero_cols = BoundaryOptions { columns: Some(0), ..Default::default() };
+        assert!(plot_boundary_panel(&path, "t", &grid, &[plot(&probs)], x.view(), y.view(), &zero_cols).is_err());
+        let tiny = BoundaryOptions { size: (0, 10), ..Default::default() };
+        assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &tiny), Err(KdError::InvalidParam { .. })));
+        probs[[7, 1]] = f32::NAN;
+        let e = plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &o).unwrap_err();
+        assert!(matches!(e, KdError::NonFinite { row: 7, col: 1, .. }), "{e}");
+        probs[[7, 1]] = 0.9;
+        probs[[7, 0]] = 0.9;
+        assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &o), Err(KdError::Probabilities { row: 7, .. })));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    }
+}

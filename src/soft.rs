@@ -1,0 +1,230 @@
+//! Soft targets: temperature-softened class probabilities.
+//!
+//! For logits `z` and temperature `T > 0`, `q_i = exp(z_i / T) / Σ_j exp(z_j / T)` (Hinton et al. 2015).
+//! `T = 1` is the ordinary softmax; larger `T` spreads mass over the wrong classes ("dark knowledge");
+//! `T → 0` approaches one-hot argmax. A teacher that only gives probabilities `p` is softened with the
+//! same formula applied to `z = ln p`, i.e. `q_i ∝ p_i^{1/T}`.
+//!
+//! The computation subtracts the row maximum first, so large logits never overflow.
+//!
+//! ```
+//! use kdistill::soft::softmax_t;
+//! use ndarray::array;
+//! let q = softmax_t(array![[0.0f32, (2.0f32).ln()]].view(), 1.0).unwrap();
+//! assert!((q[[0, 0]] - 1.0 / 3.0).abs() < 1e-6 && (q[[0, 1]] - 2.0 / 3.0).abs() < 1e-6);
+//! ```
+use crate::error::{KdError, Result};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+
+/// Default tolerance on `|Σ_j p_ij − 1|` when validating probability rows.
+pub const PROB_SUM_TOLERANCE: f32 = 1e-3;
+
+/// Check a temperature: finite and strictly positive.
+pub fn check_temperature(t: f32) -> Result<()> {
+    if !(t.is_finite() && t > 0.0) {
+        return Err(KdError::param("temperature", t, "must be finite and > 0"));
+    }
+    Ok(())
+}
+
+/// Row-wise `softmax(z / T)`.
+pub fn softmax_t(logits: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
+    check_temperature(t)?;
+    crate::data::check_finite(logits, "logits")?;
+    let mut out = logits.to_owned();
+    for mut row in out.axis_iter_mut(Axis(0)) {
+        let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        let mut s = 0.0f64;
+        for v in row.iter_mut() {
+            *v = ((*v - m) / t).exp();
+            s += *v as f64;
+        }
+        let s = s as f32;
+        row.mapv_inplace(|v| v / s);
+    }
+    Ok(out)
+}
+
+/// Soften probabilities with temperature `T`: `q ∝ p^{1/T}` (= `softmax(ln p / T)`). `T = 1` returns `p`
+/// renormalised. Zero probabilities stay zero.
+pub fn soften_probs(p: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
+    check_temperature(t)?;
+    let mut out = p.to_owned();
+    for mut row in out.axis_iter_mut(Axis(0)) {
+        // Work in log space relative to the max so tiny p with small T don't underflow to all-zero rows.
+        let m = row.iter().cloned().fold(0.0f32, f32::max).max(f32::MIN_POSITIVE);
+        let lm = m.ln();
+        let mut s = 0.0f64;
+        for v in row.iter_mut() {
+            *v = if *v > 0.0 { ((v.ln() - lm) / t).exp() } else { 0.0 };
+            s += *v as f64;
+        }
+        let s = s as f32;
+        row.mapv_inplace(|v| v / s);
+    }
+    Ok(out)
+}
+
+/// One-hot encode class indices into an `n × k` matrix. Errors on a label `≥ k`.
+pub fn one_hot(labels: ArrayView1<usize>, k: usize) -> Result<Array2<f32>> {
+    let mut y = Array2::zeros((labels.len(), k));
+    for (i, &l) in labels.iter().enumerate() {
+        if l >= k {
+            return Err(KdError::UnknownClass { label: l.to_string(), row: i, known: format!("0..{k}") });
+        }
+        y[[i, l]] = 1.0;
+    }
+    Ok(y)
+}
+
+/// Validate a probability matrix: finite, non-negative, rows summing to 1 within `tol`.
+/// `what` names the source in the error (e.g. a file name).
+pub fn check_probabilities(p: ArrayView2<f32>, what: &str, tol: f32) -> Result<()> {
+    if p.ncols() < 2 {
+        return Err(KdError::Shape(format!("{what}: need at least 2 class columns, got {}", p.ncols())));
+    }
+    for (i, row) in p.axis_iter(Axis(0)).enumerate() {
+        let mut s = 0.0f64;
+        for (j, &v) in row.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(KdError::NonFinite { what: what.to_string(), row: i, col: j, value: v });
+            }
+            if v < 0.0 {
+                return Err(KdError::Probabilities { what: what.into(), row: i, reason: format!("negative probability {v} in column {j}") });
+            }
+            s += v as f64;
+        }
+        if (s - 1.0).abs() > tol as f64 {
+            return Err(KdError::Probabilities {
+                what: what.into(),
+                row: i,
+                reason: format!("row sums to {s:.6}, not 1 (tolerance {tol})"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Renormalise each row to sum to 1 (rows must be non-negative with a positive sum).
+pub fn renormalise(p: &mut Array2<f32>, what: &str) -> Result<()> {
+    for (i, mut row) in p.axis_iter_mut(Axis(0)).enumerate() {
+        let s: f32 = row.sum();
+        if !(s > 0.0 && s.is_finite()) || row.iter().any(|&v| v < 0.0 || !v.is_finite()) {
+            return Err(KdError::Probabilities { what: what.into(), row: i, reason: format!("cannot renormalise a row with sum {s} or negative/non-finite entries") });
+        }
+        row.mapv_inplace(|v| v / s);
+    }
+    Ok(())
+}
+
+/// Row-wise argmax (first maximum on ties).
+pub fn argmax_rows(p: ArrayView2<f32>) -> ndarray::Array1<usize> {
+    p.axis_iter(Axis(0))
+        .map(|r| {
+            let mut best = 0;
+            for (j, &v) in r.iter().enumerate() {
+                if v > r[best] {
+                    best = j;
+                }
+            }
+            best
+        })
+        .collect()
+}
+
+/// Mean KL divergence `KL(p ‖ q) = Σ p ln(p/q)` over rows (nats); `q` is clamped at 1e-12.
+pub fn mean_kl(p: ArrayView2<f32>, q: ArrayView2<f32>) -> Result<f64> {
+    if p.dim() != q.dim() {
+        return Err(KdError::Shape(format!("KL: p is {:?}, q is {:?}", p.dim(), q.dim())));
+    }
+    if p.nrows() == 0 {
+        return Err(KdError::Empty("KL of zero rows".into()));
+    }
+    let mut total = 0.0f64;
+    for (a, b) in p.iter().zip(q.iter()) {
+        if *a > 0.0 {
+            total += *a as f64 * ((*a as f64).ln() - (b.max(1e-12) as f64).ln());
+        }
+    }
+    Ok(total / p.nrows() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn softmax_hand_computed() {
+        // z = [1, 2, 3], T = 2: exp([0.5, 1, 1.5]) / sum = [0.186324, 0.307196, 0.506480]
+        let q = softmax_t(array![[1.0f32, 2.0, 3.0]].view(), 2.0).unwrap();
+        let want = [0.186_324_f32, 0.307_196, 0.506_480];
+        for j in 0..3 {
+            assert!((q[[0, j]] - want[j]).abs() < 1e-5, "{q:?}");
+        }
+        // T = 1 on [0, ln 3] → [1/4, 3/4]
+        let q = softmax_t(array![[0.0f32, 3f32.ln()]].view(), 1.0).unwrap();
+        assert!((q[[0, 0]] - 0.25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn softmax_is_stable_for_huge_logits() {
+        let q = softmax_t(array![[1000.0f32, 1000.0], [-1e4, 0.0]].view(), 1.0).unwrap();
+        assert!((q[[0, 0]] - 0.5).abs() < 1e-6);
+        assert!(q[[1, 1]] > 0.999_999);
+    }
+
+    #[test]
+    fn high_temperature_flattens_low_sharpens() {
+        let z = array![[0.0f32, 1.0, 4.0]];
+        let hot = softmax_t(z.view(), 100.0).unwrap();
+        let cold = softmax_t(z.view(), 0.05).unwrap();
+        assert!(hot.iter().all(|&v| (v - 1.0 / 3.0).abs() < 0.02));
+        assert!(cold[[0, 2]] > 0.9999);
+    }
+
+    #[test]
+    fn soften_probs_matches_softmax_of_log() {
+        let p = array![[0.1f32, 0.2, 0.7]];
+        let a = soften_probs(p.view(), 3.0).unwrap();
+        let b = softmax_t(p.mapv(f32::ln).view(), 3.0).unwrap();
+        for (x, y) in a.iter().zip(b.iter()) {
+            assert!((x - y).abs() < 1e-6);
+        }
+        let same = soften_probs(p.view(), 1.0).unwrap();
+        assert!((same[[0, 2]] - 0.7).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bad_temperature_is_an_error() {
+        for t in [0.0f32, -1.0, f32::NAN, f32::INFINITY] {
+            let e = softmax_t(array![[0.0f32, 1.0]].view(), t).unwrap_err();
+            assert!(e.to_string().contains("temperature"), "{e}");
+        }
+    }
+
+    #[test]
+    fn probability_checks() {
+        assert!(check_probabilities(array![[0.25f32, 0.75]].view(), "p", 1e-3).is_ok());
+        let e = check_probabilities(array![[0.5f32, 0.5], [0.5, 0.6]].view(), "probs.csv", 1e-3).unwrap_err();
+        assert!(e.to_string().contains("probs.csv") && e.to_string().contains("row 1"), "{e}");
+        let e = check_probabilities(array![[1.5f32, -0.5]].view(), "p", 1e-3).unwrap_err();
+        assert!(e.to_string().contains("negative"), "{e}");
+    }
+
+    #[test]
+    fn kl_hand_computed() {
+        // KL([.5,.5] || [.25,.75]) = .5 ln 2 + .5 ln(2/3)
+        let k = mean_kl(array![[0.5f32, 0.5]].view(), array![[0.25f32, 0.75]].view()).unwrap();
+        let want = 0.5 * 2f64.ln() + 0.5 * (2.0f64 / 3.0).ln();
+        assert!((k - want).abs() < 1e-6);
+    }
+
+    #[test]
+    fn one_hot_and_argmax() {
+        let y = one_hot(ndarray::array![2usize, 0].view(), 3).unwrap();
+        assert_eq!(y, array![[0.0f32, 0.0, 1.0], [1.0, 0.0, 0.0]]);
+        assert_eq!(argmax_rows(y.view()).to_vec(), vec![2, 0]);
+        assert!(one_hot(ndarray::array![3usize].view(), 3).is_err());
+    }
+}

@@ -1,0 +1,54 @@
+//! The small MLP student (e.g. `2 → 8 → K`), trained either on labels or with the distillation loss
+//! `α·CE(y) + (1−α)·T²·KL(q_T ‖ softmax(z/T))` of [`crate::neural::loss`].
+//!
+//! As a [`Student`], [`MlpParams`] reads `FitData.targets` as the teacher's soft targets **already
+//! softened at the objective's temperature**, and `FitData.labels` as the hard labels (for a hard
+//! student without labels, the argmax of the targets is used).
+//!
+//! ```no_run
+//! use kdistill::{data::moons::Moons, student::{FitData, Predictor, Student, mlp::student_params}};
+//! use kdistill::teacher::{Teacher, mlp::teacher_params};
+//! let d = Moons::new().generate().unwrap();
+//! let teacher = teacher_params().fit(d.x.view(), Some(d.y.view()), None, None, 2).unwrap();
+//! let q = teacher.soft_targets(d.x.view(), 2.0).unwrap();
+//! let s = student_params().distill(0.1, 2.0)
+//!     .fit_student(FitData { x: d.x.view(), targets: q.view(), labels: Some(d.y.view()), weights: None })
+//!     .unwrap();
+//! let acc = kdistill::metrics::accuracy(s.predict(d.x.view()).unwrap().view(), d.y.view()).unwrap();
+//! ```
+pub use crate::neural::{Mlp, MlpParams};
+use crate::error::Result;
+use crate::neural::Objective;
+use crate::student::{FitData, Predictor, Student};
+use ndarray::{Array1, Array2, ArrayView2};
+
+/// Student defaults: one hidden layer of 8, 80 epochs, batch 128, Adam lr 2·10⁻², cross-entropy.
+pub fn student_params() -> MlpParams {
+    MlpParams::new(&[8]).epochs(80).batch_size(128).learning_rate(2e-2)
+}
+
+impl Student for MlpParams {
+    type Model = Mlp;
+    fn fit_student(&self, d: FitData<'_>) -> Result<Mlp> {
+        let derived: Option<Array1<usize>> = match (d.labels, self.objective) {
+            (None, Objective::Hard) => Some(crate::soft::argmax_rows(d.targets)),
+            _ => None,
+        };
+        let labels = match (&d.labels, &derived) {
+            (Some(l), _) => Some(l.view()),
+            (None, Some(l)) => Some(l.view()),
+            (None, None) => None,
+        };
+        let soft = match self.objective {
+            Objective::Hard => None,
+            Objective::Distill { .. } => Some(d.targets),
+        };
+        self.fit(d.x, labels, soft, d.weights, d.targets.ncols())
+    }
+}
+
+impl Predictor for Mlp {
+    fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        self.proba(x)
+    }
+}

@@ -1,0 +1,265 @@
+//! Feature quantisation: every feature is mapped once to at most 256 ordered bins (`u8` codes, stored
+//! column-major), so split search works on small integer histograms instead of sorted floats.
+//!
+//! For feature `j` let `u₀ < u₁ < … < u_{m−1}` be its distinct values. If `m ≤ max_bins` every distinct
+//! value gets its own bin (exact: 8-bit pixels lose nothing). Otherwise the bins are runs of consecutive
+//! distinct values cut at the quantiles of the distinct values: bin `b` holds `u[p_b] ..= u[p_{b+1} − 1]`
+//! with `p_b = ⌊b·m / max_bins⌋`. Each bin remembers its smallest and largest member (`lo`, `hi`), so a split
+//! "codes ≤ b on the left" becomes the real threshold `x ≤ (hi_b + lo_c)/2` where `c` is the next bin that
+//! is present in the node: predictions work on raw `f32` features, and on training rows the threshold
+//! routes every row exactly as its code did.
+//!
+//! ```
+//! use kdistill::student::tree::BinnedMatrix;
+//! use ndarray::array;
+//! let x = array![[0.0f32, 5.0], [1.0, 5.0], [1.0, 7.0], [3.0, 6.0]];
+//! let b = BinnedMatrix::new(x.view(), 256).unwrap();
+//! assert_eq!(b.n_bins(0), 3); // 0, 1, 3
+//! assert_eq!(b.column(0), &[0, 1, 1, 2]);
+//! assert_eq!(b.column(1), &[0, 0, 2, 1]);
+//! ```
+use super::params::validate_max_bins;
+use crate::error::{KdError, Result};
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The bins of one feature: the smallest (`lo`) and largest (`hi`) training value in each bin, ascending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureBins {
+    /// Smallest value in each bin.
+    pub lo: Vec<f32>,
+    /// Largest value in each bin.
+    pub hi: Vec<f32>,
+}
+
+impl FeatureBins {
+    /// Number of bins (≥ 1).
+    pub fn len(&self) -> usize {
+        self.lo.len()
+    }
+    /// Never true for a fitted matrix (a feature has at least one value).
+    pub fn is_empty(&self) -> bool {
+        self.lo.is_empty()
+    }
+    /// Code of a value: the first bin whose `hi` is ≥ `v` (clamped to the last bin).
+    pub fn code(&self, v: f32) -> u8 {
+        let last = self.hi.len() - 1;
+        self.hi[..last].partition_point(|&h| h < v) as u8
+    }
+    /// A threshold strictly between bin `b` and a higher bin `c`: the midpoint of `hi[b]` and `lo[c]`,
+    /// nudged down to `hi[b]` if rounding would put it on `lo[c]`. `x ≤ threshold` ⇔ code ≤ b for
+    /// every training value.
+    pub fn threshold_between(&self, b: usize, c: usize) -> f32 {
+        midpoint(self.hi[b], self.lo[c])
+    }
+}
+
+/// A value in `[a, b)` for `a < b`, as close to the middle as `f32` allows.
+pub(crate) fn midpoint(a: f32, b: f32) -> f32 {
+    let m = ((a as f64 + b as f64) * 0.5) as f32;
+    if m >= b || m < a {
+        a
+    } else {
+        m
+    }
+}
+
+/// A feature matrix quantised to `u8` bin codes, column-major (`codes[j·n + i]` is row `i`, feature `j`).
+/// Build it once with [`BinnedMatrix::new`] and fit several trees on it with
+/// [`super::TreeParams::fit_binned`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinnedMatrix {
+    n_rows: usize,
+    n_features: usize,
+    max_bins: usize,
+    codes: Vec<u8>,
+    bins: Vec<FeatureBins>,
+}
+
+impl BinnedMatrix {
+    /// Quantise `x` (`n × d`, finite) into at most `max_bins` (2..=256) bins per feature.
+    pub fn new(x: ArrayView2<f32>, max_bins: usize) -> Result<Self> {
+        validate_max_bins(max_bins)?;
+        crate::data::check_rows(x, "features")?;
+        crate::data::check_finite(x, "features")?;
+        let (n, d) = x.dim();
+        if n > u32::MAX as usize {
+            return Err(KdError::Shape(format!("{n} rows: at most {} supported", u32::MAX)));
+        }
+        let mut codes = vec![0u8; n * d];
+        // Features in blocks of 16 (one cache line of f32 per row): gather the block's columns with
+        // contiguous reads, then bin each column.
+        const BLOCK: usize = 16;
+        let bins: Vec<FeatureBins> = codes
+            .par_chunks_mut(n * BLOCK)
+            .enumerate()
+            .flat_map_iter(|(blk, out)| {
+                let f0 = blk * BLOCK;
+                let nf = (d - f0).min(BLOCK);
+                let mut cols = vec![0f32; nf * n];
+                for (i, row) in x.outer_iter().enumerate() {
+                    for j in 0..nf {
+                        cols[j * n + i] = row[f0 + j];
+                    }
+                }
+                let mut sorted = Vec::with_capacity(n);
+                let mut res = Vec::with_capacity(nf);
+                for j in 0..nf {
+                    let col = &cols[j * n..(j + 1) * n];
+                    let fb = feature_bins(col, max_bins, &mut sorted);
+                    encode(col, &fb, &mut out[j * n..(j + 1) * n]);
+                    res.push(fb);
+                }
+                res
+            })
+            .collect();
+        Ok(Self { n_rows: n, n_features: d, max_bins, codes, bins })
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+    /// The `max_bins` it was built with.
+    pub fn max_bins(&self) -> usize {
+        self.max_bins
+    }
+    /// Number of bins of feature `j` (1 for a constant feature).
+    pub fn n_bins(&self, j: usize) -> usize {
+        self.bins[j].len()
+    }
+    /// Bin codes of feature `j`, one per row.
+    pub fn column(&self, j: usize) -> &[u8] {
+        &self.codes[j * self.n_rows..(j + 1) * self.n_rows]
+    }
+    /// All codes, column-major.
+    pub fn codes(&self) -> &[u8] {
+        &self.codes
+    }
+    /// Bin boundaries of feature `j`.
+    pub fn bins(&self, j: usize) -> &FeatureBins {
+        &self.bins[j]
+    }
+    /// Bytes held by the codes.
+    pub fn nbytes(&self) -> usize {
+        self.codes.len()
+    }
+}
+
+/// Bins of one column: sorted distinct values, cut into at most `max_bins` runs.
+fn feature_bins(col: &[f32], max_bins: usize, sorted: &mut Vec<f32>) -> FeatureBins {
+    sorted.clear();
+    sorted.extend_from_slice(col);
+    sorted.sort_unstable_by(f32::total_cmp);
+    sorted.dedup_by(|a, b| a == b); // also merges −0.0 and +0.0
+    let m = sorted.len();
+    if m <= max_bins {
+        return FeatureBins { lo: sorted.clone(), hi: sorted.clone() };
+    }
+    let mut lo = Vec::with_capacity(max_bins);
+    let mut hi = Vec::with_capacity(max_bins);
+    for b in 0..max_bins {
+        let p0 = b * m / max_bins;
+        let p1 = (b + 1) * m / max_bins;
+        lo.push(sorted[p0]);
+        hi.push(sorted[p1 - 1]);
+    }
+    FeatureBins { lo, hi }
+}
+
+/// Codes of a column. Integer-valued columns with few bins use a lookup table (8-bit pixels); the rest
+/// binary-search the bin upper bounds.
+fn encode(col: &[f32], fb: &FeatureBins, out: &mut [u8]) {
+    let nb = fb.len();
+    if nb == 1 {
+        out.fill(0);
+        return;
+    }
+    let lo0 = fb.lo[0];
+    let span = fb.hi[nb - 1] - lo0;
+    let integral = lo0.fract() == 0.0 && span <= 4096.0 && fb.lo.iter().chain(&fb.hi).all(|v| v.fract() == 0.0);
+    if integral {
+        let mut lut = vec![0u8; span as usize + 1];
+        for (v, slot) in lut.iter_mut().enumerate() {
+            *slot = fb.code(lo0 + v as f32);
+        }
+        for (o, &v) in out.iter_mut().zip(col) {
+            *o = lut[(v - lo0) as usize];
+        }
+    } else {
+        for (o, &v) in out.iter_mut().zip(col) {
+            *o = fb.code(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn exact_bins_for_few_distinct_values() {
+        let x = Array2::from_shape_fn((300, 1), |(i, _)| ((i * 7) % 256) as f32);
+        let b = BinnedMatrix::new(x.view(), 256).unwrap();
+        assert_eq!(b.n_bins(0), 256);
+        for (i, &c) in b.column(0).iter().enumerate() {
+            assert_eq!(c as usize, (i * 7) % 256);
+        }
+    }
+
+    #[test]
+    fn quantile_bins_keep_order_and_route_like_thresholds() {
+        let x = Array2::from_shape_fn((1000, 1), |(i, _)| ((i * 37) % 1000) as f32 * 0.013 - 3.0);
+        let b = BinnedMatrix::new(x.view(), 16).unwrap();
+        let fb = b.bins(0);
+        assert_eq!(fb.len(), 16);
+        // Bins are ascending and disjoint, each bin the same number of distinct values.
+        for k in 0..16 {
+            assert!(fb.lo[k] <= fb.hi[k]);
+            if k > 0 {
+                assert!(fb.hi[k - 1] < fb.lo[k]);
+            }
+        }
+        let codes = b.column(0);
+        for bb in 0..15 {
+            let t = fb.threshold_between(bb, bb + 1);
+            for (i, &c) in codes.iter().enumerate() {
+                assert_eq!(x[[i, 0]] <= t, c as usize <= bb);
+            }
+        }
+        let mut counts = [0usize; 16];
+        codes.iter().for_each(|&c| counts[c as usize] += 1);
+        assert!(counts.iter().all(|&c| c == 1000 / 16 || c == 1000 / 16 + 1), "{counts:?}");
+    }
+
+    #[test]
+    fn midpoint_of_adjacent_floats_stays_below() {
+        let a = 1.0f32;
+        let b = f32::from_bits(a.to_bits() + 1);
+        let m = midpoint(a, b);
+        assert!(a <= m && m < b);
+        assert_eq!(midpoint(0.0, 2.0), 1.0);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let x = ndarray::array![[0.0f32, f32::NAN]];
+        assert!(matches!(BinnedMatrix::new(x.view(), 256), Err(KdError::NonFinite { row: 0, col: 1, .. })));
+        assert!(matches!(BinnedMatrix::new(Array2::<f32>::zeros((0, 3)).view(), 256), Err(KdError::Empty(_))));
+        assert!(matches!(BinnedMatrix::new(Array2::<f32>::zeros((2, 3)).view(), 300), Err(KdError::InvalidParam { .. })));
+    }
+
+    #[test]
+    fn negative_zero_is_zero_and_integral_lut_matches_search() {
+        let x = ndarray::array![[-0.0f32], [0.0], [3.0], [-2.0], [3.0]];
+        let b = BinnedMatrix::new(x.view(), 256).unwrap();
+        assert_eq!(b.n_bins(0), 3);
+        assert_eq!(b.column(0), &[1, 1, 2, 0, 2]);
+    }
+}

@@ -1,0 +1,258 @@
+//! Saving and showing a fitted [`Tree`]: versioned JSON (round trip gives identical predictions),
+//! Graphviz DOT, and indented text rules in the style of scikit-learn's `export_text`.
+//!
+//! ```
+//! use kdistill::student::tree::{export, TreeParams};
+//! use ndarray::array;
+//! let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+//! let y = array![[1.0f32, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]];
+//! let tree = TreeParams::default().fit(x.view(), y.view(), None).unwrap();
+//! let names = vec!["x".to_string()];
+//! let text = export::to_text(&tree, Some(&names), None).unwrap();
+//! assert!(text.starts_with("|--- x <= 1.50\n|   |--- class: 0 (p = [1.00, 0.00], n = 2)"));
+//! ```
+//!
+//! Every file is written atomically ([`crate::io::atomic_write`]).
+use super::model::Tree;
+use crate::error::{KdError, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Version of the JSON layout written by [`Tree::save_json`]; loading a newer version is an error.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    format_version: u32,
+    model: &'static str,
+    tree: &'a Tree,
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    tree: Tree,
+}
+
+impl Tree {
+    /// The tree as versioned JSON text.
+    pub fn to_json(&self) -> Result<String> {
+        Ok(serde_json::to_string(&SavedRef { format_version: FORMAT_VERSION, model: "kdistill.tree", tree: self })?)
+    }
+
+    /// Parse JSON written by [`Tree::to_json`]; `origin` names the source in errors.
+    pub fn from_json(text: &str, origin: &Path) -> Result<Tree> {
+        let err = |msg: String| KdError::Model { path: origin.to_path_buf(), msg };
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let version = v
+            .get("format_version")
+            .and_then(|f| f.as_u64())
+            .ok_or_else(|| err("missing or non-integer `format_version`".into()))?;
+        if version > FORMAT_VERSION as u64 {
+            return Err(err(format!(
+                "format_version {version} is newer than this build understands ({FORMAT_VERSION}); upgrade kdistill"
+            )));
+        }
+        if version == 0 {
+            return Err(err("format_version 0 is not a valid version".into()));
+        }
+        let saved: Saved = serde_json::from_value(v).map_err(|e| err(format!("not a kdistill tree: {e}")))?;
+        saved.tree.validate().map_err(|m| err(format!("corrupted tree: {m}")))?;
+        Ok(saved.tree)
+    }
+
+    /// Write the tree as versioned JSON to `path` (atomically).
+    pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
+        crate::io::atomic_write(path, self.to_json()?.as_bytes())
+    }
+
+    /// Load a tree saved by [`Tree::save_json`]. A missing file is [`KdError::Io`]; a newer
+    /// `format_version` or corrupted content is [`KdError::Model`] naming the path.
+    pub fn load_json(path: impl AsRef<Path>) -> Result<Tree> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| KdError::io(path, e))?;
+        Tree::from_json(&text, path)
+    }
+}
+
+fn check_names(names: Option<&[String]>, n: usize, what: &str) -> Result<()> {
+    match names {
+        Some(v) if v.len() != n => Err(KdError::Shape(format!("{} {what} names for {n} {what}s", v.len()))),
+        _ => Ok(()),
+    }
+}
+
+fn feature_name(names: Option<&[String]>, f: usize) -> String {
+    names.map_or_else(|| format!("feature_{f}"), |v| v[f].clone())
+}
+
+fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+fn class_name(names: Option<&[String]>, c: usize) -> String {
+    names.map_or_else(|| c.to_string(), |v| v[c].clone())
+}
+
+fn fmt_probs(v: &[f32]) -> String {
+    let parts: Vec<String> = v.iter().map(|p| format!("{p:.2}")).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Text rules like scikit-learn's `export_text`: one line per test (`|--- name <= t` / `|--- name >  t`),
+/// and for each leaf the predicted class (argmax), its probabilities and its training rows.
+/// `feature_names` (length `n_features`) and `class_names` (length `n_outputs`) are optional.
+pub fn to_text(tree: &Tree, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<String> {
+    check_names(feature_names, tree.n_features(), "feature")?;
+    check_names(class_names, tree.n_outputs(), "class")?;
+    let mut s = String::new();
+    // Iterative pre-order walk: (node, depth, branch line to print first).
+    let mut stack: Vec<(usize, usize, Option<String>)> = vec![(0, 0, None)];
+    while let Some((i, depth, line)) = stack.pop() {
+        let indent = "|   ".repeat(depth.saturating_sub(1));
+        if let Some(l) = line {
+            let _ = writeln!(s, "{indent}|--- {l}");
+        }
+        let n = tree.nodes()[i];
+        if n.is_leaf() {
+            let v = tree.value(i);
+            let pad = "|   ".repeat(depth);
+            let _ = writeln!(
+                s,
+                "{pad}|--- class: {} (p = {}, n = {})",
+                class_name(class_names, argmax(v)),
+                fmt_probs(v),
+                tree.stats()[i].n_samples
+            );
+            continue;
+        }
+        let name = feature_name(feature_names, n.feature as usize);
+        stack.push((n.right as usize, depth + 1, Some(format!("{name} >  {:.2}", n.threshold))));
+        stack.push((n.left as usize, depth + 1, Some(format!("{name} <= {:.2}", n.threshold))));
+    }
+    Ok(s)
+}
+
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Graphviz DOT: internal nodes show their test, leaves their class and probabilities; every node its
+/// impurity and training rows. Left edges are the `true` branch.
+pub fn to_dot(tree: &Tree, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<String> {
+    check_names(feature_names, tree.n_features(), "feature")?;
+    check_names(class_names, tree.n_outputs(), "class")?;
+    let mut s = String::from("digraph Tree {\nnode [shape=box, style=\"rounded\", fontname=\"helvetica\"];\nedge [fontname=\"helvetica\"];\n");
+    for (i, n) in tree.nodes().iter().enumerate() {
+        let st = tree.stats()[i];
+        let v = tree.value(i);
+        let head = if n.is_leaf() {
+            format!("class = {}\\np = {}", dot_escape(&class_name(class_names, argmax(v))), fmt_probs(v))
+        } else {
+            format!("{} <= {}", dot_escape(&feature_name(feature_names, n.feature as usize)), n.threshold)
+        };
+        let _ = writeln!(s, "{i} [label=\"{head}\\nimpurity = {:.4}\\nsamples = {}\"];", st.impurity, st.n_samples);
+        if !n.is_leaf() {
+            let _ = writeln!(s, "{i} -> {} [labeldistance=2.5, labelangle=45, headlabel=\"True\"];", n.left);
+            let _ = writeln!(s, "{i} -> {} [labeldistance=2.5, labelangle=-45, headlabel=\"False\"];", n.right);
+        }
+    }
+    s.push_str("}\n");
+    Ok(s)
+}
+
+/// Write [`to_dot`] to `path` (atomically).
+pub fn save_dot(tree: &Tree, path: impl AsRef<Path>, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<()> {
+    crate::io::atomic_write(path, to_dot(tree, feature_names, class_names)?.as_bytes())
+}
+
+/// Write [`to_text`] to `path` (atomically).
+pub fn save_text(tree: &Tree, path: impl AsRef<Path>, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<()> {
+    crate::io::atomic_write(path, to_text(tree, feature_names, class_names)?.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::student::tree::TreeParams;
+    use ndarray::{array, Array2};
+
+    fn small_tree() -> (Tree, Array2<f32>) {
+        let x = Array2::from_shape_fn((60, 3), |(i, j)| ((i * (j + 3) * 7919) % 101) as f32 / 10.0);
+        let y = Array2::from_shape_fn((60, 3), |(i, j)| if (i * 13 + j) % 3 == 0 { 0.6 } else { 0.2 });
+        let t = TreeParams::default().max_depth(Some(4)).fit(x.view(), y.view(), None).unwrap();
+        (t, x)
+    }
+
+    #[test]
+    fn json_round_trip_gives_identical_predictions() {
+        let (t, x) = small_tree();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m/tree.json");
+        t.save_json(&p).unwrap();
+        let back = Tree::load_json(&p).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.predict(x.view()).unwrap(), t.predict(x.view()).unwrap());
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("\"format_version\":1"), "{}", &text[..80]);
+    }
+
+    #[test]
+    fn newer_version_and_corruption_are_model_errors_with_path() {
+        let (t, _) = small_tree();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("tree.json");
+        let good = t.to_json().unwrap();
+        let cases = [
+            good.replace("\"format_version\":1", "\"format_version\":2"),
+            good[..good.len() / 2].to_string(),
+            good.replace("\"format_version\":1,", ""),
+            good.replacen("\"left\":1", "\"left\":0", 1),
+            "{\"format_version\":1,\"tree\":{}}".to_string(),
+        ];
+        for (i, c) in cases.iter().enumerate() {
+            crate::io::atomic_write(&p, c.as_bytes()).unwrap();
+            match Tree::load_json(&p) {
+                Err(KdError::Model { path, msg }) => {
+                    assert_eq!(path, p, "case {i}");
+                    assert!(!msg.is_empty());
+                    if i == 0 {
+                        assert!(msg.contains("newer"), "{msg}");
+                    }
+                }
+                other => panic!("case {i}: expected a Model error, got {other:?}"),
+            }
+        }
+        assert!(matches!(Tree::load_json(dir.path().join("missing.json")), Err(KdError::Io { .. })));
+    }
+
+    #[test]
+    fn text_and_dot_show_tests_and_leaves() {
+        let x = array![[0.0f32, 5.0], [1.0, 5.0], [2.0, 5.0], [3.0, 5.0]];
+        let y = array![[1.0f32, 0.0], [1.0, 0.0], [0.0, 1.0], [0.2, 0.8]];
+        let t = TreeParams::default().max_depth(Some(1)).fit(x.view(), y.view(), None).unwrap();
+        let classes = vec!["cat".to_string(), "dog".to_string()];
+        let text = to_text(&t, None, Some(&classes)).unwrap();
+        assert_eq!(
+            text,
+            "|--- feature_0 <= 1.50\n|   |--- class: cat (p = [1.00, 0.00], n = 2)\n\
+             |--- feature_0 >  1.50\n|   |--- class: dog (p = [0.10, 0.90], n = 2)\n"
+        );
+        let dot = to_dot(&t, Some(&["a".into(), "b\"q".into()]), None).unwrap();
+        assert!(dot.starts_with("digraph Tree {"));
+        assert!(dot.contains("0 [label=\"a <= 1.5\\nimpurity"));
+        assert!(dot.contains("0 -> 1") && dot.contains("0 -> 2"));
+        assert!(dot.contains("class = 1\\np = [0.10, 0.90]"));
+        assert!(matches!(to_text(&t, Some(&["a".into()]), None), Err(KdError::Shape(_))));
+        let dir = tempfile::tempdir().unwrap();
+        save_dot(&t, dir.path().join("t.dot"), None, None).unwrap();
+        save_text(&t, dir.path().join("t.txt"), None, None).unwrap();
+        assert!(std::fs::read_to_string(dir.path().join("t.txt")).unwrap().contains("class: 1"));
+    }
+}

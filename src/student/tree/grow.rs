@@ -1,0 +1,567 @@
+//! Tree growth on binned features: per-node, per-feature histograms of `(count, weight, Σw·y_k)`,
+//! split scan over the bins present in the node, and in-place stable partition of every column that can
+//! still split.
+//!
+//! Work layout. The fitter copies the caller's codes once (column-major) and keeps, for every row, a
+//! slot vector `[count=1, (w), w·y₁ … w·y_K]` (padded to a multiple of 4, `f64`). When a node splits,
+//! the node's part of every column still in play, and the node's slot rows, are partitioned stably in
+//! place, so each node's data is one contiguous range `[start, end)` in every column: histogram
+//! building reads sequential memory. Features that are constant in a node are dropped from its
+//! descendants (they can never split there again).
+//!
+//! Determinism. Within a feature everything is sequential; features are reduced in index order with a
+//! strict `>` (ties keep the lowest feature, then the lowest bin); children are merged in a fixed order.
+//! No decision depends on thread timing, so any rayon thread count gives the identical tree.
+use super::bin::BinnedMatrix;
+use super::model::{Node, NodeStats, Tree, LEAF};
+use super::params::TreeParams;
+use ndarray::{ArrayView1, ArrayView2};
+use rayon::prelude::*;
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Nodes with at least this many `rows × features` search features in parallel.
+const PAR_WORK: usize = 1 << 15;
+/// Nodes with at least this many rows grow their two subtrees in parallel (depth-wise mode).
+const JOIN_ROWS: usize = 64;
+
+/// A raw shared buffer whose disjoint ranges are written by different tasks.
+struct SyncBuf<T> {
+    ptr: *mut T,
+    len: usize,
+}
+// SAFETY: tasks only touch disjoint ranges (disjoint node row ranges, distinct columns); see the callers.
+unsafe impl<T: Send> Send for SyncBuf<T> {}
+unsafe impl<T: Send> Sync for SyncBuf<T> {}
+
+impl<T> SyncBuf<T> {
+    fn new(v: &mut [T]) -> Self {
+        Self { ptr: v.as_mut_ptr(), len: v.len() }
+    }
+    /// # Safety
+    /// No other live `&mut` may overlap `start..start + len`.
+    unsafe fn get(&self, start: usize, len: usize) -> &[T] {
+        assert!(start + len <= self.len);
+        std::slice::from_raw_parts(self.ptr.add(start), len)
+    }
+    /// # Safety
+    /// No other live reference may overlap `start..start + len`.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get_mut(&self, start: usize, len: usize) -> &mut [T] {
+        assert!(start + len <= self.len);
+        std::slice::from_raw_parts_mut(self.ptr.add(start), len)
+    }
+}
+
+/// Slot layout of a row: `[count, (weight), w·y_0 … w·y_{K−1}, padding]`.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    k: usize,
+    /// Stride (multiple of 4).
+    s: usize,
+    /// Weight slot (0 when unweighted: the count is the weight).
+    w: usize,
+    /// First target slot.
+    y0: usize,
+}
+
+/// A node waiting to be split: its row range, depth, totals and the features that may still split it.
+struct NodeInfo {
+    start: usize,
+    end: usize,
+    depth: usize,
+    sums: Vec<f64>,
+    sse: f64,
+    feats: Vec<u32>,
+}
+
+impl NodeInfo {
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// The best split of a node: rows with code ≤ `bin` go left; `next` is the next bin present in the node.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    feature: u32,
+    bin: u8,
+    next: u8,
+    proxy: f64,
+}
+
+/// A node's decision: leaf, or split with its SSE decrease and the features still varying.
+struct Decision {
+    split: Option<(Split, f64)>,
+    feats: Vec<u32>,
+}
+
+/// Output node, with relative (depth-wise) or absolute (best-first) child indices.
+struct BNode {
+    feature: u32,
+    threshold: f32,
+    left: usize,
+    right: usize,
+    stats: NodeStats,
+    value: Vec<f32>,
+}
+
+pub(crate) struct Fitter<'a> {
+    params: &'a TreeParams,
+    binned: &'a BinnedMatrix,
+    lay: Layout,
+    n: usize,
+    codes: SyncBuf<u8>,
+    wy: SyncBuf<f64>,
+    w_root: f64,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+#[derive(Default)]
+struct Scratch {
+    hist: Vec<f64>,
+    left: Vec<f64>,
+    tmp_u8: Vec<u8>,
+    tmp_f64: Vec<f64>,
+}
+
+/// Fit a tree. Inputs are already validated by the caller.
+pub(crate) fn fit(
+    params: &TreeParams,
+    binned: &BinnedMatrix,
+    y: ArrayView2<f32>,
+    weights: Option<ArrayView1<f32>>,
+) -> Tree {
+    let n = binned.n_rows();
+    let d = binned.n_features();
+    let k = y.ncols();
+    let weighted = weights.is_some();
+    let w = usize::from(weighted);
+    let y0 = w + 1;
+    let s = (y0 + k).div_ceil(4) * 4;
+    let lay = Layout { k, s, w, y0 };
+    let mut codes = binned.codes().to_vec();
+    let mut wy = vec![0f64; n * s];
+    wy.par_chunks_mut(s).zip(y.axis_iter(ndarray::Axis(0)).into_par_iter()).enumerate().for_each(|(i, (r, yr))| {
+        let wi = weights.map_or(1.0, |w| w[i] as f64);
+        r[0] = 1.0;
+        r[w] = wi;
+        for (j, &v) in yr.iter().enumerate() {
+            r[y0 + j] = wi * v as f64;
+        }
+    });
+    let feats: Vec<u32> = (0..d as u32).filter(|&f| binned.n_bins(f as usize) > 1).collect();
+    let fitter = Fitter {
+        params,
+        binned,
+        lay,
+        n,
+        codes: SyncBuf::new(&mut codes),
+        wy: SyncBuf::new(&mut wy),
+        w_root: 0.0,
+    };
+    let (sums, sse) = fitter.node_totals(0, n);
+    let fitter = Fitter { w_root: sums[lay.w], ..fitter };
+    let root = NodeInfo { start: 0, end: n, depth: 0, sums, sse, feats };
+    let nodes = match params.max_leaves {
+        None => {
+            let mut out = Vec::new();
+            fitter.grow_depth_first(root, &mut out);
+            // Relative → absolute child indices.
+            for (i, b) in out.iter_mut().enumerate() {
+                if b.feature != LEAF {
+                    b.left += i;
+                    b.right += i;
+                }
+            }
+            out
+        }
+        Some(max_leaves) => fitter.grow_best_first(root, max_leaves),
+    };
+    drop(fitter);
+    drop(codes);
+    drop(wy);
+    assemble(nodes, d, k)
+}
+
+fn assemble(b: Vec<BNode>, d: usize, k: usize) -> Tree {
+    let mut nodes = Vec::with_capacity(b.len());
+    let mut stats = Vec::with_capacity(b.len());
+    let mut values = Vec::with_capacity(b.len() * k);
+    for n in b {
+        nodes.push(Node { feature: n.feature, threshold: n.threshold, left: n.left as u32, right: n.right as u32 });
+        stats.push(n.stats);
+        values.extend_from_slice(&n.value);
+    }
+    Tree::from_parts(d, k, nodes, stats, values)
+}
+
+impl Fitter<'_> {
+    fn rows(&self, start: usize, end: usize) -> &[f64] {
+        // SAFETY: read of the caller's own node range; no task writes it concurrently.
+        unsafe { self.wy.get(start * self.lay.s, (end - start) * self.lay.s) }
+    }
+
+    fn col(&self, f: u32, start: usize, end: usize) -> &[u8] {
+        // SAFETY: as in `rows`.
+        unsafe { self.codes.get(f as usize * self.n + start, end - start) }
+    }
+
+    /// Sums of the slots and the SSE `Σ_i w_i ‖y_i − ȳ‖²` (two passes) over `start..end`.
+    fn node_totals(&self, start: usize, end: usize) -> (Vec<f64>, f64) {
+        let Layout { k, s, w, y0 } = self.lay;
+        let rows = self.rows(start, end);
+        let mut sums = vec![0f64; s];
+        for r in rows.chunks_exact(s) {
+            for (a, v) in sums.iter_mut().zip(r) {
+                *a += v;
+            }
+        }
+        let wt = sums[w];
+        let mean: Vec<f64> = (0..k).map(|j| if wt > 0.0 { sums[y0 + j] / wt } else { 0.0 }).collect();
+        let mut sse = 0.0;
+        for r in rows.chunks_exact(s) {
+            let wi = r[w];
+            if wi > 0.0 {
+                for j in 0..k {
+                    let dv = r[y0 + j] / wi - mean[j];
+                    sse += wi * dv * dv;
+                }
+            }
+        }
+        (sums, sse)
+    }
+
+    fn make_node(&self, info: &NodeInfo) -> BNode {
+        let Layout { k, w, y0, .. } = self.lay;
+        let wt = info.sums[w];
+        let value = (0..k).map(|j| (info.sums[y0 + j] / wt) as f32).collect();
+        BNode {
+            feature: LEAF,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+            stats: NodeStats {
+                n_samples: info.len() as u64,
+                weight: wt,
+                impurity: if wt > 0.0 { info.sse / wt } else { 0.0 },
+                depth: info.depth as u32,
+            },
+            value,
+        }
+    }
+
+    /// Decide whether and how to split `info`.
+    fn decide(&self, info: &NodeInfo) -> Decision {
+        let p = self.params;
+        let n = info.len();
+        let wt = info.sums[self.lay.w];
+        let leaf = Decision { split: None, feats: Vec::new() };
+        if p.max_depth.is_some_and(|d| info.depth >= d)
+            || n < 2 * p.min_samples_leaf
+            || info.sse <= f64::EPSILON * wt
+            || info.feats.is_empty()
+        {
+            return leaf;
+        }
+        let per_feature = |&f: &u32| self.feature_best(f, info);
+        let results: Vec<(bool, Option<Split>)> = if n * info.feats.len() >= PAR_WORK {
+            info.feats.par_iter().map(per_feature).collect()
+        } else {
+            info.feats.iter().map(per_feature).collect()
+        };
+        let mut best: Option<Split> = None;
+        let mut feats = Vec::with_capacity(info.feats.len());
+        for (&f, (varies, s)) in info.feats.iter().zip(results) {
+            if varies {
+                feats.push(f);
+            }
+            if let Some(s) = s {
+                if best.is_none_or(|b| s.proxy > b.proxy) {
+                    best = Some(s);
+                }
+            }
+        }
+        let Some(best) = best else { return leaf };
+        let Layout { k, y0, .. } = self.lay;
+        let parent_term: f64 = (0..k).map(|j| info.sums[y0 + j] * info.sums[y0 + j] / wt).sum();
+        let gain = (best.proxy - parent_term).max(0.0);
+        if p.min_impurity_decrease > 0.0 {
+            let tol = 1e-12 * parent_term.abs().max(best.proxy.abs());
+            if (gain + tol) / self.w_root < p.min_impurity_decrease {
+                return leaf;
+            }
+        }
+        Decision { split: Some((best, gain)), feats }
+    }
+
+    /// Histogram of feature `f` over the node, then the best boundary between present bins.
+    /// Returns (feature takes ≥ 2 values in the node, best split).
+    fn feature_best(&self, f: u32, info: &NodeInfo) -> (bool, Option<Split>) {
+        let Layout { k, s, w, y0 } = self.lay;
+        let col = self.col(f, info.start, info.end);
+        let rows = self.rows(info.start, info.end);
+        SCRATCH.with(|sc| {
+            let sc = &mut *sc.borrow_mut();
+            if sc.hist.len() < 256 * s {
+                sc.hist.resize(256 * s, 0.0);
+            }
+            sc.left.clear();
+            sc.left.resize(s, 0.0);
+            let hist = &mut sc.hist[..256 * s];
+            let mut bits = [0u64; 4];
+            match s {
+                4 => accumulate::<4>(col, rows, hist, &mut bits),
+                8 => accumulate::<8>(col, rows, hist, &mut bits),
+                12 => accumulate::<12>(col, rows, hist, &mut bits),
+                16 => accumulate::<16>(col, rows, hist, &mut bits),
+                _ => accumulate_dyn(s, col, rows, hist, &mut bits),
+            }
+            let present: u32 = bits.iter().map(|b| b.count_ones()).sum();
+            let left = &mut sc.left;
+            let tot = &info.sums;
+            let (n_tot, w_tot) = (tot[0], tot[w]);
+            let msl = self.params.min_samples_leaf as f64;
+            let w_eps = 1e-12 * w_tot;
+            let mut best: Option<Split> = None;
+            let mut prev: Option<usize> = None;
+            for (word, &b) in bits.iter().enumerate() {
+                let mut b = b;
+                while b != 0 {
+                    let c = word * 64 + b.trailing_zeros() as usize;
+                    b &= b - 1;
+                    if let Some(pb) = prev {
+                        let nl = left[0];
+                        let nr = n_tot - nl;
+                        let wl = left[w];
+                        let wr = w_tot - wl;
+                        if nl >= msl && nr >= msl && wl > w_eps && wr > w_eps {
+                            let mut proxy = 0.0;
+                            for j in y0..y0 + k {
+                                let l = left[j];
+                                let r = tot[j] - l;
+                                proxy += l * l / wl + r * r / wr;
+                            }
+                            if best.is_none_or(|bs| proxy > bs.proxy) {
+                                best = Some(Split { feature: f, bin: pb as u8, next: c as u8, proxy });
+                            }
+                        }
+                    }
+                    let h = &mut hist[c * s..(c + 1) * s];
+                    for (l, v) in left.iter_mut().zip(h.iter_mut()) {
+                        *l += *v;
+                        *v = 0.0;
+                    }
+                    prev = Some(c);
+                }
+            }
+            (present > 1, best)
+        })
+    }
+
+    /// Stably partition the node's range of every column in `feats` and its slot rows by the split.
+    /// Returns the number of rows going left.
+    fn partition(&self, info: &NodeInfo, split: &Split, feats: &[u32]) -> usize {
+        let (start, end) = (info.start, info.end);
+        let n = end - start;
+        let mask: Vec<bool> = self.col(split.feature, start, end).iter().map(|&c| c <= split.bin).collect();
+        let n_left = mask.iter().filter(|&&m| m).count();
+        let part_col = |&f: &u32| {
+            // SAFETY: this task owns rows start..end of the node, and each feature column once.
+            let col = unsafe { self.codes.get_mut(f as usize * self.n + start, n) };
+            SCRATCH.with(|sc| stable_partition(col, &mask, &mut sc.borrow_mut().tmp_u8));
+        };
+        if n * feats.len() >= PAR_WORK {
+            feats.par_iter().for_each(part_col);
+        } else {
+            feats.iter().for_each(part_col);
+        }
+        let s = self.lay.s;
+        // SAFETY: as above, the node's own slot rows.
+        let rows = unsafe { self.wy.get_mut(start * s, n * s) };
+        SCRATCH.with(|sc| {
+            let tmp = &mut sc.borrow_mut().tmp_f64;
+            tmp.clear();
+            let mut wpos = 0;
+            for (i, &m) in mask.iter().enumerate() {
+                if m {
+                    if wpos != i {
+                        rows.copy_within(i * s..(i + 1) * s, wpos * s);
+                    }
+                    wpos += 1;
+                } else {
+                    tmp.extend_from_slice(&rows[i * s..(i + 1) * s]);
+                }
+            }
+            rows[wpos * s..].copy_from_slice(tmp);
+        });
+        n_left
+    }
+
+    /// Split `info` (known to split) into its two children.
+    fn children(&self, info: &NodeInfo, split: &Split, feats: Vec<u32>) -> (NodeInfo, NodeInfo) {
+        let n_left = self.partition(info, split, &feats);
+        let mid = info.start + n_left;
+        let (ls, lsse) = self.node_totals(info.start, mid);
+        let (rs, rsse) = self.node_totals(mid, info.end);
+        let d = info.depth + 1;
+        let left = NodeInfo { start: info.start, end: mid, depth: d, sums: ls, sse: lsse, feats: feats.clone() };
+        let right = NodeInfo { start: mid, end: info.end, depth: d, sums: rs, sse: rsse, feats };
+        (left, right)
+    }
+
+    fn set_split(&self, node: &mut BNode, split: &Split) {
+        node.feature = split.feature;
+        node.threshold = self.binned.bins(split.feature as usize).threshold_between(split.bin as usize, split.next as usize);
+    }
+
+    /// Depth-first growth (no leaf limit): appends the subtree of `info` in pre-order; an internal node's
+    /// `left`/`right` are offsets from its own index.
+    fn grow_depth_first(&self, info: NodeInfo, out: &mut Vec<BNode>) {
+        let idx = out.len();
+        out.push(self.make_node(&info));
+        let Decision { split, feats } = self.decide(&info);
+        let Some((split, _gain)) = split else { return };
+        self.set_split(&mut out[idx], &split);
+        let big = info.len() >= JOIN_ROWS;
+        let (l, r) = self.children(&info, &split, feats);
+        drop(info);
+        out[idx].left = 1;
+        if big {
+            let mut right = Vec::new();
+            rayon::join(|| self.grow_depth_first(l, out), || self.grow_depth_first(r, &mut right));
+            out[idx].right = out.len() - idx;
+            out.append(&mut right);
+        } else {
+            self.grow_depth_first(l, out);
+            out[idx].right = out.len() - idx;
+            self.grow_depth_first(r, out);
+        }
+    }
+
+    /// Best-first growth: always split the open node with the largest SSE decrease (ties: the older
+    /// node), until `max_leaves` leaves or nothing can split. Child indices are absolute.
+    fn grow_best_first(&self, root: NodeInfo, max_leaves: usize) -> Vec<BNode> {
+        let mut out = vec![self.make_node(&root)];
+        let mut heap = BinaryHeap::new();
+        let push = |heap: &mut BinaryHeap<Cand>, idx: usize, info: NodeInfo| {
+            let Decision { split, feats } = self.decide(&info);
+            if let Some((split, gain)) = split {
+                heap.push(Cand { gain, idx, info, split, feats });
+            }
+        };
+        push(&mut heap, 0, root);
+        let mut leaves = 1;
+        while leaves < max_leaves {
+            let Some(c) = heap.pop() else { break };
+            let (l, r) = self.children(&c.info, &c.split, c.feats);
+            self.set_split(&mut out[c.idx], &c.split);
+            let li = out.len();
+            out.push(self.make_node(&l));
+            out.push(self.make_node(&r));
+            out[c.idx].left = li;
+            out[c.idx].right = li + 1;
+            leaves += 1;
+            push(&mut heap, li, l);
+            push(&mut heap, li + 1, r);
+        }
+        out
+    }
+}
+
+struct Cand {
+    gain: f64,
+    idx: usize,
+    info: NodeInfo,
+    split: Split,
+    feats: Vec<u32>,
+}
+
+impl PartialEq for Cand {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Cand {}
+impl PartialOrd for Cand {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Cand {
+    /// Larger gain first; on equal gain the lower node index (created earlier) first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.gain.total_cmp(&o.gain).then_with(|| o.idx.cmp(&self.idx))
+    }
+}
+
+#[inline]
+fn accumulate<const S: usize>(col: &[u8], rows: &[f64], hist: &mut [f64], bits: &mut [u64; 4]) {
+    debug_assert_eq!(rows.len(), col.len() * S);
+    for (&c, r) in col.iter().zip(rows.chunks_exact(S)) {
+        let c = c as usize;
+        bits[c >> 6] |= 1u64 << (c & 63);
+        let r: &[f64; S] = r.try_into().unwrap();
+        let h: &mut [f64; S] = (&mut hist[c * S..c * S + S]).try_into().unwrap();
+        for j in 0..S {
+            h[j] += r[j];
+        }
+    }
+}
+
+fn accumulate_dyn(s: usize, col: &[u8], rows: &[f64], hist: &mut [f64], bits: &mut [u64; 4]) {
+    for (&c, r) in col.iter().zip(rows.chunks_exact(s)) {
+        let c = c as usize;
+        bits[c >> 6] |= 1u64 << (c & 63);
+        for (h, v) in hist[c * s..c * s + s].iter_mut().zip(r) {
+            *h += v;
+        }
+    }
+}
+
+/// Move the elements with `mask[i]` to the front, the rest behind them, both in their original order.
+fn stable_partition<T: Copy>(data: &mut [T], mask: &[bool], tmp: &mut Vec<T>) {
+    tmp.clear();
+    let mut w = 0;
+    for i in 0..data.len() {
+        let v = data[i];
+        if mask[i] {
+            data[w] = v;
+            w += 1;
+        } else {
+            tmp.push(v);
+        }
+    }
+    data[w..].copy_from_slice(tmp);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_partition_keeps_order() {
+        let mut v = vec![1, 2, 3, 4, 5, 6];
+        let m = [false, true, false, true, true, false];
+        stable_partition(&mut v, &m, &mut Vec::new());
+        assert_eq!(v, vec![2, 4, 5, 1, 3, 6]);
+    }
+
+    #[test]
+    fn candidates_order_by_gain_then_age() {
+        let mk = |gain, idx| Cand {
+            gain,
+            idx,
+            info: NodeInfo { start: 0, end: 0, depth: 0, sums: vec![], sse: 0.0, feats: vec![] },
+            split: Split { feature: 0, bin: 0, next: 1, proxy: 0.0 },
+            feats: vec![],
+        };
+        let mut h = BinaryHeap::from(vec![mk(1.0, 5), mk(2.0, 7), mk(2.0, 3), mk(0.5, 1)]);
+        let order: Vec<usize> = std::iter::from_fn(|| h.pop().map(|c| c.idx)).collect();
+        assert_eq!(order, vec![3, 7, 5, 1]);
+    }
+}

@@ -1,0 +1,131 @@
+//! The crate's own multi-output regression tree: CART on a target matrix (e.g. probability vectors),
+//! fast enough for MNIST (histogram split search on binned features, parallel with rayon).
+//!
+//! # Public API
+//!
+//! * [`TreeParams`] — builder (`Default` + setters `max_depth(Option<usize>)`, `max_leaves(Option<usize>)`,
+//!   `min_samples_leaf(usize)`, `min_impurity_decrease(f64)`, `max_bins(usize)`), validated at fit:
+//!   * [`TreeParams::fit`]`(x: ArrayView2<f32>, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree>`
+//!   * [`TreeParams::fit_binned`]`(&BinnedMatrix, y, weights) -> Result<Tree>` — bin once, fit many trees;
+//!   * `impl Student for TreeParams` (fits `FitData.targets` with `FitData.weights`).
+//! * [`BinnedMatrix::new`]`(x, max_bins)` — the quantised features (`u8` codes, column-major).
+//! * [`Tree`] — fitted model: [`Tree::predict`]`(x) -> Result<Array2<f32>>` (`n × K`, batched, parallel),
+//!   [`Tree::n_leaves`], [`Tree::depth`], [`Tree::n_outputs`], [`Tree::n_features`],
+//!   [`Tree::feature_importances`], [`Tree::apply`] (leaf per row); `impl Predictor for Tree`
+//!   (`Predictor::predict` gives the argmax class, the inherent `Tree::predict` the probability rows).
+//! * [`export`] — [`Tree::save_json`]/[`Tree::load_json`] (versioned JSON), [`export::to_dot`]
+//!   (Graphviz), [`export::to_text`] (rules like scikit-learn's `export_text`), `save_dot`, `save_text`.
+//!
+//! # The maths
+//!
+//! Rows `i = 1..n` have features `x_i ∈ ℝ^d`, a target row `y_i ∈ ℝ^K` and a weight `w_i ≥ 0`. A node `t`
+//! holding rows `I_t` has weight `W_t = Σ_{i∈I_t} w_i`, mean `ȳ_t = Σ w_i y_i / W_t` (its prediction) and
+//!
+//! ```text
+//! SSE_t = Σ_{i∈I_t} w_i ‖y_i − ȳ_t‖² = Σ_k ( Σ w_i y_ik² − S_tk² / W_t ),   S_tk = Σ_{i∈I_t} w_i y_ik,
+//! impurity_t = SSE_t / W_t   (weighted variance summed over the K outputs).
+//! ```
+//!
+//! A split of `t` into `L`, `R` gains `Δ = SSE_t − SSE_L − SSE_R = Σ_k (S_Lk²/W_L + S_Rk²/W_R − S_tk²/W_t)`,
+//! which needs only the per-bin sums `(count, W, S_k)`: no squares are accumulated. The split with the
+//! largest `Δ` wins (ties: lowest feature, then lowest bin).
+//!
+//! *One-hot targets give exactly a Gini tree*: with `y_i = e_{c_i}`, `Σ_k var_k = Σ_k p_k(1 − p_k)
+//! = 1 − Σ_k p_k²`, the Gini impurity of the class frequencies `p`, and the leaf value is the class
+//! frequency vector. So hard-label and soft-label trees come from the same learner.
+//!
+//! Stopping (scikit-learn's semantics): a node is a leaf when it is at `max_depth`, holds fewer than
+//! `2·min_samples_leaf` rows, is pure (`impurity ≤ ε`), has no split leaving `min_samples_leaf` rows on
+//! both sides, or when the best split's weighted impurity decrease `Δ / W_root` is below
+//! `min_impurity_decrease`. Without `max_leaves` the growth order does not matter (depth-first, subtrees
+//! in parallel); with `max_leaves` the open node with the largest `Δ` is split first (best-first, like
+//! scikit-learn's `max_leaf_nodes`) until there are `max_leaves` leaves.
+//!
+//! Features are quantised once ([`bin`]); thresholds are real midpoints between the values on both
+//! sides, so [`Tree::predict`] runs on raw features. Same input ⇒ identical tree at any thread count.
+//!
+//! ```
+//! use kdistill::student::tree::TreeParams;
+//! use ndarray::array;
+//! // A step at x = 1.5 in a two-output target.
+//! let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+//! let y = array![[1.0f32, 0.0], [1.0, 0.0], [0.2, 0.8], [0.2, 0.8]];
+//! let tree = TreeParams::default().max_depth(Some(3)).fit(x.view(), y.view(), None).unwrap();
+//! assert_eq!((tree.n_leaves(), tree.depth()), (2, 1));
+//! assert_eq!(tree.nodes()[0].threshold, 1.5);
+//! let p = tree.predict(array![[1.4f32], [1.6]].view()).unwrap();
+//! assert_eq!(p, array![[1.0f32, 0.0], [0.2, 0.8]]);
+//! ```
+pub mod bin;
+pub mod export;
+mod grow;
+pub mod model;
+pub mod params;
+
+#[cfg(test)]
+mod tests;
+
+pub use bin::{BinnedMatrix, FeatureBins};
+pub use model::{Node, NodeStats, Tree, LEAF};
+pub use params::TreeParams;
+
+use crate::error::{KdError, Result};
+use crate::student::{FitData, Student};
+use ndarray::{ArrayView1, ArrayView2};
+
+impl TreeParams {
+    /// Bin `x` with this `max_bins` and fit (see [`TreeParams::fit_binned`]).
+    pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
+        self.validate()?;
+        check_targets(x.nrows(), y, weights)?;
+        let binned = BinnedMatrix::new(x, self.max_bins)?;
+        self.fit_binned(&binned, y, weights)
+    }
+
+    /// Fit on already binned features (the matrix's own bins are used; `max_bins` is ignored).
+    /// `y` is `n × K` (finite), `weights` optional, finite, non-negative, with a positive sum.
+    pub fn fit_binned(&self, x: &BinnedMatrix, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
+        self.validate()?;
+        check_targets(x.n_rows(), y, weights)?;
+        Ok(grow::fit(self, x, y, weights))
+    }
+}
+
+fn check_targets(n: usize, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<()> {
+    if n == 0 {
+        return Err(KdError::Empty("no training rows".into()));
+    }
+    if y.nrows() != n {
+        return Err(KdError::Shape(format!("{n} feature rows but {} target rows", y.nrows())));
+    }
+    if y.ncols() == 0 {
+        return Err(KdError::Empty("target matrix has no columns".into()));
+    }
+    crate::data::check_finite(y, "targets")?;
+    if let Some(w) = weights {
+        if w.len() != n {
+            return Err(KdError::Shape(format!("{n} rows but {} weights", w.len())));
+        }
+        let mut total = 0f64;
+        for (i, &v) in w.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(KdError::NonFinite { what: "weights".into(), row: i, col: 0, value: v });
+            }
+            if v < 0.0 {
+                return Err(KdError::param("weights", v, format!("row {i}: weights must be ≥ 0")));
+            }
+            total += v as f64;
+        }
+        if total <= 0.0 {
+            return Err(KdError::param("weights", total, "the weights sum to 0"));
+        }
+    }
+    Ok(())
+}
+
+impl Student for TreeParams {
+    type Model = Tree;
+    fn fit_student(&self, data: FitData<'_>) -> Result<Tree> {
+        self.fit(data.x, data.targets, data.weights)
+    }
+}

@@ -1,0 +1,370 @@
+//! Teachers for tables of rows: probabilities computed elsewhere (scikit-learn, XGBoost, a remote API,
+//! …) and loaded from a file ([`ProbTable`], [`NearestProbTable`]), and the crate's own MLP trained on a
+//! table ([`TableMlp`]).
+//!
+//! # Probability tables
+//!
+//! A table knows the probabilities of the rows it was given and nothing else. [`ProbTable`] therefore
+//! answers a batch `x` only when every row of `x` is one of its own rows:
+//!
+//! * if `x` is exactly its feature matrix (same rows, same order) it returns its probabilities;
+//! * otherwise each row of `x` is looked up by exact feature values (bit-for-bit, `-0 = +0`), so a
+//!   subset, a permutation or a split of its rows works too;
+//! * a row it has never seen is an error (it never guesses), and so is a row that appears several
+//!   times in the table with different probabilities.
+//!
+//! To label *new* points — e.g. the MUNGE transfer set of [`crate::augment`] — wrap it with
+//! [`ProbTable::nearest`]: [`NearestProbTable`] gives every query row the probabilities of its nearest
+//! table row (Euclidean distance after standardising each feature by the table's mean and standard
+//! deviation; the first on ties). This is a 1-nearest-neighbour smoother of the teacher: it adds
+//! transfer points but no knowledge the table did not have. Brute force, `O(n_query · n_table · d)`,
+//! parallel over query rows. For real gains from augmentation use a teacher you can query, such as the
+//! MLP of [`crate::teacher::mlp`].
+//!
+//! # An MLP on a table
+//! [`TableMlp`] is the tch MLP teacher of [`crate::teacher::mlp`] behind a
+//! [`Standardiser`] fitted on the training rows (networks need standardised inputs; the
+//! distilled tree still reads raw values), together with the table's column [`Encoding`] and class
+//! names, saved as `model.json` + `model.safetensors` (the network) and `table.json` (the rest).
+//!
+//! ```
+//! use kdistill::teacher::{table::ProbTable, Teacher};
+//! use ndarray::array;
+//! let x = array![[0.0f32, 0.0], [1.0, 1.0]];
+//! let p = array![[0.9f32, 0.1], [0.3, 0.7]];
+//! let t = ProbTable::new(x, p, vec!["a".into(), "b".into()], "probs.csv").unwrap();
+//! assert_eq!(t.predict(array![[1.0f32, 1.0]].view()).unwrap().to_vec(), vec![1]);
+//! assert!(t.predict_proba(array![[0.5f32, 0.5]].view()).is_err()); // not one of its rows
+//! let nn = t.nearest();
+//! assert_eq!(nn.predict_proba(array![[0.1f32, 0.2]].view()).unwrap(), array![[0.9f32, 0.1]]);
+//! ```
+use super::{Teacher, TeacherOutput};
+use crate::data::tabular::{Encoding, Standardiser, Table};
+use crate::neural::{DeviceChoice, Mlp, MlpParams};
+use crate::error::{KdError, Result};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Probabilities for a fixed set of rows, looked up by row. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct ProbTable {
+    source: PathBuf,
+    classes: Vec<String>,
+    x: Array2<f32>,
+    p: Array2<f32>,
+    /// Row key → row index; `None` when the key occurs with different probabilities.
+    index: HashMap<Vec<u32>, Option<usize>>,
+}
+
+fn row_key(r: ArrayView1<f32>) -> Vec<u32> {
+    r.iter().map(|&v| if v == 0.0 { 0u32 } else { v.to_bits() }).collect()
+}
+
+impl ProbTable {
+    /// A table of `n` rows: features `x` (`n × d`), probabilities `p` (`n × K`, validated with
+    /// [`crate::soft::check_probabilities`]), class names and the file it came from (for messages).
+    pub fn new(x: Array2<f32>, p: Array2<f32>, classes: Vec<String>, source: impl Into<PathBuf>) -> Result<Self> {
+        let source = source.into();
+        crate::data::check_rows(x.view(), "probability table features")?;
+        crate::data::check_finite(x.view(), "probability table features")?;
+        if x.nrows() != p.nrows() {
+            return Err(KdError::Shape(format!("{}: {} feature rows but {} probability rows", source.display(), x.nrows(), p.nrows())));
+        }
+        if classes.len() != p.ncols() {
+            return Err(KdError::Shape(format!("{}: {} class names for {} probability columns", source.display(), classes.len(), p.ncols())));
+        }
+        crate::soft::check_probabilities(p.view(), &source.display().to_string(), crate::soft::PROB_SUM_TOLERANCE)?;
+        let mut index: HashMap<Vec<u32>, Option<usize>> = HashMap::with_capacity(x.nrows());
+        for (i, r) in x.axis_iter(Axis(0)).enumerate() {
+            index
+                .entry(row_key(r))
+                .and_modify(|e| {
+                    if let Some(j) = *e {
+                        if p.row(j) != p.row(i) {
+                            *e = None;
+                        }
+                    }
+                })
+                .or_insert(Some(i));
+        }
+        Ok(Self { source, classes, x, p, index })
+    }
+
+    /// The teacher of a [`Table`] read with probabilities (errors when it has none).
+    pub fn from_table(t: &Table) -> Result<Self> {
+        let p = t.probs.clone().ok_or_else(|| KdError::Data {
+            path: t.path.clone(),
+            row: None,
+            column: None,
+            msg: "no teacher probabilities were read for this table".into(),
+        })?;
+        Self::new(t.x.clone(), p, t.classes.clone(), t.probs_path.clone().unwrap_or_else(|| t.path.clone()))
+    }
+
+    /// Class names, in probability column order.
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+    /// The stored probabilities (`n × K`).
+    pub fn probabilities(&self) -> ArrayView2<'_, f32> {
+        self.p.view()
+    }
+    /// The stored feature rows (`n × d`).
+    pub fn features(&self) -> ArrayView2<'_, f32> {
+        self.x.view()
+    }
+    /// A teacher that answers any row with the probabilities of its nearest table row.
+    pub fn nearest(self) -> NearestProbTable {
+        NearestProbTable::new(self)
+    }
+
+    fn lookup(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+        if x.ncols() != self.x.ncols() {
+            return Err(KdError::Shape(format!("{}: table has {} features, query has {}", self.source.display(), self.x.ncols(), x.ncols())));
+        }
+        if x == self.x.view() {
+            return Ok(self.p.clone());
+        }
+        let mut out = Array2::zeros((x.nrows(), self.p.ncols()));
+        for (i, r) in x.axis_iter(Axis(0)).enumerate() {
+            match self.index.get(&row_key(r)) {
+                Some(Some(j)) => out.row_mut(i).assign(&self.p.row(*j)),
+                Some(None) => {
+                    return Err(KdError::Data {
+                        path: self.source.clone(),
+                        row: Some(i + 1),
+                        column: None,
+                        msg: "query row matches several table rows with different probabilities".into(),
+                    })
+                }
+                None => {
+                    return Err(KdError::Data {
+                        path: self.source.clone(),
+                        row: Some(i + 1),
+                        column: None,
+                        msg: format!(
+                            "query row {:?} is not one of the {} rows this probability table was loaded for; a \
+                             table can only answer for its own rows (use ProbTable::nearest or a queryable teacher)",
+                            r.to_vec(),
+                            self.x.nrows()
+                        ),
+                    })
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Teacher for ProbTable {
+    fn n_classes(&self) -> usize {
+        self.p.ncols()
+    }
+    fn predict_raw(&self, x: ArrayView2<f32>) -> Result<TeacherOutput> {
+        Ok(TeacherOutput::Probabilities(self.lookup(x)?))
+    }
+}
+
+/// A [`ProbTable`] that answers any row with the probabilities of the nearest table row
+/// (standardised Euclidean distance). See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct NearestProbTable {
+    table: ProbTable,
+    mean: Array1<f32>,
+    scale: Array1<f32>,
+    z: Array2<f32>,
+}
+
+impl NearestProbTable {
+    /// Wrap a table.
+    pub fn new(table: ProbTable) -> Self {
+        let mean = table.x.mean_axis(Axis(0)).expect("table has rows");
+        let scale = table.x.std_axis(Axis(0), 0.0).mapv(|s| if s > 0.0 { 1.0 / s } else { 1.0 });
+        let z = (&table.x - &mean) * &scale;
+        Self { table, mean, scale, z }
+    }
+    /// The wrapped table.
+    pub fn table(&self) -> &ProbTable {
+        &self.table
+    }
+    /// Index of the nearest table row for each row of `x`.
+    pub fn nearest_rows(&self, x: ArrayView2<f32>) -> Result<Vec<usize>> {
+        if x.ncols() != self.z.ncols() {
+            return Err(KdError::Shape(format!("table has {} features, query has {}", self.z.ncols(), x.ncols())));
+        }
+        crate::data::check_finite(x, "query rows")?;
+        let q = (&x - &self.mean) * &self.scale;
+        Ok(q.axis_iter(Axis(0))
+            .into_par_iter()
+            .map(|r| {
+                let mut best = (f32::INFINITY, 0usize);
+                for (j, t) in self.z.axis_iter(Axis(0)).enumerate() {
+                    let d: f32 = r.iter().zip(t.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                    if d < best.0 {
+                        best = (d, j);
+                    }
+                }
+                best.1
+            })
+            .collect())
+    }
+}
+
+impl Teacher for NearestProbTable {
+    fn n_classes(&self) -> usize {
+        self.table.n_classes()
+    }
+    fn predict_raw(&self, x: ArrayView2<f32>) -> Result<TeacherOutput> {
+        let idx = self.nearest_rows(x)?;
+        Ok(TeacherOutput::Probabilities(self.table.p.select(Axis(0), &idx)))
+    }
+}
+
+/// The MLP teacher trained on a table: standardise, then the network. See the [module docs](self).
+#[derive(Debug)]
+pub struct TableMlp {
+    /// The trained network (on standardised features).
+    pub mlp: Mlp,
+    /// Fitted on the training rows.
+    pub standardiser: Standardiser,
+    /// The table's column encoding (to read new files the same way).
+    pub encoding: Encoding,
+    /// Class names, in output order.
+    pub classes: Vec<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TableMlpFile {
+    format_version: u32,
+    model: String,
+    standardiser: Standardiser,
+    encoding: Encoding,
+    classes: Vec<String>,
+}
+
+/// Version of `table.json` written by [`TableMlp::save`].
+pub const TABLE_MLP_FORMAT_VERSION: u32 = 1;
+
+impl TableMlp {
+    /// Train `params` on a table with labels.
+    pub fn fit(params: &MlpParams, table: &Table) -> Result<Self> {
+        let labels = table.labels.as_ref().ok_or_else(|| KdError::Data {
+            path: table.path.clone(),
+            row: None,
+            column: None,
+            msg: "training the MLP teacher needs labels (a target column)".into(),
+        })?;
+        let standardiser = Standardiser::fit(table.x.view())?;
+        let z = standardiser.transform(table.x.view())?;
+        let mlp = params.fit(z.view(), Some(labels.view()), None, None, table.n_classes())?;
+        Ok(Self { mlp, standardiser, encoding: table.encoding.clone(), classes: table.classes.clone() })
+    }
+
+    /// Save into `dir`: `model.json`, `model.safetensors` (the network) and `table.json`; atomically.
+    pub fn save(&self, dir: impl AsRef<std::path::Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        self.mlp.save(dir)?;
+        let f = TableMlpFile {
+            format_version: TABLE_MLP_FORMAT_VERSION,
+            model: "kdistill.table_mlp".into(),
+            standardiser: self.standardiser.clone(),
+            encoding: self.encoding.clone(),
+            classes: self.classes.clone(),
+        };
+        crate::io::write_json(dir.join("table.json"), &f)
+    }
+
+    /// Load what [`TableMlp::save`] wrote.
+    pub fn load(dir: impl AsRef<std::path::Path>, device: DeviceChoice) -> Result<Self> {
+        let dir = dir.as_ref();
+        let path = dir.join("table.json");
+        let err = |msg: String| KdError::Model { path: path.clone(), msg };
+        let text = std::fs::read_to_string(&path).map_err(|e| KdError::io(&path, e))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let version = v.get("format_version").and_then(|f| f.as_u64()).ok_or_else(|| err("missing `format_version`".into()))?;
+        if version > TABLE_MLP_FORMAT_VERSION as u64 {
+            return Err(err(format!("format_version {version} is newer than this build understands ({TABLE_MLP_FORMAT_VERSION})")));
+        }
+        let f: TableMlpFile = serde_json::from_value(v).map_err(|e| err(format!("not a kdistill table teacher: {e}")))?;
+        let mlp = Mlp::load(dir, device)?;
+        let d = f.encoding.n_features();
+        if f.standardiser.mean.len() != d || f.standardiser.scale.len() != d || mlp.n_classes() != f.classes.len() {
+            return Err(err(format!(
+                "inconsistent files: {d} encoded features, standardiser for {}, {} classes, network with {} outputs",
+                f.standardiser.mean.len(),
+                f.classes.len(),
+                mlp.n_classes()
+            )));
+        }
+        Ok(Self { mlp, standardiser: f.standardiser, encoding: f.encoding, classes: f.classes })
+    }
+}
+
+impl Teacher for TableMlp {
+    fn n_classes(&self) -> usize {
+        self.classes.len()
+    }
+    fn predict_raw(&self, x: ArrayView2<f32>) -> Result<TeacherOutput> {
+        let z = self.standardiser.transform(x)?;
+        Ok(TeacherOutput::Logits(self.mlp.logits(z.view())?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn table() -> ProbTable {
+        let x = array![[0.0f32, 0.0], [1.0, 0.0], [0.0, 10.0]];
+        let p = array![[0.8f32, 0.2], [0.4, 0.6], [0.1, 0.9]];
+        ProbTable::new(x, p, vec!["a".into(), "b".into()], "p.csv").unwrap()
+    }
+
+    #[test]
+    fn same_rows_subset_and_permutation() {
+        let t = table();
+        assert_eq!(t.predict_proba(array![[0.0f32, 0.0], [1.0, 0.0], [0.0, 10.0]].view()).unwrap()[[2, 1]], 0.9);
+        let q = t.predict_proba(array![[0.0f32, 10.0], [-0.0, 0.0]].view()).unwrap();
+        assert_eq!(q, array![[0.1f32, 0.9], [0.8, 0.2]]);
+        assert_eq!(t.n_classes(), 2);
+        // Temperature is applied to what the table holds: p^(1/T) renormalised.
+        let s = t.soft_targets(array![[0.0f32, 0.0]].view(), 2.0).unwrap();
+        let (a, b) = (0.8f32.sqrt(), 0.2f32.sqrt());
+        assert!((s[[0, 0]] - a / (a + b)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn unknown_or_ambiguous_rows_are_errors() {
+        let t = table();
+        let e = t.predict_proba(array![[0.0f32, 0.0], [2.0, 2.0]].view()).unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains("p.csv, row 2") && s.contains("not one of the 3 rows"), "{s}");
+        assert!(matches!(t.predict_proba(array![[0.0f32]].view()), Err(KdError::Shape(_))));
+        let amb = ProbTable::new(array![[1.0f32], [1.0]], array![[0.5f32, 0.5], [0.9, 0.1]], vec!["a".into(), "b".into()], "q.csv").unwrap();
+        assert!(amb.predict_proba(array![[1.0f32]].view()).unwrap_err().to_string().contains("several table rows"));
+        // Duplicates with equal probabilities are fine.
+        let dup = ProbTable::new(array![[1.0f32], [1.0], [2.0]], array![[0.5f32, 0.5], [0.5, 0.5], [0.0, 1.0]], vec!["a".into(), "b".into()], "q.csv").unwrap();
+        assert_eq!(dup.predict_proba(array![[1.0f32]].view()).unwrap(), array![[0.5f32, 0.5]]);
+    }
+
+    #[test]
+    fn construction_validates() {
+        let c = vec!["a".to_string(), "b".to_string()];
+        assert!(ProbTable::new(array![[0.0f32]], array![[0.5f32, 0.6]], c.clone(), "p").is_err());
+        assert!(ProbTable::new(array![[0.0f32], [1.0]], array![[0.5f32, 0.5]], c.clone(), "p").is_err());
+        assert!(ProbTable::new(array![[f32::NAN]], array![[0.5f32, 0.5]], c, "p").is_err());
+    }
+
+    #[test]
+    fn nearest_uses_standardised_distance() {
+        // Feature 1 spans 0..10, feature 0 spans 0..1: standardising makes them comparable.
+        let nn = table().nearest();
+        // [0.9, 3]: raw distance is nearest to row 1 ([1,0]); standardised, still row 1 (x0 std≈0.47,
+        // x1 std≈4.71): d(row1) = (0.1/0.47)^2 + (3/4.71)^2 ≈ 0.45, d(row2) = (0.9/0.47)^2 + (7/4.71)^2 ≈ 5.9.
+        assert_eq!(nn.nearest_rows(array![[0.9f32, 3.0], [0.0, 9.0], [0.1, 0.1]].view()).unwrap(), vec![1, 2, 0]);
+        assert_eq!(nn.predict_proba(array![[0.0f32, 9.0]].view()).unwrap(), array![[0.1f32, 0.9]]);
+    }
+}
