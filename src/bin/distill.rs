@@ -100,6 +100,8 @@ the soft tree's training set only. A probability table cannot label new points: 
 --prob-prefix the augmented rows get the probabilities of their nearest training row (standardised
 Euclidean distance), i.e. a 1-nearest-neighbour smoothing of the table that adds transfer points but
 no new knowledge. With --teacher-model the MLP is queried, which is what makes augmentation pay off.
+MUNGE treats every feature as numeric: with --one-hot, the 0/1 columns of a category can take values
+in between on augmented rows (the tree's thresholds still route them; the rules stay valid).
 
 --temperature T softens the targets of the soft tree: p^(1/T) renormalised for probabilities,
 softmax(z/T) for the MLP's logits (T = 1, the default, uses them as they are). Metrics always compare
@@ -537,6 +539,9 @@ fn cmd_tree(a: &TreeArgs) -> Result<()> {
         );
     }
     println!("measured on {on}");
+    if eval.labels.is_none() {
+        println!("note: {} has no `{}` column, so accuracy is null", eval.path.display(), a.table.target);
+    }
     if eval_teacher.is_none() {
         println!("note: no teacher probabilities for the test rows (--test-teacher-probs), so fidelity and KL are null");
     }

@@ -154,6 +154,33 @@ impl Table {
     pub fn n_classes(&self) -> usize {
         self.classes.len()
     }
+    /// The rows at `idx`, in that order (labels and probabilities follow).
+    pub fn select(&self, idx: &[usize]) -> Table {
+        Table {
+            x: self.x.select(Axis(0), idx),
+            labels: self.labels.as_ref().map(|l| idx.iter().map(|&i| l[i]).collect()),
+            probs: self.probs.as_ref().map(|p| p.select(Axis(0), idx)),
+            ..self.clone()
+        }
+    }
+    /// Seeded random split into (train, test) with `test_fraction` of the rows in the test part
+    /// (the same permutation as [`crate::data::Dataset::split`]).
+    pub fn split(&self, test_fraction: f64, seed: u64) -> Result<(Table, Table)> {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        if !(test_fraction > 0.0 && test_fraction < 1.0) {
+            return Err(KdError::param("test_fraction", test_fraction, "must be in (0, 1)"));
+        }
+        let n = self.n_rows();
+        let n_test = ((n as f64) * test_fraction).round() as usize;
+        if n_test == 0 || n_test == n {
+            return Err(KdError::Empty(format!("splitting {n} rows with test_fraction {test_fraction} leaves a side empty")));
+        }
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        let (test, train) = idx.split_at(n_test);
+        Ok((self.select(train), self.select(test)))
+    }
     /// Features and labels as a [`crate::data::Dataset`]; errors when no target column was read.
     pub fn dataset(&self) -> Result<crate::data::Dataset> {
         let y = self.labels.clone().ok_or_else(|| KdError::Data {
@@ -891,6 +918,28 @@ mod tests {
     }
 
     #[test]
+    fn select_and_split_keep_rows_together() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(&d, "t.csv", "x,y,p_a,p_b\n0,a,1,0\n1,b,0,1\n2,a,1,0\n3,b,0,1\n4,a,1,0\n");
+        let t = TableReader::new(&p).target("y").prob_prefix("p_").read().unwrap();
+        let s = t.select(&[3, 0]);
+        assert_eq!(s.x.column(0).to_vec(), vec![3.0, 0.0]);
+        assert_eq!(s.labels.unwrap().to_vec(), vec![1, 0]);
+        assert_eq!(s.probs.unwrap().column(1).to_vec(), vec![1.0, 0.0]);
+        let (a, b) = t.split(0.4, 1).unwrap();
+        assert_eq!((a.n_rows(), b.n_rows()), (3, 2));
+        for part in [&a, &b] {
+            for (i, &x) in part.x.column(0).iter().enumerate() {
+                assert_eq!(part.labels.as_ref().unwrap()[i], x as usize % 2, "labels follow their rows");
+            }
+        }
+        // Same permutation as Dataset::split.
+        let (da, _) = t.dataset().unwrap().split(0.4, 1).unwrap();
+        assert_eq!(da.x, a.x);
+        assert!(t.split(1.0, 0).is_err());
+    }
+
+    #[test]
     fn missing_target_column() {
         let d = tempfile::tempdir().unwrap();
         let p = write(&d, "t.csv", "x,y\n1,0\n2,1\n");
@@ -1047,6 +1096,29 @@ mod tests {
         ParquetWriter::new(std::fs::File::create(&p).unwrap()).finish(&mut df).unwrap();
         let e = TableReader::new(&p).target("y").read().unwrap_err();
         assert!(e.to_string().contains("row 2, column `x`: non-finite"), "{e}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+        /// Whatever probability matrix we write reads back bit for bit, classes in the same order.
+        #[test]
+        fn written_probabilities_read_back_exactly(
+            rows in proptest::collection::vec(proptest::collection::vec(0.0f32..1.0, 3), 1..20),
+        ) {
+            let mut p = Array2::from_shape_vec((rows.len(), 3), rows.concat()).unwrap();
+            for mut r in p.axis_iter_mut(Axis(0)) {
+                r[0] += 1e-3;
+                let s: f32 = r.sum();
+                r.mapv_inplace(|v| v / s);
+            }
+            let d = tempfile::tempdir().unwrap();
+            let out = d.path().join("p.csv");
+            let classes = vec!["z".to_string(), "1".to_string(), "a b".to_string()];
+            write_probabilities_csv(&out, &classes, p.view(), None).unwrap();
+            let (c, q) = read_probability_file(&out, None, false, 1e-3).unwrap();
+            proptest::prop_assert_eq!(c, classes);
+            proptest::prop_assert_eq!(q, p);
+        }
     }
 
     #[test]

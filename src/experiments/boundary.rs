@@ -282,7 +282,7 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
             leaves(&tree_hard),
             leaves(&tree_soft),
             leaves(&compact_hard),
-            leaves(&compact_soft) + &format!(" · {} transfer pts", x_transfer.nrows()),
+            leaves(&compact_soft) + &format!(" · transfer set of {} pts", x_transfer.nrows()),
             format!("{} parameters", mlp_hard.n_params()),
             format!("{} parameters, T={}, α={}", mlp_soft.n_params(), cfg.mlp_temperature, cfg.mlp_alpha),
         ];

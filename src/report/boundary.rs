@@ -524,7 +524,9 @@ mod tests {
         let path = dir.path().join("bad.png");
         let o = BoundaryOptions::default();
         let small = Grid::new((-2.0, 2.0), (-1.5, 1.5), 30, 19).unwrap();
-        let plot = |p: &Array2<f32>| BoundaryPlot::new("m", p.view()).clone();
+        fn plot(p: &Array2<f32>) -> BoundaryPlot<'_> {
+            BoundaryPlot::new("m", p.view())
+        }
         let e = plot_boundary(&path, &small, &plot(&probs), x.view(), y.view(), &o).unwrap_err();
         assert!(matches!(&e, KdError::Shape(m) if m.contains("30×19")), "{e}");
         let e = plot_boundary(&path, &grid, &plot(&probs), x.view(), y.slice(ndarray::s![..3]), &o).unwrap_err();

@@ -62,7 +62,7 @@ mod tests {
     #[test]
     fn aligns_numbers_right_and_escapes_pipes() {
         let t = markdown_table(&["a|b", "n"], &[vec!["x\ny".into(), "1.5%".into()], vec!["zz".into(), "—".into()]]).unwrap();
-        assert_eq!(t, "| a\\|b | n    |\n|------|-----:|\n| x y  | 1.5% |\n| zz   |    — |\n");
+        assert_eq!(t, "| a\\|b |    n |\n|------|-----:|\n| x y  | 1.5% |\n| zz   |    — |\n");
     }
 
     #[test]

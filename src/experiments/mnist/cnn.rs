@@ -22,7 +22,7 @@ use crate::teacher::{Teacher, TeacherOutput};
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use tch::{nn, nn::Module, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
 /// Shift every image of `x` (`B × rows·cols`) by a random integer offset in `−max_shift..=max_shift` on
 /// both axes, zero-filling. Returns a new `B × rows·cols` tensor on the same device.

@@ -75,6 +75,8 @@ pub struct BinnedMatrix {
     max_bins: usize,
     codes: Vec<u8>,
     bins: Vec<FeatureBins>,
+    /// Most frequent code of each feature (its rows are skipped when building histograms).
+    dom: Vec<u8>,
 }
 
 impl BinnedMatrix {
@@ -82,39 +84,35 @@ impl BinnedMatrix {
     pub fn new(x: ArrayView2<f32>, max_bins: usize) -> Result<Self> {
         validate_max_bins(max_bins)?;
         crate::data::check_rows(x, "features")?;
-        crate::data::check_finite(x, "features")?;
         let (n, d) = x.dim();
         if n > u32::MAX as usize {
             return Err(KdError::Shape(format!("{n} rows: at most {} supported", u32::MAX)));
         }
+        let xs = x.as_standard_layout();
+        let xs = xs.as_slice().expect("standard layout");
+        check_finite_rows(xs, d, "features")?;
         let mut codes = vec![0u8; n * d];
         // Features in blocks of 16 (one cache line of f32 per row): gather the block's columns with
         // contiguous reads, then bin each column.
         const BLOCK: usize = 16;
-        let bins: Vec<FeatureBins> = codes
+        let bins: Vec<(FeatureBins, u8)> = codes
             .par_chunks_mut(n * BLOCK)
             .enumerate()
             .flat_map_iter(|(blk, out)| {
                 let f0 = blk * BLOCK;
                 let nf = (d - f0).min(BLOCK);
                 let mut cols = vec![0f32; nf * n];
-                for (i, row) in x.outer_iter().enumerate() {
-                    for j in 0..nf {
-                        cols[j * n + i] = row[f0 + j];
+                for (i, row) in xs.chunks_exact(d).enumerate() {
+                    for (j, &v) in row[f0..f0 + nf].iter().enumerate() {
+                        cols[j * n + i] = v;
                     }
                 }
-                let mut sorted = Vec::with_capacity(n);
-                let mut res = Vec::with_capacity(nf);
-                for j in 0..nf {
-                    let col = &cols[j * n..(j + 1) * n];
-                    let fb = feature_bins(col, max_bins, &mut sorted);
-                    encode(col, &fb, &mut out[j * n..(j + 1) * n]);
-                    res.push(fb);
-                }
-                res
+                let mut sorted = Vec::new();
+                (0..nf).map(|j| bin_column(&cols[j * n..(j + 1) * n], max_bins, &mut out[j * n..(j + 1) * n], &mut sorted)).collect::<Vec<_>>()
             })
             .collect();
-        Ok(Self { n_rows: n, n_features: d, max_bins, codes, bins })
+        let (bins, dom) = bins.into_iter().unzip();
+        Ok(Self { n_rows: n, n_features: d, max_bins, codes, bins, dom })
     }
 
     /// Number of rows.
@@ -145,14 +143,108 @@ impl BinnedMatrix {
     pub fn bins(&self, j: usize) -> &FeatureBins {
         &self.bins[j]
     }
+    /// Most frequent code of feature `j`.
+    pub fn dominant_code(&self, j: usize) -> u8 {
+        self.dom[j]
+    }
     /// Bytes held by the codes.
     pub fn nbytes(&self) -> usize {
         self.codes.len()
     }
 }
 
+/// Error naming the first non-finite cell of a row-major `n × d` slice (parallel scan).
+pub(crate) fn check_finite_rows(xs: &[f32], d: usize, what: &str) -> Result<()> {
+    let bad = xs.par_chunks(d.max(1) * 64).position_first(|c| c.iter().any(|v| !v.is_finite()));
+    if let Some(chunk) = bad {
+        let start = chunk * d.max(1) * 64;
+        let (i, &value) = xs[start..].iter().enumerate().find(|(_, v)| !v.is_finite()).expect("found above");
+        let (row, col) = ((start + i) / d.max(1), (start + i) % d.max(1));
+        return Err(KdError::NonFinite { what: what.to_string(), row, col, value });
+    }
+    Ok(())
+}
+
+/// Bin one column into `out`; returns its bins and its most frequent code.
+///
+/// Fast path (columns with at most `max_bins` distinct values, e.g. pixels): one pass with a small
+/// open-addressing hash table assigns first-seen ids, then the ≤ 256 distinct values are sorted and the
+/// ids remapped to ranks. Otherwise: sort, deduplicate, cut at quantiles and binary-search each value.
+fn bin_column(col: &[f32], max_bins: usize, out: &mut [u8], sorted: &mut Vec<f32>) -> (FeatureBins, u8) {
+    let fb = match hash_bins(col, max_bins, out) {
+        Some(fb) => fb,
+        None => {
+            let fb = sorted_bins(col, max_bins, sorted);
+            for (o, &v) in out.iter_mut().zip(col) {
+                *o = fb.code(v);
+            }
+            fb
+        }
+    };
+    // Four interleaved tables: long runs of one code would otherwise serialise on one counter.
+    let mut counts = [[0u32; 256]; 4];
+    let quads = out.chunks_exact(4);
+    for &c in quads.remainder() {
+        counts[0][c as usize] += 1;
+    }
+    for q in quads {
+        for (t, &c) in counts.iter_mut().zip(q) {
+            t[c as usize] += 1;
+        }
+    }
+    let total = |c: usize| counts.iter().map(|t| t[c]).sum::<u32>();
+    let dom = (1..256).fold(0usize, |b, c| if total(c) > total(b) { c } else { b }) as u8;
+    (fb, dom)
+}
+
+/// `None` when the column has more than `max_bins` distinct values.
+fn hash_bins(col: &[f32], max_bins: usize, out: &mut [u8]) -> Option<FeatureBins> {
+    const SIZE: usize = 512;
+    const EMPTY: u32 = u32::MAX; // a NaN pattern: never a key (values are finite)
+    let mut keys = [EMPTY; SIZE];
+    let mut ids = [0u8; SIZE];
+    let mut distinct: Vec<f32> = Vec::with_capacity(max_bins);
+    let (mut last_key, mut last_id) = (EMPTY, 0u8);
+    for (o, &v) in out.iter_mut().zip(col) {
+        let key = if v == 0.0 { 0 } else { v.to_bits() }; // −0.0 and +0.0 are one value
+        if key != last_key {
+            let mut h = (key.wrapping_mul(0x9E37_79B1) >> 23) as usize;
+            loop {
+                if keys[h] == key {
+                    last_id = ids[h];
+                    break;
+                }
+                if keys[h] == EMPTY {
+                    if distinct.len() == max_bins {
+                        return None;
+                    }
+                    keys[h] = key;
+                    ids[h] = distinct.len() as u8;
+                    last_id = ids[h];
+                    distinct.push(if v == 0.0 { 0.0 } else { v });
+                    break;
+                }
+                h = (h + 1) & (SIZE - 1);
+            }
+            last_key = key;
+        }
+        *o = last_id;
+    }
+    let mut order: Vec<u8> = (0..distinct.len() as u16).map(|i| i as u8).collect();
+    order.sort_unstable_by(|&a, &b| distinct[a as usize].total_cmp(&distinct[b as usize]));
+    let mut rank = [0u8; 256];
+    for (r, &id) in order.iter().enumerate() {
+        rank[id as usize] = r as u8;
+    }
+    for o in out.iter_mut() {
+        *o = rank[*o as usize];
+    }
+    let values: Vec<f32> = order.iter().map(|&id| distinct[id as usize]).collect();
+    Some(FeatureBins { lo: values.clone(), hi: values })
+}
+
 /// Bins of one column: sorted distinct values, cut into at most `max_bins` runs.
-fn feature_bins(col: &[f32], max_bins: usize, sorted: &mut Vec<f32>) -> FeatureBins {
+fn sorted_bins(col: &[f32], max_bins: usize, sorted: &mut Vec<f32>) -> FeatureBins {
     sorted.clear();
     sorted.extend_from_slice(col);
     sorted.sort_unstable_by(f32::total_cmp);
@@ -170,32 +262,6 @@ fn feature_bins(col: &[f32], max_bins: usize, sorted: &mut Vec<f32>) -> FeatureB
         hi.push(sorted[p1 - 1]);
     }
     FeatureBins { lo, hi }
-}
-
-/// Codes of a column. Integer-valued columns with few bins use a lookup table (8-bit pixels); the rest
-/// binary-search the bin upper bounds.
-fn encode(col: &[f32], fb: &FeatureBins, out: &mut [u8]) {
-    let nb = fb.len();
-    if nb == 1 {
-        out.fill(0);
-        return;
-    }
-    let lo0 = fb.lo[0];
-    let span = fb.hi[nb - 1] - lo0;
-    let integral = lo0.fract() == 0.0 && span <= 4096.0 && fb.lo.iter().chain(&fb.hi).all(|v| v.fract() == 0.0);
-    if integral {
-        let mut lut = vec![0u8; span as usize + 1];
-        for (v, slot) in lut.iter_mut().enumerate() {
-            *slot = fb.code(lo0 + v as f32);
-        }
-        for (o, &v) in out.iter_mut().zip(col) {
-            *o = lut[(v - lo0) as usize];
-        }
-    } else {
-        for (o, &v) in out.iter_mut().zip(col) {
-            *o = fb.code(v);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -256,7 +322,27 @@ mod tests {
     }
 
     #[test]
-    fn negative_zero_is_zero_and_integral_lut_matches_search() {
+    fn hash_path_matches_sort_path_and_finds_the_dominant_code() {
+        let col: Vec<f32> = (0..2000).map(|i| if i % 3 == 0 { ((i * 31) % 97) as f32 / 7.0 - 3.0 } else { 0.5 }).collect();
+        let mut a = vec![0u8; col.len()];
+        let fa = hash_bins(&col, 256, &mut a).unwrap();
+        let fb = sorted_bins(&col, 256, &mut Vec::new());
+        assert_eq!(fa, fb);
+        let b: Vec<u8> = col.iter().map(|&v| fb.code(v)).collect();
+        assert_eq!(a, b);
+        assert!(hash_bins(&col, 50, &mut a).is_none());
+        let x = ndarray::Array2::from_shape_vec((col.len(), 1), col.clone()).unwrap();
+        let m = BinnedMatrix::new(x.view(), 256).unwrap();
+        assert_eq!(m.bins(0).lo[m.dominant_code(0) as usize], 0.5);
+        // More distinct values than bins: the sort path, same dominant logic.
+        let m = BinnedMatrix::new(x.view(), 16).unwrap();
+        assert_eq!(m.n_bins(0), 16);
+        let dom = m.dominant_code(0) as usize;
+        assert!(m.bins(0).lo[dom] <= 0.5 && 0.5 <= m.bins(0).hi[dom]);
+    }
+
+    #[test]
+    fn negative_zero_is_zero() {
         let x = ndarray::array![[-0.0f32], [0.0], [3.0], [-2.0], [3.0]];
         let b = BinnedMatrix::new(x.view(), 256).unwrap();
         assert_eq!(b.n_bins(0), 3);

@@ -15,6 +15,7 @@
 use super::bin::BinnedMatrix;
 use super::model::{Node, NodeStats, Tree, LEAF};
 use super::params::TreeParams;
+use super::kernel;
 use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -121,12 +122,16 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-#[derive(Default)]
 struct Scratch {
-    hist: Vec<f64>,
-    left: Vec<f64>,
+    kernel: kernel::Scratch,
     tmp_u8: Vec<u8>,
     tmp_f64: Vec<f64>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self { kernel: kernel::Scratch::new(), tmp_u8: Vec::new(), tmp_f64: Vec::new() }
+    }
 }
 
 /// Fit a tree. Inputs are already validated by the caller.
@@ -307,58 +312,20 @@ impl Fitter<'_> {
         let rows = self.rows(info.start, info.end);
         SCRATCH.with(|sc| {
             let sc = &mut *sc.borrow_mut();
-            if sc.hist.len() < 256 * s {
-                sc.hist.resize(256 * s, 0.0);
-            }
-            sc.left.clear();
-            sc.left.resize(s, 0.0);
-            let hist = &mut sc.hist[..256 * s];
-            let mut bits = [0u64; 4];
-            match s {
-                4 => accumulate::<4>(col, rows, hist, &mut bits),
-                8 => accumulate::<8>(col, rows, hist, &mut bits),
-                12 => accumulate::<12>(col, rows, hist, &mut bits),
-                16 => accumulate::<16>(col, rows, hist, &mut bits),
-                _ => accumulate_dyn(s, col, rows, hist, &mut bits),
-            }
-            let present: u32 = bits.iter().map(|b| b.count_ones()).sum();
-            let left = &mut sc.left;
-            let tot = &info.sums;
-            let (n_tot, w_tot) = (tot[0], tot[w]);
-            let msl = self.params.min_samples_leaf as f64;
-            let w_eps = 1e-12 * w_tot;
-            let mut best: Option<Split> = None;
-            let mut prev: Option<usize> = None;
-            for (word, &b) in bits.iter().enumerate() {
-                let mut b = b;
-                while b != 0 {
-                    let c = word * 64 + b.trailing_zeros() as usize;
-                    b &= b - 1;
-                    if let Some(pb) = prev {
-                        let nl = left[0];
-                        let nr = n_tot - nl;
-                        let wl = left[w];
-                        let wr = w_tot - wl;
-                        if nl >= msl && nr >= msl && wl > w_eps && wr > w_eps {
-                            let mut proxy = 0.0;
-                            for j in y0..y0 + k {
-                                let l = left[j];
-                                let r = tot[j] - l;
-                                proxy += l * l / wl + r * r / wr;
-                            }
-                            if best.is_none_or(|bs| proxy > bs.proxy) {
-                                best = Some(Split { feature: f, bin: pb as u8, next: c as u8, proxy });
-                            }
-                        }
-                    }
-                    let h = &mut hist[c * s..(c + 1) * s];
-                    for (l, v) in left.iter_mut().zip(h.iter_mut()) {
-                        *l += *v;
-                        *v = 0.0;
-                    }
-                    prev = Some(c);
-                }
-            }
+            // Rows in the feature's most frequent bin are skipped; that bin is the node total minus the rest.
+            let job = kernel::Job {
+                col,
+                rows,
+                tot: &info.sums,
+                y0,
+                k,
+                w,
+                msl: self.params.min_samples_leaf as f64,
+                w_eps: 1e-12 * info.sums[w],
+                dom: self.binned.dominant_code(f as usize),
+            };
+            let (present, found) = kernel::hist_scan(s, &job, &mut sc.kernel);
+            let best = found.map(|(proxy, bin, next)| Split { feature: f, bin, next, proxy });
             (present > 1, best)
         })
     }
@@ -368,12 +335,12 @@ impl Fitter<'_> {
     fn partition(&self, info: &NodeInfo, split: &Split, feats: &[u32]) -> usize {
         let (start, end) = (info.start, info.end);
         let n = end - start;
-        let mask: Vec<bool> = self.col(split.feature, start, end).iter().map(|&c| c <= split.bin).collect();
-        let n_left = mask.iter().filter(|&&m| m).count();
+        let mask: Vec<u8> = self.col(split.feature, start, end).iter().map(|&c| u8::from(c <= split.bin)).collect();
+        let n_left = mask.iter().map(|&m| m as usize).sum();
         let part_col = |&f: &u32| {
             // SAFETY: this task owns rows start..end of the node, and each feature column once.
             let col = unsafe { self.codes.get_mut(f as usize * self.n + start, n) };
-            SCRATCH.with(|sc| stable_partition(col, &mask, &mut sc.borrow_mut().tmp_u8));
+            SCRATCH.with(|sc| kernel::partition_u8(col, &mask, &mut sc.borrow_mut().tmp_u8));
         };
         if n * feats.len() >= PAR_WORK {
             feats.par_iter().for_each(part_col);
@@ -383,22 +350,7 @@ impl Fitter<'_> {
         let s = self.lay.s;
         // SAFETY: as above, the node's own slot rows.
         let rows = unsafe { self.wy.get_mut(start * s, n * s) };
-        SCRATCH.with(|sc| {
-            let tmp = &mut sc.borrow_mut().tmp_f64;
-            tmp.clear();
-            let mut wpos = 0;
-            for (i, &m) in mask.iter().enumerate() {
-                if m {
-                    if wpos != i {
-                        rows.copy_within(i * s..(i + 1) * s, wpos * s);
-                    }
-                    wpos += 1;
-                } else {
-                    tmp.extend_from_slice(&rows[i * s..(i + 1) * s]);
-                }
-            }
-            rows[wpos * s..].copy_from_slice(tmp);
-        });
+        SCRATCH.with(|sc| kernel::partition_rows(rows, s, &mask, &mut sc.borrow_mut().tmp_f64));
         n_left
     }
 
@@ -499,57 +451,10 @@ impl Ord for Cand {
     }
 }
 
-#[inline]
-fn accumulate<const S: usize>(col: &[u8], rows: &[f64], hist: &mut [f64], bits: &mut [u64; 4]) {
-    debug_assert_eq!(rows.len(), col.len() * S);
-    for (&c, r) in col.iter().zip(rows.chunks_exact(S)) {
-        let c = c as usize;
-        bits[c >> 6] |= 1u64 << (c & 63);
-        let r: &[f64; S] = r.try_into().unwrap();
-        let h: &mut [f64; S] = (&mut hist[c * S..c * S + S]).try_into().unwrap();
-        for j in 0..S {
-            h[j] += r[j];
-        }
-    }
-}
-
-fn accumulate_dyn(s: usize, col: &[u8], rows: &[f64], hist: &mut [f64], bits: &mut [u64; 4]) {
-    for (&c, r) in col.iter().zip(rows.chunks_exact(s)) {
-        let c = c as usize;
-        bits[c >> 6] |= 1u64 << (c & 63);
-        for (h, v) in hist[c * s..c * s + s].iter_mut().zip(r) {
-            *h += v;
-        }
-    }
-}
-
-/// Move the elements with `mask[i]` to the front, the rest behind them, both in their original order.
-fn stable_partition<T: Copy>(data: &mut [T], mask: &[bool], tmp: &mut Vec<T>) {
-    tmp.clear();
-    let mut w = 0;
-    for i in 0..data.len() {
-        let v = data[i];
-        if mask[i] {
-            data[w] = v;
-            w += 1;
-        } else {
-            tmp.push(v);
-        }
-    }
-    data[w..].copy_from_slice(tmp);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn stable_partition_keeps_order() {
-        let mut v = vec![1, 2, 3, 4, 5, 6];
-        let m = [false, true, false, true, true, false];
-        stable_partition(&mut v, &m, &mut Vec::new());
-        assert_eq!(v, vec![2, 4, 5, 1, 3, 6]);
-    }
 
     #[test]
     fn candidates_order_by_gain_then_age() {

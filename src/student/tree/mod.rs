@@ -59,6 +59,7 @@
 pub mod bin;
 pub mod export;
 mod grow;
+mod kernel;
 pub mod model;
 pub mod params;
 

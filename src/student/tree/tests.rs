@@ -368,24 +368,26 @@ fn comparable_to_smartcore_regressor_on_one_output() {
         let target = |d: &crate::data::Dataset| d.x.rows().into_iter().map(|r| (r[0] - 0.5).tanh() * (r[1] * 2.0).sin()).collect::<Vec<f32>>();
         let (ytr, yte) = (target(&train), target(&test));
         let dense = |x: &Array2<f32>| DenseMatrix::new(x.nrows(), x.ncols(), x.iter().map(|&v| v as f64).collect(), false).unwrap();
-        for depth in [3usize, 6, 9] {
+        // smartcore 0.4 counts the root as level 1 and stops the whole (breadth-first) growth as soon as
+        // one node reaches `max_depth`, so its `max_depth = d + 2` holds our complete depth-`d` tree plus
+        // one more split; `None` is unlimited in both.
+        for depth in [Some(3usize), Some(6), Some(9), None] {
             let ours = TreeParams::default()
-                .max_depth(Some(depth))
+                .max_depth(depth)
                 .fit(train.x.view(), Array2::from_shape_vec((ytr.len(), 1), ytr.clone()).unwrap().view(), None)
                 .unwrap();
             let po = ours.predict(test.x.view()).unwrap();
             let mse_ours = po.column(0).iter().zip(&yte).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>() / yte.len() as f64;
             let ytr64: Vec<f64> = ytr.iter().map(|&v| v as f64).collect();
-            let sm = DecisionTreeRegressor::fit(
-                &dense(&train.x),
-                &ytr64,
-                DecisionTreeRegressorParameters::default().with_max_depth(depth as u16),
-            )
-            .unwrap();
+            let mut sp = DecisionTreeRegressorParameters::default();
+            if let Some(d) = depth {
+                sp = sp.with_max_depth(d as u16 + 2);
+            }
+            let sm = DecisionTreeRegressor::fit(&dense(&train.x), &ytr64, sp).unwrap();
             let ps: Vec<f64> = sm.predict(&dense(&test.x)).unwrap();
             let mse_sm = ps.iter().zip(&yte).map(|(a, &b)| (a - b as f64).powi(2)).sum::<f64>() / yte.len() as f64;
-            assert!(mse_ours <= mse_sm * 1.15 + 1e-3, "seed {seed} depth {depth}: ours {mse_ours} smartcore {mse_sm}");
-            assert!(mse_sm <= mse_ours * 1.15 + 1e-3, "seed {seed} depth {depth}: ours {mse_ours} smartcore {mse_sm}");
+            assert!(mse_ours <= mse_sm * 1.15 + 1e-3, "seed {seed} depth {depth:?}: ours {mse_ours} smartcore {mse_sm}");
+            assert!(mse_sm <= mse_ours * 1.15 + 1e-3, "seed {seed} depth {depth:?}: ours {mse_ours} smartcore {mse_sm}");
         }
     }
 }

@@ -1,0 +1,483 @@
+//! Hot loops of the tree learner: per-feature histogram + split scan, and column partition.
+//!
+//! Each kernel has one portable body (`#[inline(always)]`), compiled twice on x86-64: for the baseline
+//! target and with AVX2 enabled, picked at run time. Both compile the same floating-point operations in
+//! the same order (no fused multiply-add is formed without fast-math), so the tree does not depend on
+//! which one ran.
+use std::sync::OnceLock;
+
+/// `for_bits!(bits, |c| body)`: run `body` with every set bit `c` of a `[u64; 4]`, ascending. A macro,
+/// not a closure, so that the body is compiled inside the AVX2 function.
+macro_rules! for_bits {
+    ($bits:expr, |$c:ident| $body:block) => {
+        for (word, &b) in $bits.iter().enumerate() {
+            let mut b = b;
+            while b != 0 {
+                let $c = word * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                $body
+            }
+        }
+    };
+}
+
+/// `for_not!(col, dom, |i, c| body)`: run `body` for every `i` with `c = col[i] != dom`, ascending,
+/// eight codes at a time (SWAR): a run of dominant codes costs one compare per eight rows.
+macro_rules! for_not {
+    ($col:expr, $dom:expr, |$i:ident, $c:ident| $body:block) => {{
+        const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let col: &[u8] = $col;
+        let dom: u8 = $dom;
+        let pat = u64::from_ne_bytes([dom; 8]);
+        let chunks = col.chunks_exact(8);
+        let tail = chunks.remainder();
+        for (ci, ch) in chunks.enumerate() {
+            let x = u64::from_le_bytes(ch.try_into().expect("8 bytes")) ^ pat;
+            if x == 0 {
+                continue;
+            }
+            // High bit of each byte set iff the byte is non-zero (the code differs from `dom`).
+            let mut m = (((x & LO7).wrapping_add(LO7)) | x) & HI;
+            while m != 0 {
+                let bi = (m.trailing_zeros() >> 3) as usize;
+                m &= m - 1;
+                let $i = ci * 8 + bi;
+                let $c = ch[bi];
+                $body
+            }
+        }
+        let base = col.len() - tail.len();
+        for (j, &cc) in tail.iter().enumerate() {
+            if cc != dom {
+                let $i = base + j;
+                let $c = cc;
+                $body
+            }
+        }
+    }};
+}
+
+/// One feature of one node: its codes and slot rows (same order), the node totals and scan settings.
+pub(crate) struct Job<'a> {
+    pub col: &'a [u8],
+    pub rows: &'a [f64],
+    pub tot: &'a [f64],
+    /// First target slot and number of targets.
+    pub y0: usize,
+    pub k: usize,
+    /// Weight slot (slot 0 is the row count).
+    pub w: usize,
+    pub msl: f64,
+    pub w_eps: f64,
+    pub dom: u8,
+}
+
+/// `(Σ_k S_Lk²/W_L + Σ_k S_Rk²/W_R, last bin on the left, first bin on the right)`.
+pub(crate) type Found = Option<(f64, u8, u8)>;
+
+/// Per-thread buffers of [`hist_scan`]: the 256-bin histogram (zero between calls) and the scan arrays.
+pub(crate) struct Scratch {
+    hist: Vec<f64>,
+    /// Prefix sums over the present bins, slot-major (`pref[j·256 + p]`).
+    pref: Vec<f64>,
+    sl: Vec<f64>,
+    sr: Vec<f64>,
+    codes: Vec<u8>,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Self {
+        Self { hist: Vec::new(), pref: Vec::new(), sl: vec![0.0; 256], sr: vec![0.0; 256], codes: vec![0; 256] }
+    }
+    fn ensure(&mut self, s: usize) {
+        if self.hist.len() < 256 * s {
+            self.hist.resize(256 * s, 0.0);
+            self.pref.resize(256 * s, 0.0);
+        }
+    }
+}
+
+fn has_avx2() -> bool {
+    static AVX2: OnceLock<bool> = OnceLock::new();
+    *AVX2.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::is_x86_feature_detected!("avx2")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
+}
+
+/// Histogram of `job.col` over the slot rows (stride `s`), then the best boundary between consecutive
+/// bins present in the node. Returns the number of present bins and the best split.
+pub(crate) fn hist_scan(s: usize, job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
+    scr.ensure(s);
+    macro_rules! dispatch {
+        ($($n:literal)*) => {
+            match s {
+                $($n => {
+                    #[cfg(target_arch = "x86_64")]
+                    if has_avx2() {
+                        // SAFETY: AVX2 is present (checked at run time).
+                        return unsafe { hist_scan_avx2::<$n>(job, scr) };
+                    }
+                    hist_scan_body::<$n, false>(job, scr)
+                })*
+                _ => hist_scan_dyn(s, job, scr),
+            }
+        };
+    }
+    dispatch!(4 8 12 16)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn hist_scan_avx2<const S: usize>(job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
+    hist_scan_body::<S, true>(job, scr)
+}
+
+/// `h += r` for one row. With `AVX` (only inside an AVX2 function) in explicit 4-wide adds: the same
+/// IEEE additions as the scalar loop, element by element.
+#[inline(always)]
+fn add_row<const S: usize, const AVX: bool>(h: &mut [f64; S], r: &[f64; S]) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX && S % 4 == 0 {
+        use std::arch::x86_64::*;
+        // SAFETY: callers with AVX = true run inside `#[target_feature(enable = "avx2")]` after a
+        // run-time check; pointers cover S = 4·q elements.
+        unsafe {
+            for q in 0..S / 4 {
+                let hp = h.as_mut_ptr().add(4 * q);
+                let v = _mm256_add_pd(_mm256_loadu_pd(hp), _mm256_loadu_pd(r.as_ptr().add(4 * q)));
+                _mm256_storeu_pd(hp, v);
+            }
+        }
+        return;
+    }
+    for j in 0..S {
+        h[j] += r[j];
+    }
+}
+
+#[inline(always)]
+fn hist_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
+    let rows = job.rows;
+    debug_assert_eq!(rows.len(), job.col.len() * S);
+    let hist = &mut scr.hist[..256 * S];
+    let mut bits = [0u64; 4];
+    for_not!(job.col, job.dom, |i, c| {
+        let c = c as usize;
+        bits[c >> 6] |= 1u64 << (c & 63);
+        let r: &[f64; S] = rows[i * S..i * S + S].try_into().expect("stride");
+        let h: &mut [f64; S] = (&mut hist[c * S..c * S + S]).try_into().expect("stride");
+        add_row::<S, AVX>(h, r);
+    });
+    // The dominant bin: node total minus every other bin.
+    let mut rest: [f64; S] = job.tot.try_into().expect("stride");
+    for_bits!(bits, |c| {
+        let h: &[f64; S] = hist[c * S..c * S + S].try_into().expect("stride");
+        for j in 0..S {
+            rest[j] -= h[j];
+        }
+    });
+    if rest[0] > 0.5 {
+        let dc = job.dom as usize;
+        hist[dc * S..dc * S + S].copy_from_slice(&rest);
+        bits[dc >> 6] |= 1u64 << (dc & 63);
+    }
+    // Prefix sums over the present bins (slot-major), zeroing the histogram.
+    let mut run = [0f64; S];
+    let mut p = 0usize;
+    for_bits!(bits, |c| {
+        let h: &mut [f64; S] = (&mut hist[c * S..c * S + S]).try_into().expect("stride");
+        for j in 0..S {
+            run[j] += h[j];
+            scr.pref[j * 256 + p] = run[j];
+            h[j] = 0.0;
+        }
+        scr.codes[p] = c as u8;
+        p += 1;
+    });
+    (p as u32, best_boundary(job, &scr.pref, &mut scr.sl, &mut scr.sr, &scr.codes, p))
+}
+
+/// Evaluate every boundary between present bins `b` and `b + 1` (`b < p − 1`) from the prefix sums,
+/// vectorised across boundaries: each boundary's sums over the outputs run in output order, so the
+/// result does not depend on the vector width. Ties keep the lowest boundary.
+#[inline(always)]
+fn best_boundary(job: &Job<'_>, pref: &[f64], sl: &mut [f64], sr: &mut [f64], codes: &[u8], p: usize) -> Found {
+    if p < 2 {
+        return None;
+    }
+    let nb = p - 1;
+    let tot = job.tot;
+    let (sl, sr) = (&mut sl[..nb], &mut sr[..nb]);
+    sl.fill(0.0);
+    sr.fill(0.0);
+    for j in job.y0..job.y0 + job.k {
+        let (t, col) = (tot[j], &pref[j * 256..j * 256 + nb]);
+        for ((a, b), &l) in sl.iter_mut().zip(sr.iter_mut()).zip(col) {
+            let r = t - l;
+            *a += l * l;
+            *b += r * r;
+        }
+    }
+    let (cnt, wts) = (&pref[..nb], &pref[job.w * 256..job.w * 256 + nb]);
+    let (n_tot, w_tot) = (tot[0], tot[job.w]);
+    let (msl, w_eps) = (job.msl, job.w_eps);
+    for (((a, &b), &nl), &wl) in sl.iter_mut().zip(sr.iter()).zip(cnt).zip(wts) {
+        let wr = w_tot - wl;
+        let ok = nl >= msl && n_tot - nl >= msl && wl > w_eps && wr > w_eps;
+        let v = *a / wl + b / wr;
+        *a = if ok { v } else { f64::NEG_INFINITY };
+    }
+    let mut best = 0;
+    for (i, &v) in sl.iter().enumerate() {
+        if v > sl[best] {
+            best = i;
+        }
+    }
+    (sl[best] > f64::NEG_INFINITY).then(|| (sl[best], codes[best], codes[best + 1]))
+}
+
+/// [`hist_scan_body`] for a stride without a specialisation (more than 15 outputs).
+fn hist_scan_dyn(s: usize, job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
+    let rows = job.rows;
+    let hist = &mut scr.hist[..256 * s];
+    let mut bits = [0u64; 4];
+    for_not!(job.col, job.dom, |i, c| {
+        let c = c as usize;
+        bits[c >> 6] |= 1u64 << (c & 63);
+        for (h, v) in hist[c * s..c * s + s].iter_mut().zip(&rows[i * s..i * s + s]) {
+            *h += v;
+        }
+    });
+    let mut rest = job.tot.to_vec();
+    for_bits!(bits, |c| {
+        for (l, h) in rest.iter_mut().zip(&hist[c * s..c * s + s]) {
+            *l -= h;
+        }
+    });
+    if rest[0] > 0.5 {
+        let dc = job.dom as usize;
+        hist[dc * s..dc * s + s].copy_from_slice(&rest);
+        bits[dc >> 6] |= 1u64 << (dc & 63);
+    }
+    let mut run = vec![0f64; s];
+    let mut p = 0usize;
+    for_bits!(bits, |c| {
+        for j in 0..s {
+            run[j] += hist[c * s + j];
+            scr.pref[j * 256 + p] = run[j];
+            hist[c * s + j] = 0.0;
+        }
+        scr.codes[p] = c as u8;
+        p += 1;
+    });
+    (p as u32, best_boundary(job, &scr.pref, &mut scr.sl, &mut scr.sr, &scr.codes, p))
+}
+
+/// Bit `i` of the result is byte `i` (0 or 1) of `m` (little-endian).
+#[inline(always)]
+fn pack8(m: u64) -> u8 {
+    (m.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+}
+
+/// Shuffle tables: entry `m` lists the positions of the set bits of `m`, ascending.
+static COMPRESS: [[u8; 16]; 256] = {
+    let mut t = [[0x80u8; 16]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let (mut k, mut b) = (0, 0);
+        while b < 8 {
+            if m & (1 << b) != 0 {
+                t[m][k] = b as u8;
+                k += 1;
+            }
+            b += 1;
+        }
+        m += 1;
+    }
+    t
+};
+
+/// Stable in-place partition of codes: `mask[i] == 1` first, then `mask[i] == 0`, each in order.
+/// `tmp` is scratch (grown to `data.len()`). Uses SSSE3 byte shuffles when available.
+pub(crate) fn partition_u8(data: &mut [u8], mask: &[u8], tmp: &mut Vec<u8>) {
+    let n = data.len();
+    assert_eq!(mask.len(), n);
+    if tmp.len() < n + 8 {
+        tmp.resize(n + 8, 0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("ssse3") {
+        // SAFETY: SSSE3 is present; lengths checked above.
+        unsafe { partition_u8_ssse3(data, mask, tmp) };
+        return;
+    }
+    partition_scalar(data, mask, tmp);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+unsafe fn partition_u8_ssse3(data: &mut [u8], mask: &[u8], tmp: &mut [u8]) {
+    use std::arch::x86_64::*;
+    let n = data.len();
+    let (dp, tp) = (data.as_mut_ptr(), tmp.as_mut_ptr());
+    let (mut l, mut r) = (0usize, 0usize);
+    let chunks = n / 8;
+    for c in 0..chunks {
+        let i = c * 8;
+        let m = pack8(u64::from_le_bytes(mask[i..i + 8].try_into().expect("8 bytes")));
+        // The 8 codes are loaded before anything is stored: stores go to data[l..l + 8] with l ≤ i and
+        // tmp[r..r + 8] with r ≤ i, both in bounds (tmp has 8 bytes of slack).
+        let v = _mm_loadl_epi64(dp.add(i) as *const __m128i);
+        let lsh = _mm_loadu_si128(COMPRESS[m as usize].as_ptr() as *const __m128i);
+        let rsh = _mm_loadu_si128(COMPRESS[(!m) as usize].as_ptr() as *const __m128i);
+        _mm_storel_epi64(dp.add(l) as *mut __m128i, _mm_shuffle_epi8(v, lsh));
+        _mm_storel_epi64(tp.add(r) as *mut __m128i, _mm_shuffle_epi8(v, rsh));
+        let k = m.count_ones() as usize;
+        l += k;
+        r += 8 - k;
+    }
+    for i in chunks * 8..n {
+        let v = data[i];
+        if mask[i] != 0 {
+            data[l] = v;
+            l += 1;
+        } else {
+            tmp[r] = v;
+            r += 1;
+        }
+    }
+    data[l..].copy_from_slice(&tmp[..r]);
+}
+
+fn partition_scalar(data: &mut [u8], mask: &[u8], tmp: &mut [u8]) {
+    let (mut l, mut r) = (0usize, 0usize);
+    for i in 0..data.len() {
+        let v = data[i];
+        let m = (mask[i] != 0) as usize;
+        // Write to both places, advance one: no branch.
+        data[l] = v;
+        tmp[r] = v;
+        l += m;
+        r += 1 - m;
+    }
+    data[l..].copy_from_slice(&tmp[..r]);
+}
+
+/// Stable partition of rows of `s` values by `mask` (as [`partition_u8`]); `tmp` is scratch.
+pub(crate) fn partition_rows(rows: &mut [f64], s: usize, mask: &[u8], tmp: &mut Vec<f64>) {
+    let n = mask.len();
+    assert_eq!(rows.len(), n * s);
+    if tmp.len() < n * s {
+        tmp.resize(n * s, 0.0);
+    }
+    let (mut l, mut r) = (0usize, 0usize);
+    for (i, &m) in mask.iter().enumerate() {
+        if m != 0 {
+            if l != i {
+                rows.copy_within(i * s..(i + 1) * s, l * s);
+            }
+            l += 1;
+        } else {
+            tmp[r * s..(r + 1) * s].copy_from_slice(&rows[i * s..(i + 1) * s]);
+            r += 1;
+        }
+    }
+    rows[l * s..].copy_from_slice(&tmp[..r * s]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swar_scan_finds_every_non_dominant_code() {
+        for n in [0usize, 1, 7, 8, 9, 63, 64, 100] {
+            for dom in [0u8, 3, 255] {
+                let col: Vec<u8> = (0..n).map(|i| if (i * 7) % 3 == 0 { dom } else { ((i * 13) % 256) as u8 }).collect();
+                let mut got = Vec::new();
+                for_not!(&col, dom, |i, c| {
+                    got.push((i, c));
+                });
+                let want: Vec<(usize, u8)> = col.iter().cloned().enumerate().filter(|&(_, c)| c != dom).collect();
+                assert_eq!(got, want, "n {n} dom {dom}");
+            }
+        }
+    }
+
+    #[test]
+    fn pack8_packs_every_mask() {
+        for m in 0u32..256 {
+            let bytes: [u8; 8] = std::array::from_fn(|b| ((m >> b) & 1) as u8);
+            assert_eq!(pack8(u64::from_le_bytes(bytes)), m as u8);
+        }
+    }
+
+    #[test]
+    fn partitions_match_a_naive_stable_partition() {
+        for n in [0usize, 1, 5, 8, 9, 16, 17, 100, 1000] {
+            let data: Vec<u8> = (0..n).map(|i| (i * 37 % 251) as u8).collect();
+            let mask: Vec<u8> = (0..n).map(|i| u8::from((i * 7919) % 5 < 2)).collect();
+            let want: Vec<u8> = data.iter().zip(&mask).filter(|(_, &m)| m == 1).chain(data.iter().zip(&mask).filter(|(_, &m)| m == 0)).map(|(&v, _)| v).collect();
+            let mut a = data.clone();
+            partition_u8(&mut a, &mask, &mut Vec::new());
+            assert_eq!(a, want, "n {n}");
+            let mut b = data.clone();
+            partition_scalar(&mut b, &mask, &mut vec![0; n + 8]);
+            assert_eq!(b, want, "n {n}");
+            let s = 3;
+            let mut rows: Vec<f64> = data.iter().flat_map(|&v| [v as f64, v as f64 + 0.5, -(v as f64)]).collect();
+            partition_rows(&mut rows, s, &mask, &mut Vec::new());
+            let firsts: Vec<u8> = rows.chunks(s).map(|r| r[0] as u8).collect();
+            assert_eq!(firsts, want);
+            assert!(rows.chunks(s).all(|r| r[1] == r[0] + 0.5 && r[2] == -r[0]));
+        }
+    }
+
+    #[test]
+    fn avx2_and_portable_kernels_agree_exactly() {
+        let n = 1000;
+        let s = 12;
+        let col: Vec<u8> = (0..n).map(|i| if i % 3 == 0 { 7 } else { (i * 31 % 200) as u8 }).collect();
+        let rows: Vec<f64> = (0..n * s).map(|i| if i % s == 0 { 1.0 } else if i % s < 11 { ((i * 7) % 13) as f64 / 13.0 } else { 0.0 }).collect();
+        let mut tot = vec![0f64; s];
+        rows.chunks(s).for_each(|r| tot.iter_mut().zip(r).for_each(|(t, v)| *t += v));
+        let job = Job { col: &col, rows: &rows, tot: &tot, y0: 1, k: 10, w: 0, msl: 1.0, w_eps: 1e-9, dom: 7 };
+        let mut scr = Scratch::new();
+        scr.ensure(s);
+        let a = hist_scan_body::<12, false>(&job, &mut scr);
+        assert!(scr.hist.iter().all(|&v| v == 0.0));
+        let b = hist_scan_dyn(s, &job, &mut scr);
+        assert_eq!(a, b);
+        let c = hist_scan(s, &job, &mut scr);
+        assert_eq!(a, c);
+        assert!(scr.hist.iter().all(|&v| v == 0.0));
+        assert!(a.1.is_some());
+        // Brute force over thresholds on the codes.
+        let mut best = (f64::NEG_INFINITY, 0u8);
+        for t in 0..=255u8 {
+            let (mut l, mut r) = (vec![0f64; s], vec![0f64; s]);
+            for (i, &c) in col.iter().enumerate() {
+                let dst = if c <= t { &mut l } else { &mut r };
+                dst.iter_mut().zip(&rows[i * s..(i + 1) * s]).for_each(|(d, v)| *d += v);
+            }
+            if l[0] == 0.0 || r[0] == 0.0 {
+                continue;
+            }
+            let v: f64 = (1..11).map(|j| l[j] * l[j] / l[0] + r[j] * r[j] / r[0]).sum();
+            if v > best.0 + 1e-9 {
+                best = (v, t);
+            }
+        }
+        let (proxy, bin, _) = a.1.unwrap();
+        assert_eq!(bin, best.1);
+        assert!((proxy - best.0).abs() < 1e-9 * best.0);
+    }
+}
