@@ -31,38 +31,31 @@ pub fn check_temperature(t: f32) -> Result<()> {
 pub fn softmax_t(logits: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
     check_temperature(t)?;
     crate::data::check_finite(logits, "logits")?;
-    let mut out = logits.to_owned();
-    for mut row in out.axis_iter_mut(Axis(0)) {
-        let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-        let mut s = 0.0f64;
-        for v in row.iter_mut() {
-            *v = ((*v - m) / t).exp();
-            s += *v as f64;
-        }
-        let s = s as f32;
-        row.mapv_inplace(|v| v / s);
-    }
-    Ok(out)
+    Ok(exp_normalise(logits, |z, m| ((z - m) / t).exp(), f32::NEG_INFINITY))
 }
 
 /// Soften probabilities with temperature `T`: `q ∝ p^{1/T}` (= `softmax(ln p / T)`). `T = 1` returns `p`
 /// renormalised. Zero probabilities stay zero.
 pub fn soften_probs(p: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
     check_temperature(t)?;
-    let mut out = p.to_owned();
+    // (p / max)^{1/T} in log space, so tiny p with small T don't underflow to an all-zero row.
+    Ok(exp_normalise(p, |v, m| if v > 0.0 { ((v.ln() - m.max(f32::MIN_POSITIVE).ln()) / t).exp() } else { 0.0 }, 0.0))
+}
+
+/// Map each entry `v` of a row with maximum `m` to `f(v, m)`, then divide the row by its sum.
+fn exp_normalise(x: ArrayView2<f32>, f: impl Fn(f32, f32) -> f32, init: f32) -> Array2<f32> {
+    let mut out = x.to_owned();
     for mut row in out.axis_iter_mut(Axis(0)) {
-        // Work in log space relative to the max so tiny p with small T don't underflow to all-zero rows.
-        let m = row.iter().cloned().fold(0.0f32, f32::max).max(f32::MIN_POSITIVE);
-        let lm = m.ln();
+        let m = row.iter().cloned().fold(init, f32::max);
         let mut s = 0.0f64;
         for v in row.iter_mut() {
-            *v = if *v > 0.0 { ((v.ln() - lm) / t).exp() } else { 0.0 };
+            *v = f(*v, m);
             s += *v as f64;
         }
         let s = s as f32;
         row.mapv_inplace(|v| v / s);
     }
-    Ok(out)
+    out
 }
 
 /// One-hot encode class indices into an `n × k` matrix. Errors on a label `≥ k`.

@@ -22,26 +22,28 @@ const LONG_ABOUT: &str = "\
 Distil any classifier's class probabilities on a table into a small, readable decision tree.
 
 WHAT IS DISTILLATION?
-  A big model (the *teacher*: a neural net, a boosted ensemble, a remote API) gives, for every row, a
-  probability for every class, e.g. 0.70 / 0.25 / 0.05. Those probabilities carry more information than
-  the single true label: which rows are ambiguous, and between which classes. *Distillation* trains a
-  small model (the *student*, here a decision tree with a few dozen leaves) to reproduce the teacher's
-  probabilities instead of the labels. The student is usually more accurate than the same-size tree
-  fitted on labels, agrees more often with the teacher (*fidelity*), and can be read line by line.
+  A big model (the *teacher*: a neural net, a boosted ensemble, a remote API) gives, for every
+  row, a probability for every class, e.g. 0.70 / 0.25 / 0.05. Those probabilities carry more
+  information than the single true label: which rows are ambiguous, and between which classes.
+  *Distillation* trains a small model (the *student*, here a decision tree with a few dozen
+  leaves) to reproduce the teacher's probabilities instead of the labels. The student is usually
+  more accurate than the same-size tree fitted on labels, agrees more often with the teacher
+  (*fidelity*), and can be read line by line.
 
-  Our tree is CART on probability vectors: each leaf predicts the mean probability vector of its rows,
-  and splits minimise the squared error summed over classes. On one-hot labels this is exactly a Gini
-  classification tree, so `distill tree` also fits the hard-label tree with the same limits and reports
-  both side by side.
+  Our tree is CART on probability vectors: each leaf predicts the mean probability vector of its
+  rows, and splits minimise the squared error summed over classes. On one-hot labels this is
+  exactly a Gini classification tree, so `distill tree` also fits the hard-label tree with the
+  same limits and reports both side by side.
 
 INPUT
-  CSV (comma-separated, header row) or Parquet (*.parquet, *.pq). The teacher's probabilities come
-  either as columns of the data file named with a prefix (--prob-prefix p_ : p_setosa, p_virginica, …)
-  or as a separate file with one column per class whose header names the classes (--teacher-probs),
-  one row per data row, in the same order. Labels in --target are matched to those class names.
-  Probability rows must be non-negative and sum to 1 within 1e-3 (--renormalise rescales them instead).
-  Non-numeric feature columns are refused unless --one-hot is given. Every input error names the file,
-  the row (1-based data row, header excluded) and the column.
+  CSV (comma-separated, header row) or Parquet (*.parquet, *.pq). The teacher's probabilities
+  come either as columns of the data file named with a prefix (--prob-prefix p_ : p_setosa,
+  p_virginica, …) or as a separate file with one column per class whose header names the classes
+  (--teacher-probs), one row per data row, in the same order. Labels in --target are matched to
+  those class names. Probability rows must be non-negative and sum to 1 within 1e-3
+  (--renormalise rescales them instead). Non-numeric feature columns are refused unless
+  --one-hot is given. Every input error names the file, the row (1-based data row, header
+  excluded) and the column.
 
 WORKED EXAMPLE (2 classes, probabilities from any outside model)
   $ head -3 train.csv                   $ head -3 train_probs.csv
@@ -94,24 +96,25 @@ Test rows (--test) get teacher probabilities from --test-teacher-probs, else fro
 of the test file when --prob-prefix is given, else from --teacher-model. Without them fidelity and KL
 are reported as null. Without --test, everything is measured on the training rows (and marked so).
 
---augment munge:N adds N MUNGE copies of the training rows (Bucila et al. 2006: each attribute is, with
-probability 0.5, redrawn near the value of the row's nearest neighbour), labelled by the teacher, to
-the soft tree's training set only. A probability table cannot label new points: with --teacher-probs /
---prob-prefix the augmented rows get the probabilities of their nearest training row (standardised
-Euclidean distance), i.e. a 1-nearest-neighbour smoothing of the table that adds transfer points but
-no new knowledge. With --teacher-model the MLP is queried, which is what makes augmentation pay off.
-MUNGE treats every feature as numeric: with --one-hot, the 0/1 columns of a category can take values
-in between on augmented rows (the tree's thresholds still route them; the rules stay valid).
+--augment munge:N adds N MUNGE copies of the training rows (Bucila et al. 2006: each attribute
+is, with probability 0.5, redrawn near the value of the row's nearest neighbour), labelled by
+the teacher, to the soft tree's training set only. A probability table cannot label new points:
+with --teacher-probs / --prob-prefix the augmented rows get the probabilities of their nearest
+training row (standardised Euclidean distance), i.e. a 1-nearest-neighbour smoothing of the
+table that adds transfer points but no new knowledge. With --teacher-model the MLP is queried,
+which is what makes augmentation pay off. MUNGE treats every feature as numeric: with --one-hot,
+the 0/1 columns of a category can take values in between on augmented rows (the tree's
+thresholds still route them; the rules stay valid).
 
 --temperature T softens the targets of the soft tree: p^(1/T) renormalised for probabilities,
-softmax(z/T) for the MLP's logits (T = 1, the default, uses them as they are). Metrics always compare
-with the teacher at T = 1.
+softmax(z/T) for the MLP's logits (T = 1, the default, uses them as they are). Metrics always
+compare with the teacher at T = 1.
 
 Outputs in --out: tree_soft.json, tree_hard.json (load with `distill predict`), tree_soft.dot,
-tree_hard.dot (Graphviz), rules_soft.txt, rules_hard.txt, metrics.json and, when the table has exactly
-2 numeric features, boundary.png. metrics.json has objects \"soft\" and \"hard\" with accuracy (on the
-evaluation labels), fidelity (agreement with the teacher's argmax), kl (mean KL(teacher || tree), nats),
-leaves, depth and predict_us_per_row.";
+tree_hard.dot (Graphviz), rules_soft.txt, rules_hard.txt, metrics.json and, when the table has
+exactly 2 numeric features, boundary.png. metrics.json has objects \"soft\" and \"hard\" with
+accuracy (on the evaluation labels), fidelity (agreement with the teacher's argmax), kl (mean
+KL(teacher || tree), nats), leaves, depth and predict_us_per_row.";
 
 const TEACHER_ABOUT: &str = "\
 Train the crate's neural teacher (a tch MLP, hidden layers 128-128 by default, Adam) on a table with
@@ -122,9 +125,10 @@ labels, on standardised features, and write it to --out together with its probab
   metrics.json                                its accuracy on the train (and test) rows";
 
 const PREDICT_ABOUT: &str = "\
-Predict with a tree saved by `distill tree` (tree_soft.json or tree_hard.json). The rows file needs the
-model's feature columns (by name, any order; other columns are ignored). Output: CSV with the column
-`predicted` (class name) and one probability column per class, to --out or standard output.";
+Predict with a tree saved by `distill tree` (tree_soft.json or tree_hard.json). The rows file
+needs the model's feature columns (by name, any order; other columns are ignored). Output: CSV
+with the column `predicted` (class name) and one probability column per class, to --out or
+standard output.";
 
 #[derive(Args, Debug, Clone)]
 struct TableArgs {

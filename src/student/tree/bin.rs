@@ -90,27 +90,64 @@ impl BinnedMatrix {
         }
         let xs = x.as_standard_layout();
         let xs = xs.as_slice().expect("standard layout");
-        check_finite_rows(xs, d, "features")?;
         let mut codes = vec![0u8; n * d];
-        // Features in blocks of 16 (one cache line of f32 per row): gather the block's columns with
-        // contiguous reads, then bin each column.
-        const BLOCK: usize = 16;
-        let bins: Vec<(FeatureBins, u8)> = codes
+        // Features in blocks of 64 (256 contiguous bytes per row: few TLB misses). One pass over the rows gives every
+        // value of the block a first-seen id per feature (hash tables, see `IdTable`) and catches
+        // non-finite values; features with more than `max_bins` distinct values are redone by sorting.
+        const BLOCK: usize = 64;
+        let blocks: Vec<BlockResult> = codes
             .par_chunks_mut(n * BLOCK)
             .enumerate()
-            .flat_map_iter(|(blk, out)| {
+            .map(|(blk, out)| {
                 let f0 = blk * BLOCK;
                 let nf = (d - f0).min(BLOCK);
-                let mut cols = vec![0f32; nf * n];
+                let mut tables: Vec<IdTable> = (0..nf).map(|_| IdTable::new(max_bins)).collect();
                 for (i, row) in xs.chunks_exact(d).enumerate() {
-                    for (j, &v) in row[f0..f0 + nf].iter().enumerate() {
-                        cols[j * n + i] = v;
+                    for (j, (&v, t)) in row[f0..f0 + nf].iter().zip(tables.iter_mut()).enumerate() {
+                        match t.id(v) {
+                            Some(id) => out[j * n + i] = id,
+                            None if !v.is_finite() => return Err((i, f0 + j, v)),
+                            None => {} // overflowed: redone below
+                        }
                     }
                 }
                 let mut sorted = Vec::new();
-                (0..nf).map(|j| bin_column(&cols[j * n..(j + 1) * n], max_bins, &mut out[j * n..(j + 1) * n], &mut sorted)).collect::<Vec<_>>()
+                Ok(tables
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, t)| {
+                        let out = &mut out[j * n..(j + 1) * n];
+                        let fb = match t.finish(out) {
+                            Some(fb) => fb,
+                            None => {
+                                let col: Vec<f32> = xs.chunks_exact(d).map(|r| r[f0 + j]).collect();
+                                let fb = sorted_bins(&col, max_bins, &mut sorted);
+                                for (o, &v) in out.iter_mut().zip(&col) {
+                                    *o = fb.code(v);
+                                }
+                                fb
+                            }
+                        };
+                        (fb, dominant(out))
+                    })
+                    .collect())
             })
             .collect();
+        let mut bins = Vec::with_capacity(d);
+        let mut first_bad: Option<(usize, usize, f32)> = None;
+        for b in blocks {
+            match b {
+                Ok(v) => bins.extend(v),
+                Err(e) => {
+                    if first_bad.is_none_or(|f| (e.0, e.1) < (f.0, f.1)) {
+                        first_bad = Some(e);
+                    }
+                }
+            }
+        }
+        if let Some((row, col, value)) = first_bad {
+            return Err(KdError::NonFinite { what: "features".into(), row, col, value });
+        }
         let (bins, dom) = bins.into_iter().unzip();
         Ok(Self { n_rows: n, n_features: d, max_bins, codes, bins, dom })
     }
@@ -143,6 +180,11 @@ impl BinnedMatrix {
     pub fn bins(&self, j: usize) -> &FeatureBins {
         &self.bins[j]
     }
+    /// Move the codes out (the bins stay); used by `fit`, which owns its matrix and partitions the
+    /// codes in place instead of copying them.
+    pub(crate) fn take_codes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.codes)
+    }
     /// Most frequent code of feature `j`.
     pub fn dominant_code(&self, j: usize) -> u8 {
         self.dom[j]
@@ -153,37 +195,14 @@ impl BinnedMatrix {
     }
 }
 
-/// Error naming the first non-finite cell of a row-major `n × d` slice (parallel scan).
-pub(crate) fn check_finite_rows(xs: &[f32], d: usize, what: &str) -> Result<()> {
-    let bad = xs.par_chunks(d.max(1) * 64).position_first(|c| c.iter().any(|v| !v.is_finite()));
-    if let Some(chunk) = bad {
-        let start = chunk * d.max(1) * 64;
-        let (i, &value) = xs[start..].iter().enumerate().find(|(_, v)| !v.is_finite()).expect("found above");
-        let (row, col) = ((start + i) / d.max(1), (start + i) % d.max(1));
-        return Err(KdError::NonFinite { what: what.to_string(), row, col, value });
-    }
-    Ok(())
-}
+/// Bins and dominant code of each feature of a block, or the first non-finite cell (row, column, value).
+type BlockResult = std::result::Result<Vec<(FeatureBins, u8)>, (usize, usize, f32)>;
 
-/// Bin one column into `out`; returns its bins and its most frequent code.
-///
-/// Fast path (columns with at most `max_bins` distinct values, e.g. pixels): one pass with a small
-/// open-addressing hash table assigns first-seen ids, then the ≤ 256 distinct values are sorted and the
-/// ids remapped to ranks. Otherwise: sort, deduplicate, cut at quantiles and binary-search each value.
-fn bin_column(col: &[f32], max_bins: usize, out: &mut [u8], sorted: &mut Vec<f32>) -> (FeatureBins, u8) {
-    let fb = match hash_bins(col, max_bins, out) {
-        Some(fb) => fb,
-        None => {
-            let fb = sorted_bins(col, max_bins, sorted);
-            for (o, &v) in out.iter_mut().zip(col) {
-                *o = fb.code(v);
-            }
-            fb
-        }
-    };
+/// The most frequent code of a column.
+fn dominant(codes: &[u8]) -> u8 {
     // Four interleaved tables: long runs of one code would otherwise serialise on one counter.
     let mut counts = [[0u32; 256]; 4];
-    let quads = out.chunks_exact(4);
+    let quads = codes.chunks_exact(4);
     for &c in quads.remainder() {
         counts[0][c as usize] += 1;
     }
@@ -193,54 +212,87 @@ fn bin_column(col: &[f32], max_bins: usize, out: &mut [u8], sorted: &mut Vec<f32
         }
     }
     let total = |c: usize| counts.iter().map(|t| t[c]).sum::<u32>();
-    let dom = (1..256).fold(0usize, |b, c| if total(c) > total(b) { c } else { b }) as u8;
-    (fb, dom)
+    (1..256).fold(0usize, |b, c| if total(c) > total(b) { c } else { b }) as u8
 }
 
-/// `None` when the column has more than `max_bins` distinct values.
-fn hash_bins(col: &[f32], max_bins: usize, out: &mut [u8]) -> Option<FeatureBins> {
-    const SIZE: usize = 512;
-    const EMPTY: u32 = u32::MAX; // a NaN pattern: never a key (values are finite)
-    let mut keys = [EMPTY; SIZE];
-    let mut ids = [0u8; SIZE];
-    let mut distinct: Vec<f32> = Vec::with_capacity(max_bins);
-    let (mut last_key, mut last_id) = (EMPTY, 0u8);
-    for (o, &v) in out.iter_mut().zip(col) {
-        let key = if v == 0.0 { 0 } else { v.to_bits() }; // −0.0 and +0.0 are one value
-        if key != last_key {
-            let mut h = (key.wrapping_mul(0x9E37_79B1) >> 23) as usize;
-            loop {
-                if keys[h] == key {
-                    last_id = ids[h];
-                    break;
-                }
-                if keys[h] == EMPTY {
-                    if distinct.len() == max_bins {
-                        return None;
-                    }
-                    keys[h] = key;
-                    ids[h] = distinct.len() as u8;
-                    last_id = ids[h];
-                    distinct.push(if v == 0.0 { 0.0 } else { v });
-                    break;
-                }
-                h = (h + 1) & (SIZE - 1);
+/// First-seen ids of the distinct values of one column, while there are at most `max_bins` of them:
+/// a 512-slot open-addressing table keyed by the value's bits (−0.0 folded onto +0.0).
+struct IdTable {
+    keys: [u32; 512],
+    ids: [u8; 512],
+    distinct: Vec<f32>,
+    max: usize,
+    overflow: bool,
+}
+
+impl IdTable {
+    const EMPTY: u32 = u32::MAX; // a NaN pattern: never the key of a finite value
+
+    fn new(max: usize) -> Self {
+        Self { keys: [Self::EMPTY; 512], ids: [0; 512], distinct: Vec::with_capacity(max), max, overflow: false }
+    }
+
+    /// The id of `v`; `None` for a non-finite value or once the column has more than `max` values.
+    /// The common case (a value seen before, found at its first probe) has no unpredictable branch.
+    #[inline]
+    fn id(&mut self, v: f32) -> Option<u8> {
+        let key = if v == 0.0 { 0 } else { v.to_bits() };
+        let mut h = (key.wrapping_mul(0x9E37_79B1) >> 23) as usize;
+        loop {
+            let k = self.keys[h];
+            if k == key {
+                return Some(self.ids[h]);
             }
-            last_key = key;
+            if k == Self::EMPTY {
+                return self.insert(h, key, v);
+            }
+            h = (h + 1) & 511;
         }
-        *o = last_id;
     }
-    let mut order: Vec<u8> = (0..distinct.len() as u16).map(|i| i as u8).collect();
-    order.sort_unstable_by(|&a, &b| distinct[a as usize].total_cmp(&distinct[b as usize]));
-    let mut rank = [0u8; 256];
-    for (r, &id) in order.iter().enumerate() {
-        rank[id as usize] = r as u8;
+
+    #[cold]
+    fn insert(&mut self, h: usize, key: u32, v: f32) -> Option<u8> {
+        if self.overflow || !v.is_finite() {
+            return None;
+        }
+        if self.distinct.len() == self.max {
+            self.overflow = true;
+            return None;
+        }
+        self.keys[h] = key;
+        self.ids[h] = self.distinct.len() as u8;
+        self.distinct.push(if v == 0.0 { 0.0 } else { v });
+        Some(self.ids[h])
     }
-    for o in out.iter_mut() {
-        *o = rank[*o as usize];
+
+    /// Sort the distinct values and turn ids into codes (ranks); `None` if the column overflowed.
+    fn finish(self, out: &mut [u8]) -> Option<FeatureBins> {
+        if self.overflow {
+            return None;
+        }
+        let distinct = self.distinct;
+        let mut order: Vec<u8> = (0..distinct.len()).map(|i| i as u8).collect();
+        order.sort_unstable_by(|&a, &b| distinct[a as usize].total_cmp(&distinct[b as usize]));
+        let mut rank = [0u8; 256];
+        for (r, &id) in order.iter().enumerate() {
+            rank[id as usize] = r as u8;
+        }
+        for o in out.iter_mut() {
+            *o = rank[*o as usize];
+        }
+        let values: Vec<f32> = order.iter().map(|&id| distinct[id as usize]).collect();
+        Some(FeatureBins { lo: values.clone(), hi: values })
     }
-    let values: Vec<f32> = order.iter().map(|&id| distinct[id as usize]).collect();
-    Some(FeatureBins { lo: values.clone(), hi: values })
+}
+
+/// Ids/codes of one column through [`IdTable`] (`None` on overflow). Used by tests.
+#[cfg(test)]
+fn hash_bins(col: &[f32], max_bins: usize, out: &mut [u8]) -> Option<FeatureBins> {
+    let mut t = IdTable::new(max_bins);
+    for (o, &v) in out.iter_mut().zip(col) {
+        *o = t.id(v)?;
+    }
+    t.finish(out)
 }
 
 /// Bins of one column: sorted distinct values, cut into at most `max_bins` runs.

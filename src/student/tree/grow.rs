@@ -124,13 +124,15 @@ thread_local! {
 
 struct Scratch {
     kernel: kernel::Scratch,
+    keys: Vec<u16>,
+    left: Vec<f64>,
     tmp_u8: Vec<u8>,
     tmp_f64: Vec<f64>,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
-        Self { kernel: kernel::Scratch::new(), tmp_u8: Vec::new(), tmp_f64: Vec::new() }
+        Self { kernel: kernel::Scratch::new(), keys: Vec::new(), left: Vec::new(), tmp_u8: Vec::new(), tmp_f64: Vec::new() }
     }
 }
 
@@ -138,6 +140,7 @@ impl Default for Scratch {
 pub(crate) fn fit(
     params: &TreeParams,
     binned: &BinnedMatrix,
+    mut codes: Vec<u8>,
     y: ArrayView2<f32>,
     weights: Option<ArrayView1<f32>>,
 ) -> Tree {
@@ -149,7 +152,6 @@ pub(crate) fn fit(
     let y0 = w + 1;
     let s = (y0 + k).div_ceil(4) * 4;
     let lay = Layout { k, s, w, y0 };
-    let mut codes = binned.codes().to_vec();
     let mut wy = vec![0f64; n * s];
     wy.par_chunks_mut(s).zip(y.axis_iter(ndarray::Axis(0)).into_par_iter()).enumerate().for_each(|(i, (r, yr))| {
         let wi = weights.map_or(1.0, |w| w[i] as f64);
@@ -187,7 +189,7 @@ pub(crate) fn fit(
         }
         Some(max_leaves) => fitter.grow_best_first(root, max_leaves),
     };
-    drop(fitter);
+    // The fitter (raw views into these buffers) is not used past this point; free them before assembling.
     drop(codes);
     drop(wy);
     assemble(nodes, d, k)
@@ -268,10 +270,14 @@ impl Fitter<'_> {
         let leaf = Decision { split: None, feats: Vec::new() };
         if p.max_depth.is_some_and(|d| info.depth >= d)
             || n < 2 * p.min_samples_leaf
-            || info.sse <= f64::EPSILON * wt
+            // Pure, as scikit-learn decides it: mean per-output variance ≤ machine epsilon.
+            || info.sse <= f64::EPSILON * wt * self.lay.k as f64
             || info.feats.is_empty()
         {
             return leaf;
+        }
+        if n == 2 {
+            return self.decide_pair(info);
         }
         let per_feature = |&f: &u32| self.feature_best(f, info);
         let results: Vec<(bool, Option<Split>)> = if n * info.feats.len() >= PAR_WORK {
@@ -304,6 +310,32 @@ impl Fitter<'_> {
         Decision { split: Some((best, gain)), feats }
     }
 
+    /// A node of two rows: every split that separates them leaves two single-row children, so all
+    /// have the same gain (the node's SSE); the lowest feature that separates them wins, at the
+    /// boundary between their two codes. Unsplittable when a row has (near) zero weight.
+    fn decide_pair(&self, info: &NodeInfo) -> Decision {
+        let leaf = Decision { split: None, feats: Vec::new() };
+        let (s, w) = (self.lay.s, self.lay.w);
+        let rows = self.rows(info.start, info.end);
+        let w_eps = 1e-12 * info.sums[w];
+        if rows[w] <= w_eps || rows[s + w] <= w_eps {
+            return leaf;
+        }
+        let Some(f) = info.feats.iter().copied().find(|&f| {
+            let c = self.col(f, info.start, info.end);
+            c[0] != c[1]
+        }) else {
+            return leaf;
+        };
+        let c = self.col(f, info.start, info.end);
+        let gain = info.sse;
+        if self.params.min_impurity_decrease > 0.0 && (gain * (1.0 + 1e-12)) / self.w_root < self.params.min_impurity_decrease {
+            return leaf;
+        }
+        let split = Split { feature: f, bin: c[0].min(c[1]), next: c[0].max(c[1]), proxy: f64::NAN };
+        Decision { split: Some((split, gain)), feats: Vec::new() }
+    }
+
     /// Histogram of feature `f` over the node, then the best boundary between present bins.
     /// Returns (feature takes ≥ 2 values in the node, best split).
     fn feature_best(&self, f: u32, info: &NodeInfo) -> (bool, Option<Split>) {
@@ -324,9 +356,14 @@ impl Fitter<'_> {
                 w_eps: 1e-12 * info.sums[w],
                 dom: self.binned.dominant_code(f as usize),
             };
-            let (present, found) = kernel::hist_scan(s, &job, &mut sc.kernel);
+            let (varies, found) = if col.len() <= kernel::SMALL {
+                kernel::small_scan(s, &job, &mut sc.keys, &mut sc.left)
+            } else {
+                let (present, found) = kernel::hist_scan(s, &job, &mut sc.kernel);
+                (present > 1, found)
+            };
             let best = found.map(|(proxy, bin, next)| Split { feature: f, bin, next, proxy });
-            (present > 1, best)
+            (varies, best)
         })
     }
 

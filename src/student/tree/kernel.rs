@@ -82,13 +82,13 @@ pub(crate) struct Scratch {
     /// Prefix sums over the present bins, slot-major (`pref[j·256 + p]`).
     pref: Vec<f64>,
     sl: Vec<f64>,
-    sr: Vec<f64>,
     codes: Vec<u8>,
+    seen: [u8; 256],
 }
 
 impl Scratch {
     pub(crate) fn new() -> Self {
-        Self { hist: Vec::new(), pref: Vec::new(), sl: vec![0.0; 256], sr: vec![0.0; 256], codes: vec![0; 256] }
+        Self { hist: Vec::new(), pref: Vec::new(), sl: vec![0.0; 256], codes: vec![0; 256], seen: [0; 256] }
     }
     fn ensure(&mut self, s: usize) {
         if self.hist.len() < 256 * s {
@@ -166,16 +166,21 @@ fn add_row<const S: usize, const AVX: bool>(h: &mut [f64; S], r: &[f64; S]) {
 #[inline(always)]
 fn hist_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
     let rows = job.rows;
-    debug_assert_eq!(rows.len(), job.col.len() * S);
+    assert_eq!(rows.len(), job.col.len() * S);
     let hist = &mut scr.hist[..256 * S];
-    let mut bits = [0u64; 4];
+    let (rp, hp) = (rows.as_ptr(), hist.as_mut_ptr());
+    // Presence is marked in a byte array (a plain store, no read-modify-write chain between rows) and
+    // turned into a bitmap afterwards.
+    let seen = &mut scr.seen;
     for_not!(job.col, job.dom, |i, c| {
         let c = c as usize;
-        bits[c >> 6] |= 1u64 << (c & 63);
-        let r: &[f64; S] = rows[i * S..i * S + S].try_into().expect("stride");
-        let h: &mut [f64; S] = (&mut hist[c * S..c * S + S]).try_into().expect("stride");
+        seen[c] = 1;
+        // SAFETY: i < col.len() so rows[i·S .. i·S + S] is in bounds (asserted above); c < 256 and
+        // hist has 256·S elements. The two never alias (different buffers).
+        let (r, h) = unsafe { (&*(rp.add(i * S) as *const [f64; S]), &mut *(hp.add(c * S) as *mut [f64; S])) };
         add_row::<S, AVX>(h, r);
     });
+    let mut bits = seen_to_bits(seen);
     // The dominant bin: node total minus every other bin.
     let mut rest: [f64; S] = job.tot.try_into().expect("stride");
     for_bits!(bits, |c| {
@@ -192,56 +197,82 @@ fn hist_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, scr: &mut Scra
     // Prefix sums over the present bins (slot-major), zeroing the histogram.
     let mut run = [0f64; S];
     let mut p = 0usize;
+    assert!(scr.pref.len() >= 256 * S && scr.codes.len() >= 256);
+    let pp = scr.pref.as_mut_ptr();
     for_bits!(bits, |c| {
         let h: &mut [f64; S] = (&mut hist[c * S..c * S + S]).try_into().expect("stride");
         for j in 0..S {
             run[j] += h[j];
-            scr.pref[j * 256 + p] = run[j];
+            // SAFETY: j < S and p < 256 (at most 256 bits are set); pref holds 256·S (asserted).
+            unsafe { *pp.add(j * 256 + p) = run[j] };
             h[j] = 0.0;
         }
         scr.codes[p] = c as u8;
         p += 1;
     });
-    (p as u32, best_boundary(job, &scr.pref, &mut scr.sl, &mut scr.sr, &scr.codes, p))
+    (p as u32, best_boundary::<AVX>(job, &scr.pref, &mut scr.sl, &scr.codes, p))
 }
 
-/// Evaluate every boundary between present bins `b` and `b + 1` (`b < p − 1`) from the prefix sums,
-/// vectorised across boundaries: each boundary's sums over the outputs run in output order, so the
-/// result does not depend on the vector width. Ties keep the lowest boundary.
+/// Evaluate every boundary between present bins `b` and `b + 1` (`b < p − 1`) from the prefix sums.
+/// Each boundary's sums over the outputs run in output order (`a = 0; a += l·l; …`, no fused
+/// multiply-add), so the 4-wide AVX version computes exactly what the scalar one does. Ties keep the
+/// lowest boundary.
 #[inline(always)]
-fn best_boundary(job: &Job<'_>, pref: &[f64], sl: &mut [f64], sr: &mut [f64], codes: &[u8], p: usize) -> Found {
+fn best_boundary<const AVX: bool>(job: &Job<'_>, pref: &[f64], out: &mut [f64], codes: &[u8], p: usize) -> Found {
     if p < 2 {
         return None;
     }
     let nb = p - 1;
     let tot = job.tot;
-    let (sl, sr) = (&mut sl[..nb], &mut sr[..nb]);
-    sl.fill(0.0);
-    sr.fill(0.0);
-    for j in job.y0..job.y0 + job.k {
-        let (t, col) = (tot[j], &pref[j * 256..j * 256 + nb]);
-        for ((a, b), &l) in sl.iter_mut().zip(sr.iter_mut()).zip(col) {
-            let r = t - l;
-            *a += l * l;
-            *b += r * r;
+    let (y0, k, w) = (job.y0, job.k, job.w);
+    let w_tot = tot[w];
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        use std::arch::x86_64::*;
+        // SAFETY: only inside `#[target_feature(enable = "avx2")]` after a run-time check. Lanes read
+        // pref[j·256 + b .. + 4] with b + 4 ≤ 256 (nb ≤ 255, blocks start below nb): in bounds; lanes
+        // past nb hold stale values and are never read back.
+        unsafe {
+            let pp = pref.as_ptr();
+            let wt = _mm256_set1_pd(w_tot);
+            while done < nb {
+                let (mut al, mut ar) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+                for (j, &t) in tot.iter().enumerate().skip(y0).take(k) {
+                    let l = _mm256_loadu_pd(pp.add(j * 256 + done));
+                    let r = _mm256_sub_pd(_mm256_set1_pd(t), l);
+                    al = _mm256_add_pd(al, _mm256_mul_pd(l, l));
+                    ar = _mm256_add_pd(ar, _mm256_mul_pd(r, r));
+                }
+                let wl = _mm256_loadu_pd(pp.add(w * 256 + done));
+                let v = _mm256_add_pd(_mm256_div_pd(al, wl), _mm256_div_pd(ar, _mm256_sub_pd(wt, wl)));
+                _mm256_storeu_pd(out.as_mut_ptr().add(done), v);
+                done += 4;
+            }
         }
     }
-    let (cnt, wts) = (&pref[..nb], &pref[job.w * 256..job.w * 256 + nb]);
-    let (n_tot, w_tot) = (tot[0], tot[job.w]);
+    for b in done..nb {
+        let (mut al, mut ar) = (0.0, 0.0);
+        for j in y0..y0 + k {
+            let l = pref[j * 256 + b];
+            let r = tot[j] - l;
+            al += l * l;
+            ar += r * r;
+        }
+        let wl = pref[w * 256 + b];
+        out[b] = al / wl + ar / (w_tot - wl);
+    }
+    let n_tot = tot[0];
     let (msl, w_eps) = (job.msl, job.w_eps);
-    for (((a, &b), &nl), &wl) in sl.iter_mut().zip(sr.iter()).zip(cnt).zip(wts) {
-        let wr = w_tot - wl;
-        let ok = nl >= msl && n_tot - nl >= msl && wl > w_eps && wr > w_eps;
-        let v = *a / wl + b / wr;
-        *a = if ok { v } else { f64::NEG_INFINITY };
-    }
-    let mut best = 0;
-    for (i, &v) in sl.iter().enumerate() {
-        if v > sl[best] {
-            best = i;
+    let mut best: Option<usize> = None;
+    for b in 0..nb {
+        let (nl, wl) = (pref[b], pref[w * 256 + b]);
+        let ok = nl >= msl && n_tot - nl >= msl && wl > w_eps && w_tot - wl > w_eps;
+        if ok && best.is_none_or(|bb| out[b] > out[bb]) {
+            best = Some(b);
         }
     }
-    (sl[best] > f64::NEG_INFINITY).then(|| (sl[best], codes[best], codes[best + 1]))
+    best.map(|b| (out[b], codes[b], codes[b + 1]))
 }
 
 /// [`hist_scan_body`] for a stride without a specialisation (more than 15 outputs).
@@ -278,7 +309,150 @@ fn hist_scan_dyn(s: usize, job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
         scr.codes[p] = c as u8;
         p += 1;
     });
-    (p as u32, best_boundary(job, &scr.pref, &mut scr.sl, &mut scr.sr, &scr.codes, p))
+    (p as u32, best_boundary::<false>(job, &scr.pref, &mut scr.sl, &scr.codes, p))
+}
+
+/// Largest node (rows) evaluated by [`small_scan`] instead of a histogram.
+pub(crate) const SMALL: usize = 48;
+
+/// Exact split search for a small node (`col.len() ≤ SMALL`): sort the rows by code and scan the
+/// boundaries between distinct codes, accumulating the rows in sorted order. Returns whether the
+/// feature varies in the node and its best split (same criterion and tie rule as [`hist_scan`]).
+pub(crate) fn small_scan(s: usize, job: &Job<'_>, keys: &mut Vec<u16>, left: &mut Vec<f64>) -> (bool, Found) {
+    let col = job.col;
+    debug_assert!(col.len() <= SMALL && !col.is_empty());
+    let c0 = col[0];
+    if col.iter().all(|&c| c == c0) {
+        return (false, None);
+    }
+    keys.clear();
+    keys.extend(col.iter().enumerate().map(|(i, &c)| ((c as u16) << 8) | i as u16));
+    keys.sort_unstable();
+    macro_rules! dispatch {
+        ($($n:literal)*) => {
+            match s {
+                $($n => {
+                    #[cfg(target_arch = "x86_64")]
+                    if has_avx2() {
+                        // SAFETY: AVX2 is present (checked at run time).
+                        return (true, unsafe { small_scan_avx2::<$n>(job, keys) });
+                    }
+                    (true, small_scan_body::<$n, false>(job, keys))
+                })*
+                _ => (true, small_scan_dyn(s, job, keys, left)),
+            }
+        };
+    }
+    dispatch!(4 8 12 16)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn small_scan_avx2<const S: usize>(job: &Job<'_>, keys: &[u16]) -> Found {
+    small_scan_body::<S, true>(job, keys)
+}
+
+#[inline(always)]
+fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, keys: &[u16]) -> Found {
+    let n = keys.len();
+    assert_eq!(job.rows.len(), n * S);
+    let tot: &[f64; S] = job.tot.try_into().expect("stride");
+    let w = job.w;
+    let (n_tot, w_tot) = (tot[0], tot[w]);
+    let mut left = [0f64; S];
+    let mut best: Found = None;
+    for idx in 0..n - 1 {
+        let i = (keys[idx] & 0xff) as usize;
+        let r: &[f64; S] = job.rows[i * S..i * S + S].try_into().expect("stride");
+        add_row::<S, AVX>(&mut left, r);
+        let (c, cn) = ((keys[idx] >> 8) as u8, (keys[idx + 1] >> 8) as u8);
+        if c == cn {
+            continue;
+        }
+        let (nl, wl) = (left[0], left[w]);
+        let wr = w_tot - wl;
+        if !(nl >= job.msl && n_tot - nl >= job.msl && wl > job.w_eps && wr > job.w_eps) {
+            continue;
+        }
+        let (mut a, mut b) = (0.0, 0.0);
+        for j in job.y0..job.y0 + job.k {
+            let (l, r) = (left[j], tot[j] - left[j]);
+            a += l * l;
+            b += r * r;
+        }
+        let proxy = a / wl + b / wr;
+        if best.is_none_or(|bb| proxy > bb.0) {
+            best = Some((proxy, c, cn));
+        }
+    }
+    best
+}
+
+/// [`small_scan_body`] for a stride without a specialisation.
+fn small_scan_dyn(s: usize, job: &Job<'_>, keys: &[u16], left: &mut Vec<f64>) -> Found {
+    let n = keys.len();
+    left.clear();
+    left.resize(s, 0.0);
+    let (tot, w) = (job.tot, job.w);
+    let (n_tot, w_tot) = (tot[0], tot[w]);
+    let mut best: Found = None;
+    for idx in 0..n - 1 {
+        let i = (keys[idx] & 0xff) as usize;
+        for (l, v) in left.iter_mut().zip(&job.rows[i * s..(i + 1) * s]) {
+            *l += v;
+        }
+        let (c, cn) = ((keys[idx] >> 8) as u8, (keys[idx + 1] >> 8) as u8);
+        if c == cn {
+            continue;
+        }
+        let (nl, wl) = (left[0], left[w]);
+        let wr = w_tot - wl;
+        if !(nl >= job.msl && n_tot - nl >= job.msl && wl > job.w_eps && wr > job.w_eps) {
+            continue;
+        }
+        let (mut a, mut b) = (0.0, 0.0);
+        for j in job.y0..job.y0 + job.k {
+            let (l, r) = (left[j], tot[j] - left[j]);
+            a += l * l;
+            b += r * r;
+        }
+        let proxy = a / wl + b / wr;
+        if best.is_none_or(|bb| proxy > bb.0) {
+            best = Some((proxy, c, cn));
+        }
+    }
+    best
+}
+
+/// The set `{c : seen[c] ≠ 0}` as a 256-bit bitmap; clears `seen`.
+#[inline(always)]
+fn seen_to_bits(seen: &mut [u8; 256]) -> [u64; 4] {
+    let mut bits = [0u64; 4];
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86-64 baseline; 16 loads of 16 bytes cover the 256 bytes.
+        unsafe {
+            let zero = _mm_setzero_si128();
+            for (q, word) in bits.iter_mut().enumerate() {
+                let mut b = 0u64;
+                for h in 0..4 {
+                    let v = _mm_loadu_si128(seen.as_ptr().add(q * 64 + h * 16) as *const __m128i);
+                    let m = _mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)) as u32 ^ 0xffff;
+                    b |= (m as u64) << (16 * h);
+                }
+                *word = b;
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for (q, word) in bits.iter_mut().enumerate() {
+        for t in 0..64 {
+            *word |= ((seen[q * 64 + t] != 0) as u64) << t;
+        }
+    }
+    seen.fill(0);
+    bits
 }
 
 /// Bit `i` of the result is byte `i` (0 or 1) of `m` (little-endian).
@@ -413,6 +587,21 @@ mod tests {
     }
 
     #[test]
+    fn seen_bytes_become_bits() {
+        let mut seen = [0u8; 256];
+        for c in [0usize, 5, 63, 64, 100, 200, 255] {
+            seen[c] = 1;
+        }
+        let bits = seen_to_bits(&mut seen);
+        let mut got = Vec::new();
+        for_bits!(bits, |c| {
+            got.push(c);
+        });
+        assert_eq!(got, vec![0, 5, 63, 64, 100, 200, 255]);
+        assert!(seen.iter().all(|&v| v == 0));
+    }
+
+    #[test]
     fn pack8_packs_every_mask() {
         for m in 0u32..256 {
             let bytes: [u8; 8] = std::array::from_fn(|b| ((m >> b) & 1) as u8);
@@ -439,6 +628,28 @@ mod tests {
             assert_eq!(firsts, want);
             assert!(rows.chunks(s).all(|r| r[1] == r[0] + 0.5 && r[2] == -r[0]));
         }
+    }
+
+    #[test]
+    fn small_scan_paths_agree() {
+        let n = 40;
+        let s = 12;
+        let col: Vec<u8> = (0..n).map(|i| (i * 7 % 9) as u8).collect();
+        let rows: Vec<f64> = (0..n * s).map(|i| if i % s == 0 { 1.0 } else if i % s < 11 { ((i * 5) % 11) as f64 / 11.0 } else { 0.0 }).collect();
+        let mut tot = vec![0f64; s];
+        rows.chunks(s).for_each(|r| tot.iter_mut().zip(r).for_each(|(t, v)| *t += v));
+        let job = Job { col: &col, rows: &rows, tot: &tot, y0: 1, k: 10, w: 0, msl: 1.0, w_eps: 1e-9, dom: 0 };
+        let (mut keys, mut left) = (Vec::new(), Vec::new());
+        let a = small_scan(s, &job, &mut keys, &mut left);
+        assert_eq!(a.1, small_scan_body::<12, false>(&job, &keys));
+        assert_eq!(a.1, small_scan_dyn(s, &job, &keys, &mut left));
+        let mut scr = Scratch::new();
+        let h = hist_scan(s, &job, &mut scr);
+        let (pa, ba, na) = a.1.unwrap();
+        let (ph, bh, nh) = h.1.unwrap();
+        assert_eq!((ba, na), (bh, nh));
+        assert!((pa - ph).abs() < 1e-9 * pa);
+        assert!(a.0 && h.0 == 9);
     }
 
     #[test]

@@ -35,14 +35,36 @@
 //! frequency vector. So hard-label and soft-label trees come from the same learner.
 //!
 //! Stopping (scikit-learn's semantics): a node is a leaf when it is at `max_depth`, holds fewer than
-//! `2·min_samples_leaf` rows, is pure (`impurity ≤ ε`), has no split leaving `min_samples_leaf` rows on
-//! both sides, or when the best split's weighted impurity decrease `Δ / W_root` is below
-//! `min_impurity_decrease`. Without `max_leaves` the growth order does not matter (depth-first, subtrees
+//! `2·min_samples_leaf` rows, is pure (`impurity / K ≤ ε`, the machine epsilon), has no split leaving
+//! `min_samples_leaf` rows on both sides, or when the best split's weighted impurity decrease
+//! `Δ / W_root` is below `min_impurity_decrease` (a zero-gain split is taken when that is 0, as in
+//! scikit-learn, so XOR-like data still separate). Without `max_leaves` the growth order does not matter (depth-first, subtrees
 //! in parallel); with `max_leaves` the open node with the largest `Δ` is split first (best-first, like
 //! scikit-learn's `max_leaf_nodes`) until there are `max_leaves` leaves.
 //!
 //! Features are quantised once ([`bin`]); thresholds are real midpoints between the values on both
 //! sides, so [`Tree::predict`] runs on raw features. Same input ⇒ identical tree at any thread count.
+//!
+//! # How it is fast
+//!
+//! * **Binning** ([`bin`]): ≤ 256 bins per feature, exact for features with ≤ 256 distinct values
+//!   (8-bit pixels); one pass over the rows with small hash tables (sorting only for features with more
+//!   distinct values than bins).
+//! * **Contiguous nodes**: the fit partitions, in place and stably, every column that can still split
+//!   (and the rows' `[count, w, w·y]` slots), so a node is one contiguous range in every column.
+//!   Features constant in a node are dropped for its subtree.
+//! * **Histograms with the dominant bin skipped**: per node and feature, a 256-bin histogram of the
+//!   slots; rows in the feature's most frequent bin (zero pixels) are skipped eight codes at a time
+//!   and that bin is recovered as node total − other bins. Nodes of ≤ 48 rows sort their codes instead;
+//!   nodes of two rows split on the lowest separating feature (all such splits have the same gain).
+//! * **Vectorised scan**: the boundaries between present bins are evaluated four at a time (AVX2,
+//!   chosen at run time, bit-identical to the portable code).
+//! * **Parallelism** (rayon): over features within a large node, over subtrees in depth-first growth.
+//! * **Memory**: the binned codes (`n·d` bytes; moved, not copied, by [`TreeParams::fit`]; copied once
+//!   by [`TreeParams::fit_binned`]), the slot rows (`n · ⌈(K + 1 or 2)/4⌉·4` f64), and per-thread
+//!   scratch of a few hundred kB: at most about twice the binned data plus the targets.
+//! * **Prediction**: a flat array of 16-byte nodes; eight rows are routed together (their node loads
+//!   overlap), chunks of rows in parallel.
 //!
 //! ```
 //! use kdistill::student::tree::TreeParams;
@@ -79,16 +101,18 @@ impl TreeParams {
     pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
         self.validate()?;
         check_targets(x.nrows(), y, weights)?;
-        let binned = BinnedMatrix::new(x, self.max_bins)?;
-        self.fit_binned(&binned, y, weights)
+        let mut binned = BinnedMatrix::new(x, self.max_bins)?;
+        let codes = binned.take_codes();
+        Ok(grow::fit(self, &binned, codes, y, weights))
     }
 
-    /// Fit on already binned features (the matrix's own bins are used; `max_bins` is ignored).
+    /// Fit on already binned features (the matrix's own bins are used; `max_bins` is ignored). The
+    /// codes are copied once (the fit partitions them in place); the matrix is not modified.
     /// `y` is `n × K` (finite), `weights` optional, finite, non-negative, with a positive sum.
     pub fn fit_binned(&self, x: &BinnedMatrix, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
         self.validate()?;
         check_targets(x.n_rows(), y, weights)?;
-        Ok(grow::fit(self, x, y, weights))
+        Ok(grow::fit(self, x, x.codes().to_vec(), y, weights))
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Tree {
 
 /// Rows per parallel prediction task.
 const PREDICT_CHUNK: usize = 2048;
+/// Rows routed together (interleaved) by one task.
+const LANES: usize = 8;
 
 impl Tree {
     pub(crate) fn from_parts(n_features: usize, n_outputs: usize, nodes: Vec<Node>, stats: Vec<NodeStats>, values: Vec<f32>) -> Self {
@@ -124,21 +126,93 @@ impl Tree {
         }
     }
 
+    /// Route up to [`LANES`] rows at once, stepping all of them one level per round so that their
+    /// (independent) node loads overlap. Writes `slots.len()` leaves; on a non-finite tested value
+    /// returns the first such lane and its feature.
+    #[inline]
+    fn leaves_interleaved(&self, rows: &[&[f32]; LANES], slots: &mut [usize]) -> std::result::Result<(), (usize, usize)> {
+        let m = slots.len();
+        let mut idx = [0usize; LANES];
+        let mut bad: Option<(usize, usize)> = None;
+        let mut stopped = 0u32; // lanes halted on a non-finite value
+        loop {
+            let mut moved = false;
+            for l in 0..m {
+                let n = self.nodes[idx[l]];
+                if n.feature == LEAF || stopped & (1 << l) != 0 {
+                    continue;
+                }
+                let v = rows[l][n.feature as usize];
+                if !v.is_finite() {
+                    stopped |= 1 << l;
+                    if bad.is_none_or(|b| l < b.0) {
+                        bad = Some((l, n.feature as usize));
+                    }
+                    continue;
+                }
+                idx[l] = if v <= n.threshold { n.left } else { n.right } as usize;
+                moved = true;
+            }
+            if !moved {
+                break;
+            }
+        }
+        if let Some(b) = bad {
+            return Err(b);
+        }
+        slots.copy_from_slice(&idx[..m]);
+        Ok(())
+    }
+
+    /// The leaf of every row of `x` into `out`, in parallel chunks; errors name the first row (in
+    /// order) with a non-finite value in a feature the tree tests on that row's path.
+    fn route(&self, x: ArrayView2<f32>, out: &mut [usize]) -> Result<()> {
+        if x.ncols() != self.n_features {
+            return Err(KdError::Shape(format!("tree expects {} features, got {}", self.n_features, x.ncols())));
+        }
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        let d = self.n_features.max(1);
+        let bad = out
+            .par_chunks_mut(PREDICT_CHUNK)
+            .enumerate()
+            .map(|(c, o)| {
+                let r0 = c * PREDICT_CHUNK;
+                for (g, slots) in o.chunks_mut(LANES).enumerate() {
+                    let base = r0 + g * LANES;
+                    let rows: [&[f32]; LANES] = std::array::from_fn(|l| {
+                        let r = base + l.min(slots.len() - 1);
+                        &xs[r * d..(r + 1) * d]
+                    });
+                    if let Err((lane, col)) = self.leaves_interleaved(&rows, slots) {
+                        return Some((base + lane, col, rows[lane][col]));
+                    }
+                }
+                None
+            })
+            .find_first(|b| b.is_some())
+            .flatten();
+        match bad {
+            Some((row, col, value)) => Err(KdError::NonFinite { what: "features".into(), row, col, value }),
+            None => Ok(()),
+        }
+    }
+
     /// Leaf reached by each row of `x`.
     pub fn apply(&self, x: ArrayView2<f32>) -> Result<Array1<usize>> {
-        let x = self.check_input(x)?;
-        let x = x.as_slice().expect("standard layout");
-        let d = self.n_features.max(1);
-        Ok(x.par_chunks(d).map(|r| self.leaf_index(r)).collect::<Vec<_>>().into())
+        let mut out = vec![0usize; x.nrows()];
+        self.route(x, &mut out)?;
+        Ok(out.into())
     }
 
     /// Predicted target rows (`n × n_outputs`), in parallel over chunks of rows. Errors on a column
-    /// count mismatch or a NaN/infinite feature value.
+    /// count mismatch, or a NaN/infinite value in a feature the tree tests on that row's path (other
+    /// features are not read).
     pub fn predict(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let x = self.check_input(x)?;
         let n = x.nrows();
-        let (d, k) = (self.n_features, self.n_outputs);
-        let xs = x.as_slice().expect("standard layout");
+        let k = self.n_outputs;
+        let mut leaves = vec![0usize; n];
+        self.route(x, &mut leaves)?;
         let mut out = Array2::<f32>::zeros((n, k));
         if n == 0 || k == 0 {
             return Ok(out);
@@ -146,34 +220,13 @@ impl Tree {
         out.as_slice_mut()
             .expect("fresh array")
             .par_chunks_mut(PREDICT_CHUNK * k)
-            .enumerate()
-            .for_each(|(c, o)| {
-                let r0 = c * PREDICT_CHUNK;
-                for (i, orow) in o.chunks_exact_mut(k).enumerate() {
-                    let row = &xs[(r0 + i) * d..(r0 + i + 1) * d];
-                    let leaf = self.leaf_index(row);
+            .zip(leaves.par_chunks(PREDICT_CHUNK))
+            .for_each(|(o, ls)| {
+                for (orow, &leaf) in o.chunks_exact_mut(k).zip(ls) {
                     orow.copy_from_slice(&self.values[leaf * k..(leaf + 1) * k]);
                 }
             });
         Ok(out)
-    }
-
-    fn check_input<'a>(&self, x: ArrayView2<'a, f32>) -> Result<ndarray::CowArray<'a, f32, ndarray::Ix2>> {
-        if x.ncols() != self.n_features {
-            return Err(KdError::Shape(format!("tree expects {} features, got {}", self.n_features, x.ncols())));
-        }
-        // Only the features the tree tests can affect the result, but reject any non-finite value like
-        // fitting does; a parallel scan keeps this cheap.
-        let bad = x
-            .axis_iter(ndarray::Axis(0))
-            .into_par_iter()
-            .enumerate()
-            .find_first(|(_, r)| r.iter().any(|v| !v.is_finite()));
-        if let Some((row, r)) = bad {
-            let (col, &value) = r.iter().enumerate().find(|(_, v)| !v.is_finite()).expect("found above");
-            return Err(KdError::NonFinite { what: "features".into(), row, col, value });
-        }
-        Ok(if x.is_standard_layout() { ndarray::CowArray::from(x) } else { ndarray::CowArray::from(x.as_standard_layout().into_owned()) })
     }
 
     /// Structural check of a tree from outside (deserialised): sizes, indices, features, finiteness.

@@ -53,8 +53,8 @@ fn one_hot_targets_give_the_gini_tree() {
     let p = t.predict(array![[0.7f32], [2.0], [6.5]].view()).unwrap();
     assert_eq!(p, array![[1.0f32, 0.0, 0.0], [0.25, 0.75, 0.0], [0.0, 0.0, 1.0]]);
     // The same splits from an independent brute-force Gini search at every node.
-    for i in 0..t.n_nodes() {
-        if n[i].is_leaf() {
+    for (i, node) in n.iter().enumerate() {
+        if node.is_leaf() {
             continue;
         }
         let rows: Vec<usize> = (0..8).filter(|&j| reaches(&t, i, x.row(j).as_slice().unwrap())).collect();
@@ -73,7 +73,7 @@ fn one_hot_targets_give_the_gini_tree() {
                 best = (cost, thr);
             }
         }
-        assert_eq!(n[i].threshold, best.1, "node {i}");
+        assert_eq!(node.threshold, best.1, "node {i}");
     }
 }
 
@@ -213,10 +213,21 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(p.fit(x.view(), y.view(), Some(array![1.0f32].view())), Err(KdError::Shape(_))));
     assert!(p.fit(x.view(), y.view(), Some(Array1::zeros(4).view())).is_err());
     assert!(matches!(p.clone().max_depth(Some(0)).fit(x.view(), y.view(), None), Err(KdError::InvalidParam { .. })));
-    // Prediction input.
-    let t = p.fit(x.view(), y.view(), None).unwrap();
+    // Prediction input: non-finite values in a tested feature are errors naming row and column;
+    // features the tree never reads are not looked at.
+    let x2 = Array2::from_shape_fn((4, 2), |(i, j)| (i * j) as f32);
+    let y2 = Array2::from_shape_fn((4, 1), |(i, _)| i as f32);
+    let t = p.fit(x2.view(), y2.view(), None).unwrap();
+    assert!(t.nodes().iter().all(|n| n.is_leaf() || n.feature == 1));
     assert!(matches!(t.predict(Array2::<f32>::zeros((2, 3)).view()), Err(KdError::Shape(_))));
     assert!(matches!(t.predict(xn.view()), Err(KdError::NonFinite { row: 2, col: 1, .. })));
+    let mut xq = Array2::<f32>::zeros((3000, 2));
+    xq[[2500, 1]] = f32::NAN;
+    xq[[2900, 1]] = f32::INFINITY;
+    assert!(matches!(t.apply(xq.view()), Err(KdError::NonFinite { row: 2500, col: 1, .. })));
+    let mut xok = Array2::<f32>::zeros((2, 2));
+    xok[[0, 0]] = f32::NAN;
+    assert!(t.predict(xok.view()).is_ok());
 }
 
 #[test]
