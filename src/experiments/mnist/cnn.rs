@@ -279,10 +279,11 @@ impl CnnParams {
         if y.len() != x.nrows() {
             return Err(KdError::Shape(format!("{} images but {} labels", x.nrows(), y.len())));
         }
+        let spec = CnnSpec { rows, cols, channels: self.channels, hidden: self.hidden, dropout: self.dropout, n_classes };
+        spec.check()?;
         if let Some((i, &c)) = y.iter().enumerate().find(|(_, &c)| c >= n_classes) {
             return Err(KdError::UnknownClass { label: c.to_string(), row: i, known: format!("0..{n_classes}") });
         }
-        let spec = CnnSpec { rows, cols, channels: self.channels, hidden: self.hidden, dropout: self.dropout, n_classes };
         let device = self.device.resolve()?;
         let mut cnn = Cnn::build(&spec, device, self.seed)?;
         let start = std::time::Instant::now();
@@ -326,7 +327,7 @@ mod tests {
     fn translate_moves_a_single_pixel_by_at_most_the_shift() {
         tch::manual_seed(3);
         // 200 copies of a 7×7 image with one bright pixel in the centre (3, 3).
-        let mut img = vec![0f32; 49];
+        let mut img = [0f32; 49];
         img[3 * 7 + 3] = 1.0;
         let x = Tensor::from_slice(&img.repeat(200)).view([200, 49]);
         let y = random_translate(&x, 7, 7, 2);

@@ -1,0 +1,90 @@
+//! The MNIST experiment end to end in `--quick` mode (real MNIST, fetched by `data/fetch_mnist.sh` when
+//! missing): every metrics.json key, the PNGs, the README, and orderings that hold at any budget.
+//!
+//! This test fails loudly when MNIST cannot be loaded or fetched: the test command fetches the data first.
+use kdistill::experiments::mnist::{self, MnistConfig, Mode};
+use std::path::Path;
+
+const KEYS: [&str; 15] = [
+    "teacher_errors",
+    "student_hard_errors",
+    "student_soft_errors",
+    "small_hard_errors",
+    "small_soft_errors",
+    "tree_hard_acc",
+    "tree_soft_acc",
+    "omit3_errors",
+    "omit3_threes_correct",
+    "omit3_fixed_errors",
+    "omit3_fixed_threes_correct",
+    "device",
+    "wall_seconds",
+    "mode",
+    "teacher",
+];
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let reader = png::Decoder::new(&bytes[..]).read_info().expect("valid PNG");
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+#[test]
+fn quick_run_writes_every_report_with_sane_numbers() {
+    let out = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let mut cfg = MnistConfig::new(Mode::Quick);
+    cfg.data_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+    cfg.out_dir = out.path().to_path_buf();
+    cfg.cache_dir = cache.path().to_path_buf();
+    cfg.verbose = false;
+    let r = mnist::run(&cfg).expect("quick MNIST run (data is fetched by data/fetch_mnist.sh if missing)");
+    mnist::write_reports(&r, out.path()).unwrap();
+    println!("{}", mnist::summary(&r));
+
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("metrics.json")).unwrap()).unwrap();
+    for k in KEYS {
+        assert!(json.get(k).is_some_and(|v| !v.is_null()), "metrics.json lacks `{k}`");
+    }
+    assert_eq!(json["mode"], "quick");
+    assert!(json["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert!(json["device"].as_str().unwrap().starts_with("cpu") || json["device"].as_str().unwrap().starts_with("cuda"));
+    let m = &r.metrics;
+    assert_eq!((m.n_test, m.omit3_threes_total), (10_000, 1010), "the whole MNIST test set is scored");
+
+    // Orderings that hold at any budget (fixed seeds, but not tied to exact numbers):
+    // the teacher is a usable classifier and better than the small 784-10-10-10 nets;
+    assert!(m.teacher_errors < 600, "teacher errors {}", m.teacher_errors);
+    assert!(m.teacher_errors < m.tiny_hard_errors);
+    // the distilled 2×800 student agrees with its teacher more often than the same net on labels;
+    let fid = |name: &str| r.models.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("{name}")).fidelity;
+    assert!(fid("student_soft_plain") > fid("student_hard"), "fidelity soft {} vs hard {}", fid("student_soft_plain"), fid("student_hard"));
+    // raising the class-3 bias can only turn predictions into 3s, so more test 3s are right afterwards;
+    assert!(m.omit3_fixed_threes_correct >= m.omit3_threes_correct);
+    assert!(m.omit3_bias >= 0.0 && m.omit3_val_errors[1] <= m.omit3_val_errors[0]);
+    // a transfer set with jittered copies beats the plain training images for a same-size tree.
+    assert!(m.tree_soft_aug_acc > m.tree_hard_acc, "{} vs {}", m.tree_soft_aug_acc, m.tree_hard_acc);
+    for t in &r.trees {
+        assert!(t.leaves.iter().all(|&l| l <= t.max_leaves), "{t:?}");
+    }
+    for x in &r.models {
+        assert!(x.errors <= 10_000 && (0.0..=1.0).contains(&x.fidelity), "{x:?}");
+    }
+
+    // Reports: README with the published numbers, PNGs that decode, no temp files.
+    let readme = std::fs::read_to_string(out.path().join("README.md")).unwrap();
+    for needle in ["| published", "67", "146", "74", "206", "109", "Quick mode"] {
+        assert!(readme.contains(needle), "README lacks {needle}");
+    }
+    for png in ["test_errors.png", "confusion_teacher.png", "confusion_student_hard.png", "confusion_student_soft.png", "temperature_sweep.png", "student_soft_mistakes.png"] {
+        let (w, h) = png_size(&out.path().join(png));
+        assert!(w >= 300 && h >= 200, "{png}: {w}×{h}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
