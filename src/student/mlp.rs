@@ -14,7 +14,8 @@
 //! let s = student_params().distill(0.1, 2.0)
 //!     .fit_student(FitData { x: d.x.view(), targets: q.view(), labels: Some(d.y.view()), weights: None })
 //!     .unwrap();
-//! let acc = kdistill::metrics::accuracy(s.predict(d.x.view()).unwrap().view(), d.y.view()).unwrap();
+//! // `Mlp` is both a Teacher and a Predictor: name the trait when both are in scope.
+//! let acc = kdistill::metrics::accuracy(Predictor::predict(&s, d.x.view()).unwrap().view(), d.y.view()).unwrap();
 //! ```
 pub use crate::neural::{Mlp, MlpParams};
 use crate::error::Result;
