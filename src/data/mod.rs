@@ -56,24 +56,30 @@ impl Dataset {
 
     /// Seeded random split into (train, test) with `test_fraction` of the rows in the test part.
     pub fn split(&self, test_fraction: f64, seed: u64) -> Result<(Dataset, Dataset)> {
-        if !(test_fraction > 0.0 && test_fraction < 1.0) {
-            return Err(KdError::param("test_fraction", test_fraction, "must be in (0, 1)"));
-        }
-        let n = self.len();
-        let n_test = ((n as f64) * test_fraction).round() as usize;
-        if n_test == 0 || n_test == n {
-            return Err(KdError::Empty(format!("splitting {n} rows with test_fraction {test_fraction} leaves a side empty")));
-        }
-        let mut idx: Vec<usize> = (0..n).collect();
-        idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-        let (test, train) = idx.split_at(n_test);
-        Ok((self.select(train), self.select(test)))
+        let (train, test) = split_indices(self.len(), test_fraction, seed)?;
+        Ok((self.select(&train), self.select(&test)))
     }
 
     /// Per-feature (min, max) over the rows.
     pub fn bounds(&self) -> Vec<(f32, f32)> {
         bounds(self.x.view())
     }
+}
+
+/// Row indices of a seeded random (train, test) split of `n` rows, `round(n · test_fraction)` in the test
+/// part. Every split in the crate goes through this, so the same seed gives the same partition.
+pub fn split_indices(n: usize, test_fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
+    if !(test_fraction > 0.0 && test_fraction < 1.0) {
+        return Err(KdError::param("test_fraction", test_fraction, "must be in (0, 1)"));
+    }
+    let n_test = ((n as f64) * test_fraction).round() as usize;
+    if n_test == 0 || n_test == n {
+        return Err(KdError::Empty(format!("splitting {n} rows with test_fraction {test_fraction} leaves a side empty")));
+    }
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    let train = idx.split_off(n_test);
+    Ok((train, idx))
 }
 
 /// Per-column (min, max) of a matrix.

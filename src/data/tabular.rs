@@ -166,20 +166,8 @@ impl Table {
     /// Seeded random split into (train, test) with `test_fraction` of the rows in the test part
     /// (the same permutation as [`crate::data::Dataset::split`]).
     pub fn split(&self, test_fraction: f64, seed: u64) -> Result<(Table, Table)> {
-        use rand::seq::SliceRandom;
-        use rand::SeedableRng;
-        if !(test_fraction > 0.0 && test_fraction < 1.0) {
-            return Err(KdError::param("test_fraction", test_fraction, "must be in (0, 1)"));
-        }
-        let n = self.n_rows();
-        let n_test = ((n as f64) * test_fraction).round() as usize;
-        if n_test == 0 || n_test == n {
-            return Err(KdError::Empty(format!("splitting {n} rows with test_fraction {test_fraction} leaves a side empty")));
-        }
-        let mut idx: Vec<usize> = (0..n).collect();
-        idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-        let (test, train) = idx.split_at(n_test);
-        Ok((self.select(train), self.select(test)))
+        let (train, test) = crate::data::split_indices(self.n_rows(), test_fraction, seed)?;
+        Ok((self.select(&train), self.select(&test)))
     }
     /// Features and labels as a [`crate::data::Dataset`]; errors when no target column was read.
     pub fn dataset(&self) -> Result<crate::data::Dataset> {
