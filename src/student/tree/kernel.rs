@@ -163,54 +163,206 @@ fn add_row<const S: usize, const AVX: bool>(h: &mut [f64; S], r: &[f64; S]) {
     }
 }
 
+/// `h -= r` for one row, as [`add_row`].
+#[inline(always)]
+fn sub_row<const S: usize, const AVX: bool>(h: &mut [f64; S], r: &[f64; S]) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX && S % 4 == 0 {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `add_row`.
+        unsafe {
+            for q in 0..S / 4 {
+                let hp = h.as_mut_ptr().add(4 * q);
+                let v = _mm256_sub_pd(_mm256_loadu_pd(hp), _mm256_loadu_pd(r.as_ptr().add(4 * q)));
+                _mm256_storeu_pd(hp, v);
+            }
+        }
+        return;
+    }
+    for j in 0..S {
+        h[j] -= r[j];
+    }
+}
+
 #[inline(always)]
 fn hist_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
-    let rows = job.rows;
-    assert_eq!(rows.len(), job.col.len() * S);
-    let hist = &mut scr.hist[..256 * S];
-    let (rp, hp) = (rows.as_ptr(), hist.as_mut_ptr());
+    let Scratch { hist, pref, sl, codes, seen } = scr;
+    let block = &mut hist[..256 * S];
+    accumulate::<S, AVX, false>(job.col, job.rows, job.dom, block, seen);
+    let bits = seen_to_bits(seen);
+    let out = scan_block::<S, AVX>(job, block, bits, pref, sl, codes);
+    clear_block::<S>(block, bits);
+    out
+}
+
+/// `block[c] += row` (or `-=` with `SUB`) for every row whose code `c` is not `dom`; marks `seen[c]`.
+#[inline(always)]
+fn accumulate<const S: usize, const AVX: bool, const SUB: bool>(col: &[u8], rows: &[f64], dom: u8, block: &mut [f64], seen: &mut [u8; 256]) {
+    assert_eq!(rows.len(), col.len() * S);
+    let (rp, hp, hl) = (rows.as_ptr(), block.as_mut_ptr(), block.len());
     // Presence is marked in a byte array (a plain store, no read-modify-write chain between rows) and
     // turned into a bitmap afterwards.
-    let seen = &mut scr.seen;
-    for_not!(job.col, job.dom, |i, c| {
+    for_not!(col, dom, |i, c| {
         let c = c as usize;
         seen[c] = 1;
-        // SAFETY: i < col.len() so rows[i·S .. i·S + S] is in bounds (asserted above); c < 256 and
-        // hist has 256·S elements. The two never alias (different buffers).
+        assert!(c * S + S <= hl, "code {c} outside the feature's histogram");
+        // SAFETY: i < col.len() so rows[i·S .. i·S + S] is in bounds (asserted above); the block range
+        // is asserted. The two never alias (different buffers).
         let (r, h) = unsafe { (&*(rp.add(i * S) as *const [f64; S]), &mut *(hp.add(c * S) as *mut [f64; S])) };
-        add_row::<S, AVX>(h, r);
+        if SUB {
+            sub_row::<S, AVX>(h, r);
+        } else {
+            add_row::<S, AVX>(h, r);
+        }
     });
-    let mut bits = seen_to_bits(seen);
+}
+
+/// Zero the cells of the codes in `bits`.
+#[inline(always)]
+fn clear_block<const S: usize>(block: &mut [f64], bits: [u64; 4]) {
+    for_bits!(bits, |c| {
+        block[c * S..c * S + S].fill(0.0);
+    });
+}
+
+/// Best split of one feature from its histogram `block` (non-dominant codes in `bits`; the dominant
+/// code's cell is the node total minus every other bin). Leaves `block` as it was.
+#[inline(always)]
+fn scan_block<const S: usize, const AVX: bool>(
+    job: &Job<'_>,
+    block: &[f64],
+    mut bits: [u64; 4],
+    pref: &mut [f64],
+    sl: &mut [f64],
+    codes: &mut [u8],
+) -> (u32, Found) {
     // The dominant bin: node total minus every other bin.
     let mut rest: [f64; S] = job.tot.try_into().expect("stride");
     for_bits!(bits, |c| {
-        let h: &[f64; S] = hist[c * S..c * S + S].try_into().expect("stride");
+        let h: &[f64; S] = block[c * S..c * S + S].try_into().expect("stride");
         for j in 0..S {
             rest[j] -= h[j];
         }
     });
+    let dc = job.dom as usize;
     if rest[0] > 0.5 {
-        let dc = job.dom as usize;
-        hist[dc * S..dc * S + S].copy_from_slice(&rest);
         bits[dc >> 6] |= 1u64 << (dc & 63);
     }
-    // Prefix sums over the present bins (slot-major), zeroing the histogram.
+    // Prefix sums over the present bins (slot-major).
     let mut run = [0f64; S];
     let mut p = 0usize;
-    assert!(scr.pref.len() >= 256 * S && scr.codes.len() >= 256);
-    let pp = scr.pref.as_mut_ptr();
+    assert!(pref.len() >= 256 * S && codes.len() >= 256);
+    let pp = pref.as_mut_ptr();
     for_bits!(bits, |c| {
-        let h: &mut [f64; S] = (&mut hist[c * S..c * S + S]).try_into().expect("stride");
+        let h: &[f64; S] = if c == dc { &rest } else { block[c * S..c * S + S].try_into().expect("stride") };
         for j in 0..S {
             run[j] += h[j];
             // SAFETY: j < S and p < 256 (at most 256 bits are set); pref holds 256·S (asserted).
             unsafe { *pp.add(j * 256 + p) = run[j] };
-            h[j] = 0.0;
         }
-        scr.codes[p] = c as u8;
+        codes[p] = c as u8;
         p += 1;
     });
-    (p as u32, best_boundary::<AVX>(job, &scr.pref, &mut scr.sl, &scr.codes, p))
+    (p as u32, best_boundary::<AVX>(job, pref, sl, codes, p))
+}
+
+/// Strides with a persistent-histogram kernel (up to 15 outputs unweighted, 14 weighted).
+pub(crate) fn persistent_stride(s: usize) -> bool {
+    matches!(s, 4 | 8 | 12 | 16)
+}
+
+/// Run `$body::<S, AVX>` for the stride `$s` (one of [`persistent_stride`]), AVX2 when present.
+macro_rules! stride_dispatch {
+    ($s:expr, $avx:ident, $port:ident, ($($a:expr),*)) => {
+        match $s {
+            4 => stride_dispatch!(@one 4, $avx, $port, ($($a),*)),
+            8 => stride_dispatch!(@one 8, $avx, $port, ($($a),*)),
+            12 => stride_dispatch!(@one 12, $avx, $port, ($($a),*)),
+            16 => stride_dispatch!(@one 16, $avx, $port, ($($a),*)),
+            s => panic!("stride {s} has no persistent-histogram kernel"),
+        }
+    };
+    (@one $n:literal, $avx:ident, $port:ident, ($($a:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            // SAFETY: AVX2 is present (checked at run time).
+            return unsafe { $avx::<$n>($($a),*) };
+        }
+        $port::<$n, false>($($a),*)
+    }};
+}
+
+/// Build the histogram of one feature of a node into `block` (all zero on entry; `256·s` or at least
+/// `n_codes·s` values), store its non-dominant codes in `bits`, and find the best split. The block is
+/// kept (for [`hist_subtract`] and [`hist_rescan`]) until [`hist_clear`].
+pub(crate) fn hist_build(s: usize, job: &Job<'_>, block: &mut [f64], bits: &mut [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+    scr.ensure(s);
+    stride_dispatch!(s, build_avx2, build_body, (job, block, bits, scr))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn build_avx2<const S: usize>(job: &Job<'_>, block: &mut [f64], bits: &mut [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+    build_body::<S, true>(job, block, bits, scr)
+}
+
+#[inline(always)]
+fn build_body<const S: usize, const AVX: bool>(job: &Job<'_>, block: &mut [f64], bits: &mut [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+    let Scratch { pref, sl, codes, seen, .. } = scr;
+    accumulate::<S, AVX, false>(job.col, job.rows, job.dom, block, seen);
+    *bits = seen_to_bits(seen);
+    scan_block::<S, AVX>(job, block, *bits, pref, sl, codes)
+}
+
+/// Best split of one feature from a kept histogram (`job.col`/`job.rows` are not read).
+pub(crate) fn hist_rescan(s: usize, job: &Job<'_>, block: &[f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+    scr.ensure(s);
+    stride_dispatch!(s, rescan_avx2, rescan_body, (job, block, bits, scr))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn rescan_avx2<const S: usize>(job: &Job<'_>, block: &[f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+    rescan_body::<S, true>(job, block, bits, scr)
+}
+
+#[inline(always)]
+fn rescan_body<const S: usize, const AVX: bool>(job: &Job<'_>, block: &[f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+    let Scratch { pref, sl, codes, .. } = scr;
+    scan_block::<S, AVX>(job, block, bits, pref, sl, codes)
+}
+
+/// Remove rows from a kept histogram (sibling subtraction: parent − smaller child = larger child).
+/// A bin whose count reaches zero is zeroed exactly and leaves `bits`.
+pub(crate) fn hist_subtract(s: usize, col: &[u8], rows: &[f64], dom: u8, block: &mut [f64], bits: &mut [u64; 4], scr: &mut Scratch) {
+    stride_dispatch!(s, subtract_avx2, subtract_body, (col, rows, dom, block, bits, scr))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn subtract_avx2<const S: usize>(col: &[u8], rows: &[f64], dom: u8, block: &mut [f64], bits: &mut [u64; 4], scr: &mut Scratch) {
+    subtract_body::<S, true>(col, rows, dom, block, bits, scr)
+}
+
+#[inline(always)]
+fn subtract_body<const S: usize, const AVX: bool>(col: &[u8], rows: &[f64], dom: u8, block: &mut [f64], bits: &mut [u64; 4], scr: &mut Scratch) {
+    accumulate::<S, AVX, true>(col, rows, dom, block, &mut scr.seen);
+    let touched = seen_to_bits(&mut scr.seen);
+    for_bits!(touched, |c| {
+        // Counts are whole numbers, exact in f64.
+        if block[c * S] < 0.5 {
+            block[c * S..c * S + S].fill(0.0);
+            bits[c >> 6] &= !(1u64 << (c & 63));
+        }
+    });
+}
+
+/// Zero a kept histogram's cells (those in `bits`), ready for reuse.
+pub(crate) fn hist_clear(s: usize, block: &mut [f64], bits: &mut [u64; 4]) {
+    for_bits!(*bits, |c| {
+        block[c * s..c * s + s].fill(0.0);
+    });
+    *bits = [0; 4];
 }
 
 /// Evaluate every boundary between present bins `b` and `b + 1` (`b < p − 1`) from the prefix sums.

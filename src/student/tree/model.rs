@@ -6,10 +6,31 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// `feature` value marking a leaf.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::{TreeParams, LEAF};
+/// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[1.0f32], [0.0]].view(), None).unwrap();
+/// assert_ne!(tree.nodes()[0].feature, LEAF);
+/// assert_eq!(tree.nodes()[1].feature, LEAF);
+/// ```
 pub const LEAF: u32 = u32::MAX;
 
 /// Routing part of a node (16 bytes): rows with `x[feature] ≤ threshold` go to `left`, others to `right`.
 /// Leaves have `feature == LEAF`. Children always have larger indices than their parent.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::TreeParams;
+/// let x = ndarray::array![[0.0f32, 9.0], [1.0, 9.0], [2.0, 9.0]];
+/// let y = ndarray::array![[1.0f32], [1.0], [0.0]];
+/// let tree = TreeParams::new().fit(x.view(), y.view(), None).unwrap();
+/// let root = tree.nodes()[0];
+/// assert_eq!((root.feature, root.threshold), (0, 1.5)); // x0 ≤ 1.5 goes left
+/// assert!(tree.nodes()[root.left as usize].is_leaf() && tree.nodes()[root.right as usize].is_leaf());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     /// Feature tested, or [`LEAF`].
@@ -24,12 +45,32 @@ pub struct Node {
 
 impl Node {
     /// True for a leaf.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::{Node, LEAF};
+    /// assert!(Node { feature: LEAF, threshold: 0.0, left: 0, right: 0 }.is_leaf());
+    /// assert!(!Node { feature: 2, threshold: 0.5, left: 1, right: 2 }.is_leaf());
+    /// ```
     pub fn is_leaf(&self) -> bool {
         self.feature == LEAF
     }
 }
 
 /// Training statistics of a node.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::TreeParams;
+/// let y = kdistill::soft::one_hot(ndarray::array![0usize, 0, 1, 1].view(), 2).unwrap();
+/// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0], [2.0], [3.0]].view(), y.view(), None).unwrap();
+/// let root = tree.stats()[0];
+/// assert_eq!((root.n_samples, root.weight, root.depth), (4, 4.0, 0));
+/// assert!((root.impurity - 0.5).abs() < 1e-12); // Gini of a 50/50 node
+/// assert_eq!(tree.stats()[1].impurity, 0.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NodeStats {
     /// Training rows that reached the node.
@@ -44,6 +85,25 @@ pub struct NodeStats {
 
 /// A fitted multi-output regression tree. `values` holds each node's weighted mean target
 /// (`n_nodes × n_outputs`, row-major); a leaf's row is its prediction.
+///
+/// # Examples
+///
+/// Fit, inspect, predict, save and load (the JSON round trip gives identical predictions):
+///
+/// ```
+/// use kdistill::student::{tree::{Tree, TreeParams}, Predictor};
+/// use ndarray::array;
+/// let x = array![[0.0f32, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]];
+/// let y = kdistill::soft::one_hot(array![0usize, 0, 1, 1].view(), 2).unwrap();
+/// let tree: Tree = TreeParams::new().fit(x.view(), y.view(), None).unwrap();
+/// assert_eq!((tree.n_features(), tree.n_outputs(), tree.n_nodes(), tree.n_leaves(), tree.depth()), (2, 2, 3, 2, 1));
+/// assert_eq!(tree.predict(array![[2.5f32, 0.0]].view()).unwrap(), array![[0.0f32, 1.0]]); // probability rows
+/// assert_eq!(Predictor::predict(&tree, array![[0.5f32, 0.0]].view()).unwrap().to_vec(), vec![0]); // classes
+/// let dir = tempfile::tempdir().unwrap();
+/// tree.save_json(dir.path().join("tree.json")).unwrap();
+/// let back = Tree::load_json(dir.path().join("tree.json")).unwrap();
+/// assert_eq!(back.predict(x.view()).unwrap(), tree.predict(x.view()).unwrap());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
     n_features: usize,
@@ -56,7 +116,7 @@ pub struct Tree {
 /// Rows per parallel prediction task.
 const PREDICT_CHUNK: usize = 2048;
 /// Rows routed together (interleaved) by one task.
-const LANES: usize = 8;
+const LANES: usize = 16;
 
 impl Tree {
     pub(crate) fn from_parts(n_features: usize, n_outputs: usize, nodes: Vec<Node>, stats: Vec<NodeStats>, values: Vec<f32>) -> Self {
@@ -64,39 +124,122 @@ impl Tree {
     }
 
     /// Number of features the tree was fitted on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let y = ndarray::array![[1.0f32], [0.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(ndarray::array![[0.0f32, 1.0, 2.0], [1.0, 1.0, 2.0]].view(), y.view(), None).unwrap();
+    /// assert_eq!(tree.n_features(), 3);
+    /// ```
     pub fn n_features(&self) -> usize {
         self.n_features
     }
     /// Number of outputs `K` (columns of the target matrix).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let y = ndarray::array![[0.2f32, 0.3, 0.5], [0.0, 0.0, 1.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), y.view(), None).unwrap();
+    /// assert_eq!(tree.n_outputs(), 3);
+    /// ```
     pub fn n_outputs(&self) -> usize {
         self.n_outputs
     }
     /// Number of nodes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let y = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(ndarray::array![[0.0f32], [1.0], [2.0], [3.0]].view(), y.view(), None).unwrap();
+    /// assert_eq!(tree.n_nodes(), 7); // 4 leaves + 3 splits
+    /// ```
     pub fn n_nodes(&self) -> usize {
         self.nodes.len()
     }
     /// Number of leaves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::TreeParams;
+    /// let x = ndarray::Array2::from_shape_fn((50, 1), |(i, _)| i as f32);
+    /// let y = x.mapv(|v| v * v);
+    /// assert_eq!(TreeParams::new().fit(x.view(), y.view(), None).unwrap().n_leaves(), 50);
+    /// assert_eq!(TreeParams::new().max_leaves(Some(8)).fit(x.view(), y.view(), None).unwrap().n_leaves(), 8);
+    /// ```
     pub fn n_leaves(&self) -> usize {
         self.nodes.iter().filter(|n| n.is_leaf()).count()
     }
     /// Depth: the largest leaf depth (a single leaf has depth 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::TreeParams;
+    /// let x = ndarray::Array2::from_shape_fn((64, 1), |(i, _)| i as f32);
+    /// let y = x.mapv(|v| v * v);
+    /// assert_eq!(TreeParams::new().max_depth(Some(3)).fit(x.view(), y.view(), None).unwrap().depth(), 3);
+    /// let constant = ndarray::Array2::<f32>::ones((64, 1));
+    /// assert_eq!(TreeParams::new().fit(x.view(), constant.view(), None).unwrap().depth(), 0); // a single leaf
+    /// ```
     pub fn depth(&self) -> usize {
         self.stats.iter().zip(&self.nodes).filter(|(_, n)| n.is_leaf()).map(|(s, _)| s.depth as usize).max().unwrap_or(0)
     }
     /// The routing nodes (index 0 is the root).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[0.0f32], [10.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(x.view(), ndarray::array![[0.0f32], [1.0]].view(), None).unwrap();
+    /// let n = tree.nodes();
+    /// assert_eq!((n.len(), n[0].threshold), (3, 5.0)); // the midpoint between the two values
+    /// ```
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
     /// Training statistics per node.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[0.0f32], [1.0], [2.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(x.view(), ndarray::array![[0.0f32], [0.0], [1.0]].view(), None).unwrap();
+    /// let rows: Vec<u64> = tree.stats().iter().map(|s| s.n_samples).collect();
+    /// assert_eq!(rows, vec![3, 2, 1]); // root, left leaf, right leaf
+    /// ```
     pub fn stats(&self) -> &[NodeStats] {
         &self.stats
     }
     /// Mean target of node `i` (its prediction when it is a leaf).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
+    /// let y = ndarray::array![[1.0f32, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().max_depth(Some(1)).fit(x.view(), y.view(), None).unwrap();
+    /// assert_eq!(tree.value(0), &[0.25, 0.75]); // the root's mean target
+    /// ```
     pub fn value(&self, i: usize) -> &[f32] {
         &self.values[i * self.n_outputs..(i + 1) * self.n_outputs]
     }
 
     /// Normalised total SSE decrease per feature (sums to 1 unless the tree is a single leaf; then all 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::TreeParams;
+    /// // Only feature 1 matters.
+    /// let x = ndarray::Array2::from_shape_fn((40, 3), |(i, j)| ((i * (j + 1) * 7) % 40) as f32);
+    /// let y = x.column(1).mapv(|v| if v < 20.0 { 0.0f32 } else { 1.0 }).insert_axis(ndarray::Axis(1));
+    /// let imp = TreeParams::new().fit(x.view(), y.view(), None).unwrap().feature_importances();
+    /// assert_eq!(imp.to_vec(), vec![0.0, 1.0, 0.0]);
+    /// ```
     pub fn feature_importances(&self) -> Array1<f64> {
         let mut imp = Array1::<f64>::zeros(self.n_features);
         for (n, s) in self.nodes.iter().zip(&self.stats) {
@@ -114,6 +257,14 @@ impl Tree {
     }
 
     /// Index of the leaf reached by one row (`row.len() == n_features`, values compared as they are).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[0.0f32], [1.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(x.view(), ndarray::array![[0.0f32], [1.0]].view(), None).unwrap();
+    /// assert_eq!((tree.leaf_index(&[-3.0]), tree.leaf_index(&[0.7])), (1, 2));
+    /// ```
     #[inline]
     pub fn leaf_index(&self, row: &[f32]) -> usize {
         let mut i = 0usize;
@@ -126,46 +277,60 @@ impl Tree {
         }
     }
 
-    /// Route up to [`LANES`] rows at once, stepping all of them one level per round so that their
-    /// (independent) node loads overlap. Writes `slots.len()` leaves; on a non-finite tested value
-    /// returns the first such lane and its feature.
-    #[inline]
-    fn leaves_interleaved(&self, rows: &[&[f32]; LANES], slots: &mut [usize]) -> std::result::Result<(), (usize, usize)> {
-        let m = slots.len();
+    /// Route the rows `xs` (row-major, `d` features) to their leaves, writing each leaf's index to
+    /// `out`. [`LANES`] rows are in flight at once, each advanced one level per round so that their
+    /// node loads overlap; a row that reaches its leaf hands its lane to the next row, so deep and
+    /// shallow paths mix without idle lanes. A row whose path meets a non-finite value stops there;
+    /// the first such (row, feature) is returned.
+    fn route_rows(&self, xs: &[f32], d: usize, out: &mut [usize]) -> std::result::Result<(), (usize, usize)> {
+        let m = out.len();
+        let mut row = [0usize; LANES];
         let mut idx = [0usize; LANES];
+        let mut live = 0usize;
+        let mut next = 0usize;
+        while live < LANES && next < m {
+            row[live] = next;
+            live += 1;
+            next += 1;
+        }
         let mut bad: Option<(usize, usize)> = None;
-        let mut stopped = 0u32; // lanes halted on a non-finite value
-        loop {
-            let mut moved = false;
-            for l in 0..m {
+        while live > 0 {
+            let mut l = 0;
+            while l < live {
                 let n = self.nodes[idx[l]];
-                if n.feature == LEAF || stopped & (1 << l) != 0 {
-                    continue;
-                }
-                let v = rows[l][n.feature as usize];
-                if !v.is_finite() {
-                    stopped |= 1 << l;
-                    if bad.is_none_or(|b| l < b.0) {
-                        bad = Some((l, n.feature as usize));
+                let done = if n.feature == LEAF {
+                    out[row[l]] = idx[l];
+                    true
+                } else {
+                    let v = xs[row[l] * d + n.feature as usize];
+                    if v.is_finite() {
+                        idx[l] = if v <= n.threshold { n.left } else { n.right } as usize;
+                        false
+                    } else {
+                        if bad.is_none_or(|b| row[l] < b.0) {
+                            bad = Some((row[l], n.feature as usize));
+                        }
+                        true
                     }
-                    continue;
+                };
+                if done {
+                    if next < m {
+                        row[l] = next;
+                        idx[l] = 0;
+                        next += 1;
+                    } else {
+                        live -= 1;
+                        row[l] = row[live];
+                        idx[l] = idx[live];
+                        continue; // lane l now holds the moved row: step it this round
+                    }
                 }
-                idx[l] = if v <= n.threshold { n.left } else { n.right } as usize;
-                moved = true;
-            }
-            if !moved {
-                break;
+                l += 1;
             }
         }
-        if let Some(b) = bad {
-            return Err(b);
-        }
-        slots.copy_from_slice(&idx[..m]);
-        Ok(())
+        bad.map_or(Ok(()), Err)
     }
 
-    /// The leaf of every row of `x` into `out`, in parallel chunks; errors name the first row (in
-    /// order) with a non-finite value in a feature the tree tests on that row's path.
     fn route(&self, x: ArrayView2<f32>, out: &mut [usize]) -> Result<()> {
         if x.ncols() != self.n_features {
             return Err(KdError::Shape(format!("tree expects {} features, got {}", self.n_features, x.ncols())));
@@ -178,17 +343,8 @@ impl Tree {
             .enumerate()
             .map(|(c, o)| {
                 let r0 = c * PREDICT_CHUNK;
-                for (g, slots) in o.chunks_mut(LANES).enumerate() {
-                    let base = r0 + g * LANES;
-                    let rows: [&[f32]; LANES] = std::array::from_fn(|l| {
-                        let r = base + l.min(slots.len() - 1);
-                        &xs[r * d..(r + 1) * d]
-                    });
-                    if let Err((lane, col)) = self.leaves_interleaved(&rows, slots) {
-                        return Some((base + lane, col, rows[lane][col]));
-                    }
-                }
-                None
+                let rows = &xs[r0 * d..(r0 + o.len()) * d];
+                self.route_rows(rows, d, o).err().map(|(r, col)| (r0 + r, col, rows[r * d + col]))
             })
             .find_first(|b| b.is_some())
             .flatten();
@@ -199,6 +355,16 @@ impl Tree {
     }
 
     /// Leaf reached by each row of `x`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let x = array![[0.0f32], [1.0]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(x.view(), array![[0.0f32], [1.0]].view(), None).unwrap();
+    /// assert_eq!(tree.apply(array![[0.2f32], [0.9], [-1.0]].view()).unwrap().to_vec(), vec![1, 2, 1]);
+    /// assert!(tree.apply(array![[0.0f32, 1.0]].view()).is_err()); // 2 columns, tree has 1
+    /// ```
     pub fn apply(&self, x: ArrayView2<f32>) -> Result<Array1<usize>> {
         let mut out = vec![0usize; x.nrows()];
         self.route(x, &mut out)?;
@@ -208,6 +374,19 @@ impl Tree {
     /// Predicted target rows (`n × n_outputs`), in parallel over chunks of rows. Errors on a column
     /// count mismatch, or a NaN/infinite value in a feature the tree tests on that row's path (other
     /// features are not read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let x = array![[0.0f32, 7.0], [1.0, 7.0]];
+    /// let y = array![[0.9f32, 0.1], [0.2, 0.8]];
+    /// let tree = kdistill::student::tree::TreeParams::new().fit(x.view(), y.view(), None).unwrap();
+    /// assert_eq!(tree.predict(array![[0.1f32, 0.0], [5.0, 0.0]].view()).unwrap(), y);
+    /// // Feature 1 is never tested, so a NaN there is harmless; one in feature 0 is an error.
+    /// assert!(tree.predict(array![[0.1f32, f32::NAN]].view()).is_ok());
+    /// assert!(tree.predict(array![[f32::NAN, 0.0]].view()).is_err());
+    /// ```
     pub fn predict(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         let n = x.nrows();
         let k = self.n_outputs;
@@ -230,6 +409,18 @@ impl Tree {
     }
 
     /// Structural check of a tree from outside (deserialised): sizes, indices, features, finiteness.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::{Tree, TreeParams};
+    /// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[0.0f32], [1.0]].view(), None).unwrap();
+    /// assert!(tree.validate().is_ok());
+    /// // A hand-edited file whose node points outside the tree is refused when loaded.
+    /// let bad = tree.to_json().unwrap().replace("\"right\":2", "\"right\":9");
+    /// let e = Tree::from_json(&bad, "tree.json".as_ref()).unwrap_err();
+    /// assert!(e.to_string().contains("corrupted tree"), "{e}");
+    /// ```
     pub fn validate(&self) -> std::result::Result<(), String> {
         let m = self.nodes.len();
         if m == 0 {

@@ -291,6 +291,50 @@ fn identical_tree_with_1_and_4_threads() {
     }
 }
 
+/// Fit through `grow::fit_with` with sibling subtraction from `keep` rows on (`None`: off).
+fn fit_keep(p: &TreeParams, x: &Array2<f32>, y: &Array2<f32>, w: Option<ndarray::ArrayView1<f32>>, keep: Option<usize>) -> Tree {
+    let b = BinnedMatrix::new(x.view(), p.max_bins).unwrap();
+    super::grow::fit_with(p, &b, b.codes().to_vec(), y.view(), w, keep)
+}
+
+#[test]
+fn sibling_subtraction_gives_the_same_tree_when_sums_are_exact() {
+    // Targets in multiples of 1/8 and weights in {1, 2}: every histogram sum is exact in f64, so a
+    // child's histogram by subtraction equals the one built from its rows, bit for bit.
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let (n, d, k) = (4000, 12, 3);
+    let x = Array2::from_shape_fn((n, d), |(_, j)| if j % 3 == 0 && rng.gen_bool(0.7) { 0.0 } else { rng.gen_range(0..40) as f32 });
+    let y = Array2::from_shape_fn((n, k), |_| rng.gen_range(0..9) as f32 / 8.0);
+    let w = Array1::from_shape_fn(n, |i| 1.0 + (i % 2) as f32);
+    for p in [TreeParams::default(), TreeParams::default().max_depth(Some(6)), TreeParams::default().min_samples_leaf(4)] {
+        let off = fit_keep(&p, &x, &y, None, None);
+        assert!(off.n_leaves() > 40, "{}", off.n_leaves());
+        for keep in [49, 200, 1000] {
+            assert_eq!(fit_keep(&p, &x, &y, None, Some(keep)), off, "{p:?} keep {keep}");
+        }
+        let off_w = fit_keep(&p, &x, &y, Some(w.view()), None);
+        assert_eq!(fit_keep(&p, &x, &y, Some(w.view()), Some(100)), off_w, "{p:?} weighted");
+    }
+}
+
+#[test]
+fn sibling_subtraction_is_thread_count_independent() {
+    let (x, y) = soft_data(3000, 30, 4, 12);
+    for p in [TreeParams::default(), TreeParams::default().max_depth(Some(8))] {
+        let fit = |threads: usize| {
+            rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| fit_keep(&p, &x, &y, None, Some(64)))
+        };
+        let a = fit(1);
+        assert_eq!(a, fit(4), "{p:?}");
+        // Rounding may differ from rebuilding, but the tree is essentially the same one.
+        let off = fit_keep(&p, &x, &y, None, None);
+        let (pa, po) = (a.predict(x.view()).unwrap(), off.predict(x.view()).unwrap());
+        let same = pa.outer_iter().zip(po.outer_iter()).filter(|(u, v)| u == v).count();
+        assert!(same as f64 >= 0.99 * x.nrows() as f64, "{same} of {} rows predicted alike", x.nrows());
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
