@@ -115,8 +115,20 @@ pub struct Tree {
 
 /// Rows per parallel prediction task.
 const PREDICT_CHUNK: usize = 2048;
+/// A hint to fetch the cache line at `p` (no effect on results; any address is allowed).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and has no architectural effect, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Rows routed together (interleaved) by one task.
-const LANES: usize = 16;
+const LANES: usize = 32;
 
 impl Tree {
     pub(crate) fn from_parts(n_features: usize, n_outputs: usize, nodes: Vec<Node>, stats: Vec<NodeStats>, values: Vec<f32>) -> Self {
@@ -284,8 +296,11 @@ impl Tree {
     /// the first such (row, feature) is returned.
     fn route_rows(&self, xs: &[f32], d: usize, out: &mut [usize]) -> std::result::Result<(), (usize, usize)> {
         let m = out.len();
+        let nodes = &self.nodes[..];
+        // Per lane: its row, its node, and (between the two passes) the cell the node tests.
         let mut row = [0usize; LANES];
         let mut idx = [0usize; LANES];
+        let mut cell = [0usize; LANES];
         let mut live = 0usize;
         let mut next = 0usize;
         while live < LANES && next < m {
@@ -295,25 +310,13 @@ impl Tree {
         }
         let mut bad: Option<(usize, usize)> = None;
         while live > 0 {
+            // Pass 1: read each lane's node; a lane at a leaf records it and takes the next row (or
+            // retires); otherwise the feature value it needs is prefetched.
             let mut l = 0;
             while l < live {
-                let n = self.nodes[idx[l]];
-                let done = if n.feature == LEAF {
+                let n = nodes[idx[l]];
+                if n.feature == LEAF {
                     out[row[l]] = idx[l];
-                    true
-                } else {
-                    let v = xs[row[l] * d + n.feature as usize];
-                    if v.is_finite() {
-                        idx[l] = if v <= n.threshold { n.left } else { n.right } as usize;
-                        false
-                    } else {
-                        if bad.is_none_or(|b| row[l] < b.0) {
-                            bad = Some((row[l], n.feature as usize));
-                        }
-                        true
-                    }
-                };
-                if done {
                     if next < m {
                         row[l] = next;
                         idx[l] = 0;
@@ -322,10 +325,39 @@ impl Tree {
                         live -= 1;
                         row[l] = row[live];
                         idx[l] = idx[live];
-                        continue; // lane l now holds the moved row: step it this round
+                    }
+                    continue; // look at lane l again (new row, or the lane moved into it)
+                }
+                cell[l] = row[l] * d + n.feature as usize;
+                prefetch(xs.as_ptr().wrapping_add(cell[l]));
+                l += 1;
+            }
+            // Pass 2: compare and step; the next node is prefetched. A non-finite value stops its row.
+            let mut l = 0;
+            while l < live {
+                let n = nodes[idx[l]];
+                let v = xs[cell[l]];
+                if v.is_finite() {
+                    idx[l] = if v <= n.threshold { n.left } else { n.right } as usize;
+                    prefetch(nodes.as_ptr().wrapping_add(idx[l]));
+                    l += 1;
+                } else {
+                    if bad.is_none_or(|b| row[l] < b.0) {
+                        bad = Some((row[l], n.feature as usize));
+                    }
+                    if next < m {
+                        row[l] = next;
+                        idx[l] = 0;
+                        next += 1;
+                        l += 1;
+                    } else {
+                        live -= 1;
+                        row[l] = row[live];
+                        idx[l] = idx[live];
+                        cell[l] = cell[live];
+                        // lane l now holds a lane not yet stepped this pass: step it
                     }
                 }
-                l += 1;
             }
         }
         bad.map_or(Ok(()), Err)

@@ -291,6 +291,26 @@ fn identical_tree_with_1_and_4_threads() {
     }
 }
 
+#[test]
+fn batched_routing_matches_one_row_at_a_time() {
+    let (x, y) = soft_data(3000, 20, 3, 21);
+    let t = TreeParams::default().fit(x.view(), y.view(), None).unwrap();
+    assert!(t.depth() > 15);
+    let (q, _) = soft_data(5000, 20, 3, 22);
+    for n in [0usize, 1, 31, 32, 33, 2047, 2049, 5000] {
+        let qn = q.slice(ndarray::s![..n, ..]);
+        let got = t.apply(qn).unwrap();
+        let want: Vec<usize> = qn.outer_iter().map(|r| t.leaf_index(r.as_slice().unwrap())).collect();
+        assert_eq!(got.to_vec(), want, "n {n}");
+    }
+    // The first row (in row order) whose path meets a NaN is the one reported.
+    let mut bad = q.clone();
+    for r in [4000usize, 2100, 2500] {
+        bad.row_mut(r).fill(f32::NAN);
+    }
+    assert!(matches!(t.apply(bad.view()), Err(KdError::NonFinite { row: 2100, .. })));
+}
+
 /// Fit through `grow::fit_with` with sibling subtraction from `keep` rows on (`None`: off).
 fn fit_keep(p: &TreeParams, x: &Array2<f32>, y: &Array2<f32>, w: Option<ndarray::ArrayView1<f32>>, keep: Option<usize>) -> Tree {
     let b = BinnedMatrix::new(x.view(), p.max_bins).unwrap();
