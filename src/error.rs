@@ -5,6 +5,16 @@
 use std::path::PathBuf;
 
 /// Everything that can go wrong in `kdistill`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::KdError;
+/// let e = KdError::Data { path: "train.csv".into(), row: Some(3), column: Some("x1".into()), msg: "not a number: `abc`".into() };
+/// assert_eq!(e.to_string(), "train.csv, row 3, column `x1`: not a number: `abc`");
+/// let e = kdistill::soft::softmax_t(ndarray::array![[0.0f32, 1.0]].view(), 0.0).unwrap_err();
+/// assert!(matches!(e, KdError::InvalidParam { name: "temperature", .. }));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum KdError {
     /// A hyper-parameter is out of its valid range (caught at `fit`, never by a panic).
@@ -73,16 +83,45 @@ fn location(path: &std::path::Path, row: Option<usize>, column: Option<&str>) ->
 
 impl KdError {
     /// Shorthand for [`KdError::InvalidParam`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::KdError;
+    /// let e = KdError::param("max_depth", 0, "must be ≥ 1");
+    /// assert_eq!(e.to_string(), "invalid parameter `max_depth` = 0: must be ≥ 1");
+    /// ```
     pub fn param(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
         KdError::InvalidParam { name, value: value.to_string(), reason: reason.into() }
     }
     /// Shorthand for [`KdError::Io`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::KdError;
+    /// let e = KdError::io("missing.csv", std::io::Error::from(std::io::ErrorKind::NotFound));
+    /// assert!(e.to_string().starts_with("missing.csv: "));
+    /// ```
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         KdError::Io { path: path.into(), source }
     }
 }
 
 /// `Result` with [`KdError`].
+///
+/// # Examples
+///
+/// ```
+/// fn half(n: usize) -> kdistill::Result<usize> {
+///     if n % 2 == 1 {
+///         return Err(kdistill::KdError::param("n", n, "must be even"));
+///     }
+///     Ok(n / 2)
+/// }
+/// assert_eq!(half(4).unwrap(), 2);
+/// assert!(half(3).is_err());
+/// ```
 pub type Result<T, E = KdError> = std::result::Result<T, E>;
 
 #[cfg(test)]

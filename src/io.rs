@@ -5,11 +5,40 @@ use std::io::Write;
 use std::path::Path;
 
 /// Write `bytes` to `path` atomically (temp file in the same folder, fsync, rename). Creates parent dirs.
+///
+/// # Examples
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("sub/out.txt"); // parent folders are created
+/// kdistill::io::atomic_write(&p, b"hello").unwrap();
+/// kdistill::io::atomic_write(&p, b"bye").unwrap(); // replaces the old file in one rename
+/// assert_eq!(std::fs::read_to_string(&p).unwrap(), "bye");
+/// ```
 pub fn atomic_write(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     atomic_write_with(path, |w| w.write_all(bytes))
 }
 
 /// Like [`atomic_write`], but the content is produced by a closure writing into a buffered file.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Write;
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("rows.csv");
+/// kdistill::io::atomic_write_with(&p, |w| {
+///     for i in 0..3 {
+///         writeln!(w, "{i},{}", i * i)?;
+///     }
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert_eq!(std::fs::read_to_string(&p).unwrap(), "0,0\n1,1\n2,4\n");
+/// // A failing writer leaves the old file untouched.
+/// assert!(kdistill::io::atomic_write_with(&p, |_| Err(std::io::Error::other("boom"))).is_err());
+/// assert_eq!(std::fs::read_to_string(&p).unwrap(), "0,0\n1,1\n2,4\n");
+/// ```
 pub fn atomic_write_with(
     path: impl AsRef<Path>,
     f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
@@ -37,12 +66,29 @@ pub fn atomic_write_with(
 }
 
 /// A sibling temp path `.<name>.<pid>.tmp` for `path`.
+///
+/// # Examples
+///
+/// ```
+/// let t = kdistill::io::temp_path(std::path::Path::new("out/metrics.json"));
+/// assert_eq!(t, std::path::PathBuf::from(format!("out/.metrics.json.{}.tmp", std::process::id())));
+/// ```
 pub fn temp_path(path: &Path) -> std::path::PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Serialise `value` as pretty JSON to `path`, atomically.
+///
+/// # Examples
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("m.json");
+/// kdistill::io::write_json(&p, &serde_json::json!({ "accuracy": 0.5 })).unwrap();
+/// let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+/// assert_eq!(v["accuracy"], 0.5);
+/// ```
 pub fn write_json<T: serde::Serialize>(path: impl AsRef<Path>, value: &T) -> Result<()> {
     let bytes = serde_json::to_vec_pretty(value)?;
     atomic_write(path, &bytes)

@@ -25,22 +25,56 @@ fn same_len(a: usize, b: usize, what: &str) -> Result<()> {
 }
 
 /// Number of positions where `pred ≠ truth`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// assert_eq!(kdistill::metrics::errors(array![0usize, 1, 2].view(), array![0usize, 2, 1].view()).unwrap(), 2);
+/// assert!(kdistill::metrics::errors(array![0usize].view(), array![0usize, 1].view()).is_err());
+/// ```
 pub fn errors(pred: ArrayView1<usize>, truth: ArrayView1<usize>) -> Result<usize> {
     same_len(pred.len(), truth.len(), "errors")?;
     Ok(pred.iter().zip(truth.iter()).filter(|(a, b)| a != b).count())
 }
 
 /// Fraction of positions where `pred = truth`.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// let acc = kdistill::metrics::accuracy(array![0usize, 1, 1, 0].view(), array![0usize, 1, 0, 0].view()).unwrap();
+/// assert_eq!(acc, 0.75);
+/// ```
 pub fn accuracy(pred: ArrayView1<usize>, truth: ArrayView1<usize>) -> Result<f64> {
     Ok(1.0 - errors(pred, truth)? as f64 / pred.len() as f64)
 }
 
 /// Fraction of rows where the student's class equals the teacher's class.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// // Student and teacher classes agree on 3 rows of 4, whatever the true labels are.
+/// let f = kdistill::metrics::fidelity(array![1usize, 1, 0, 2].view(), array![1usize, 1, 0, 0].view()).unwrap();
+/// assert_eq!(f, 0.75);
+/// ```
 pub fn fidelity(student: ArrayView1<usize>, teacher: ArrayView1<usize>) -> Result<f64> {
     accuracy(student, teacher)
 }
 
 /// `K × K` confusion counts, rows = truth, columns = prediction.
+///
+/// # Examples
+///
+/// ```
+/// use ndarray::array;
+/// let m = kdistill::metrics::confusion(array![0usize, 1, 1, 0].view(), array![0usize, 1, 0, 0].view(), 2).unwrap();
+/// assert_eq!(m, array![[2usize, 1], [0, 1]]); // one true 0 predicted as 1
+/// assert!(kdistill::metrics::confusion(array![2usize].view(), array![0usize].view(), 2).is_err());
+/// ```
 pub fn confusion(pred: ArrayView1<usize>, truth: ArrayView1<usize>, k: usize) -> Result<Array2<usize>> {
     same_len(pred.len(), truth.len(), "confusion")?;
     let mut m = Array2::zeros((k, k));
@@ -54,6 +88,13 @@ pub fn confusion(pred: ArrayView1<usize>, truth: ArrayView1<usize>, k: usize) ->
 }
 
 /// Mean and sample standard deviation (n − 1; 0 for a single value).
+///
+/// # Examples
+///
+/// ```
+/// let s = kdistill::metrics::MeanStd { mean: 0.9, std: 0.01 };
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"mean":0.9,"std":0.01}"#);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanStd {
     /// Mean.
@@ -64,6 +105,16 @@ pub struct MeanStd {
 
 impl MeanStd {
     /// Summarise `v` (NaN for an empty slice).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::metrics::MeanStd;
+    /// let s = MeanStd::of(&[1.0, 2.0, 3.0]);
+    /// assert_eq!((s.mean, s.std), (2.0, 1.0));
+    /// assert_eq!(MeanStd::of(&[5.0]).std, 0.0);
+    /// assert!(MeanStd::of(&[]).mean.is_nan());
+    /// ```
     pub fn of(v: &[f64]) -> Self {
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;

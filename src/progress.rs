@@ -4,6 +4,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// A bar of `len` steps labelled `label`; hidden when `label` is `None`, stderr is not a terminal,
 /// or `KD_NO_PROGRESS` is set.
+///
+/// # Examples
+///
+/// ```
+/// // Hidden without a label (and whenever stderr is not a terminal or KD_NO_PROGRESS is set).
+/// let pb = kdistill::progress::bar(None, 10);
+/// assert!(pb.is_hidden());
+/// for _ in 0..10 {
+///     pb.inc(1);
+/// }
+/// assert_eq!(pb.position(), 10);
+/// pb.finish_and_clear();
+/// ```
 pub fn bar(label: Option<&str>, len: u64) -> ProgressBar {
     let hidden = label.is_none() || std::env::var_os("KD_NO_PROGRESS").is_some();
     if hidden {

@@ -17,9 +17,25 @@ use crate::error::{KdError, Result};
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 /// Default tolerance on `|Σ_j p_ij − 1|` when validating probability rows.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::{check_probabilities, PROB_SUM_TOLERANCE};
+/// let p = ndarray::array![[0.3f32, 0.7005]]; // sums to 1.0005: within 1e-3
+/// assert!(check_probabilities(p.view(), "p", PROB_SUM_TOLERANCE).is_ok());
+/// ```
 pub const PROB_SUM_TOLERANCE: f32 = 1e-3;
 
 /// Check a temperature: finite and strictly positive.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::check_temperature;
+/// assert!(check_temperature(2.0).is_ok());
+/// assert!(check_temperature(0.0).is_err() && check_temperature(f32::NAN).is_err());
+/// ```
 pub fn check_temperature(t: f32) -> Result<()> {
     if !(t.is_finite() && t > 0.0) {
         return Err(KdError::param("temperature", t, "must be finite and > 0"));
@@ -28,6 +44,17 @@ pub fn check_temperature(t: f32) -> Result<()> {
 }
 
 /// Row-wise `softmax(z / T)`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::softmax_t;
+/// let z = ndarray::array![[1.0f32, 2.0, 3.0]];
+/// let q1 = softmax_t(z.view(), 1.0).unwrap();
+/// let q5 = softmax_t(z.view(), 5.0).unwrap();
+/// assert!((q1.sum() - 1.0).abs() < 1e-6);
+/// assert!(q5[[0, 2]] < q1[[0, 2]]); // a higher temperature is flatter
+/// ```
 pub fn softmax_t(logits: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
     check_temperature(t)?;
     crate::data::check_finite(logits, "logits")?;
@@ -36,6 +63,16 @@ pub fn softmax_t(logits: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
 
 /// Soften probabilities with temperature `T`: `q ∝ p^{1/T}` (= `softmax(ln p / T)`). `T = 1` returns `p`
 /// renormalised. Zero probabilities stay zero.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::soften_probs;
+/// let p = ndarray::array![[0.2f32, 0.8, 0.0]];
+/// let q = soften_probs(p.view(), 2.0).unwrap(); // ∝ [√0.2, √0.8, 0] = [1/3, 2/3, 0]
+/// assert!((q[[0, 0]] - 1.0 / 3.0).abs() < 1e-6 && (q[[0, 1]] - 2.0 / 3.0).abs() < 1e-6);
+/// assert_eq!(q[[0, 2]], 0.0);
+/// ```
 pub fn soften_probs(p: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
     check_temperature(t)?;
     // (p / max)^{1/T} in log space, so tiny p with small T don't underflow to an all-zero row.
@@ -59,6 +96,15 @@ fn exp_normalise(x: ArrayView2<f32>, f: impl Fn(f32, f32) -> f32, init: f32) -> 
 }
 
 /// One-hot encode class indices into an `n × k` matrix. Errors on a label `≥ k`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::one_hot;
+/// use ndarray::array;
+/// assert_eq!(one_hot(array![2usize, 0].view(), 3).unwrap(), array![[0.0f32, 0.0, 1.0], [1.0, 0.0, 0.0]]);
+/// assert!(one_hot(array![3usize].view(), 3).is_err());
+/// ```
 pub fn one_hot(labels: ArrayView1<usize>, k: usize) -> Result<Array2<f32>> {
     let mut y = Array2::zeros((labels.len(), k));
     for (i, &l) in labels.iter().enumerate() {
@@ -72,6 +118,17 @@ pub fn one_hot(labels: ArrayView1<usize>, k: usize) -> Result<Array2<f32>> {
 
 /// Validate a probability matrix: finite, non-negative, rows summing to 1 within `tol`.
 /// `what` names the source in the error (e.g. a file name).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::check_probabilities;
+/// use ndarray::array;
+/// assert!(check_probabilities(array![[0.25f32, 0.75]].view(), "probs.csv", 1e-3).is_ok());
+/// let e = check_probabilities(array![[0.5f32, 0.5], [0.5, 0.6]].view(), "probs.csv", 1e-3).unwrap_err();
+/// assert!(e.to_string().contains("probs.csv at row 1"), "{e}");
+/// assert!(check_probabilities(array![[1.5f32, -0.5]].view(), "p", 1e-3).is_err());
+/// ```
 pub fn check_probabilities(p: ArrayView2<f32>, what: &str, tol: f32) -> Result<()> {
     if p.ncols() < 2 {
         return Err(KdError::Shape(format!("{what}: need at least 2 class columns, got {}", p.ncols())));
@@ -99,6 +156,16 @@ pub fn check_probabilities(p: ArrayView2<f32>, what: &str, tol: f32) -> Result<(
 }
 
 /// Renormalise each row to sum to 1 (rows must be non-negative with a positive sum).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::renormalise;
+/// let mut p = ndarray::array![[1.0f32, 3.0], [0.5, 0.5]];
+/// renormalise(&mut p, "p").unwrap();
+/// assert_eq!(p, ndarray::array![[0.25f32, 0.75], [0.5, 0.5]]);
+/// assert!(renormalise(&mut ndarray::array![[0.0f32, 0.0]], "p").is_err());
+/// ```
 pub fn renormalise(p: &mut Array2<f32>, what: &str) -> Result<()> {
     for (i, mut row) in p.axis_iter_mut(Axis(0)).enumerate() {
         let s: f32 = row.sum();
@@ -111,6 +178,14 @@ pub fn renormalise(p: &mut Array2<f32>, what: &str) -> Result<()> {
 }
 
 /// Row-wise argmax (first maximum on ties).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::argmax_rows;
+/// let p = ndarray::array![[0.1f32, 0.9], [0.5, 0.5], [0.7, 0.3]];
+/// assert_eq!(argmax_rows(p.view()).to_vec(), vec![1, 0, 0]); // ties: the first column
+/// ```
 pub fn argmax_rows(p: ArrayView2<f32>) -> ndarray::Array1<usize> {
     p.axis_iter(Axis(0))
         .map(|r| {
@@ -126,6 +201,17 @@ pub fn argmax_rows(p: ArrayView2<f32>) -> ndarray::Array1<usize> {
 }
 
 /// Mean KL divergence `KL(p ‖ q) = Σ p ln(p/q)` over rows (nats); `q` is clamped at 1e-12.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::soft::mean_kl;
+/// use ndarray::array;
+/// let p = array![[0.5f32, 0.5]];
+/// assert!(mean_kl(p.view(), p.view()).unwrap().abs() < 1e-12);
+/// let k = mean_kl(p.view(), array![[0.25f32, 0.75]].view()).unwrap();
+/// assert!((k - (0.5 * 2f64.ln() + 0.5 * (2.0f64 / 3.0).ln())).abs() < 1e-6);
+/// ```
 pub fn mean_kl(p: ArrayView2<f32>, q: ArrayView2<f32>) -> Result<f64> {
     if p.dim() != q.dim() {
         return Err(KdError::Shape(format!("KL: p is {:?}, q is {:?}", p.dim(), q.dim())));

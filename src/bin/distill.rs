@@ -101,7 +101,9 @@ is, with probability 0.5, redrawn near the value of the row's nearest neighbour)
 the teacher, to the soft tree's training set only. A probability table cannot label new points:
 with --teacher-probs / --prob-prefix the augmented rows get the probabilities of their nearest
 training row (standardised Euclidean distance), i.e. a 1-nearest-neighbour smoothing of the
-table that adds transfer points but no new knowledge. With --teacher-model the MLP is queried,
+table that adds transfer points but no new knowledge. Both neighbour searches (MUNGE's and this
+one) use an exact k-d tree: about n log n for tables with up to ~10 features, approaching
+brute force's n^2 as the number of features grows. With --teacher-model the MLP is queried,
 which is what makes augmentation pay off. MUNGE treats every feature as numeric: with --one-hot,
 the 0/1 columns of a category can take values in between on augmented rows (the tree's
 thresholds still route them; the rules stay valid).

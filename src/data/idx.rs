@@ -32,15 +32,15 @@ use ndarray::{Array1, Array2};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Magic number of an unsigned-byte 3-D IDX file (images).
+/// Magic number of an unsigned-byte 3-D IDX file (images); see the [`encode_images`] example.
 pub const IMAGES_MAGIC: u32 = 0x0000_0803;
-/// Magic number of an unsigned-byte 1-D IDX file (labels).
+/// Magic number of an unsigned-byte 1-D IDX file (labels); see the [`encode_labels`] example.
 pub const LABELS_MAGIC: u32 = 0x0000_0801;
 
 /// The command that downloads MNIST into `data/mnist/`.
 pub const FETCH_COMMAND: &str = "bash data/fetch_mnist.sh";
 
-/// The standard MNIST file stems (without `.gz`).
+/// The standard MNIST file stems (without `.gz`); the [`load_mnist`] example writes a folder with them.
 pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
 /// Training labels.
 pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte";
@@ -50,6 +50,15 @@ pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
 pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
 
 /// A decoded image file: `n` images of `rows × cols` unsigned bytes, row-major, image after image.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::IdxImages;
+/// let img = IdxImages { n: 1, rows: 1, cols: 2, pixels: vec![0, 255] };
+/// assert_eq!(img.pixels_per_image(), 2);
+/// assert_eq!(img.features(), ndarray::array![[0.0f32, 1.0]]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdxImages {
     /// Number of images.
@@ -64,10 +73,26 @@ pub struct IdxImages {
 
 impl IdxImages {
     /// Pixels per image (`rows · cols`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::idx::{encode_images, parse_images};
+    /// let img = parse_images(&encode_images(3, 28, 28, &vec![0u8; 3 * 784]), "mem".as_ref()).unwrap();
+    /// assert_eq!(img.pixels_per_image(), 784);
+    /// ```
     pub fn pixels_per_image(&self) -> usize {
         self.rows * self.cols
     }
     /// `n × (rows·cols)` features scaled to `[0, 1]` (`pixel / 255`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::idx::{encode_images, parse_images};
+    /// let img = parse_images(&encode_images(2, 1, 2, &[0, 51, 255, 0]), "mem".as_ref()).unwrap();
+    /// assert_eq!(img.features(), ndarray::array![[0.0f32, 0.2], [1.0, 0.0]]);
+    /// ```
     pub fn features(&self) -> Array2<f32> {
         let v: Vec<f32> = self.pixels.iter().map(|&p| p as f32 / 255.0).collect();
         Array2::from_shape_vec((self.n, self.pixels_per_image()), v).expect("length checked at parse time")
@@ -75,6 +100,23 @@ impl IdxImages {
 }
 
 /// MNIST (or any data set in its layout): train and test splits with features in `[0, 1]`.
+///
+/// # Examples
+///
+/// A four-file MNIST-layout folder (here a tiny one written on the spot) loads into a `Mnist`:
+///
+/// ```
+/// use kdistill::data::idx::*;
+/// let dir = tempfile::tempdir().unwrap();
+/// let w = |name: &str, bytes: Vec<u8>| std::fs::write(dir.path().join(name), bytes).unwrap();
+/// w(TRAIN_IMAGES, encode_images(3, 2, 2, &[0; 12]));
+/// w(TRAIN_LABELS, encode_labels(&[0, 1, 2]));
+/// w(TEST_IMAGES, encode_images(1, 2, 2, &[255; 4]));
+/// w(TEST_LABELS, encode_labels(&[1]));
+/// let m: Mnist = load_mnist(dir.path()).unwrap();
+/// assert_eq!((m.train.len(), m.test.len(), m.rows, m.cols), (3, 1, 2, 2));
+/// assert_eq!(m.test.x.row(0).to_vec(), vec![1.0; 4]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Mnist {
     /// Training set (60 000 rows for MNIST).
@@ -103,6 +145,19 @@ fn fetch_hint(dir: &Path) -> String {
 }
 
 /// Read a whole file, inflating it when it starts with the gzip magic `1f 8b`.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Write;
+/// let dir = tempfile::tempdir().unwrap();
+/// let bytes = kdistill::data::idx::encode_labels(&[4, 2]);
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+/// gz.write_all(&bytes).unwrap();
+/// let p = dir.path().join("labels.gz");
+/// std::fs::write(&p, gz.finish().unwrap()).unwrap();
+/// assert_eq!(kdistill::data::idx::read_bytes(&p).unwrap(), bytes); // inflated
+/// ```
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -206,6 +261,18 @@ fn check_length(bytes: &[u8], path: &Path, header: usize, data: Option<usize>, d
 }
 
 /// Parse an in-memory (already inflated) image file. `path` is only used in error messages.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{encode_images, encode_labels, parse_images};
+/// let img = parse_images(&encode_images(2, 1, 3, &[1, 2, 3, 4, 5, 6]), "mem".as_ref()).unwrap();
+/// assert_eq!((img.n, img.rows, img.cols, img.pixels.len()), (2, 1, 3, 6));
+/// // A label file is not an image file; a truncated file is an error naming both lengths.
+/// assert!(parse_images(&encode_labels(&[1]), "mem".as_ref()).is_err());
+/// let e = parse_images(&encode_images(2, 1, 3, &[1, 2, 3]), "img".as_ref()).unwrap_err();
+/// assert!(e.to_string().starts_with("img: invalid IDX file"), "{e}");
+/// ```
 pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
     let (dims, header) = parse_header(bytes, path, IMAGES_MAGIC, "images")?;
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
@@ -221,6 +288,16 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
 }
 
 /// Parse an in-memory (already inflated) label file, checking every label is `< n_classes`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{encode_labels, parse_labels};
+/// let y = parse_labels(&encode_labels(&[0, 9, 3]), "mem".as_ref(), 10).unwrap();
+/// assert_eq!(y.to_vec(), vec![0, 9, 3]);
+/// let e = parse_labels(&encode_labels(&[0, 7]), "lab".as_ref(), 2).unwrap_err();
+/// assert!(e.to_string().contains("label 7 at index 1"), "{e}");
+/// ```
 pub fn parse_labels(bytes: &[u8], path: &Path, n_classes: usize) -> Result<Array1<usize>> {
     if n_classes == 0 || n_classes > 256 {
         return Err(KdError::param("n_classes", n_classes, "must be in 1..=256 for byte labels"));
@@ -242,18 +319,55 @@ pub fn parse_labels(bytes: &[u8], path: &Path, n_classes: usize) -> Result<Array
 }
 
 /// Read an image file (raw or gzip).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{encode_images, read_images};
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("img-idx3-ubyte");
+/// std::fs::write(&p, encode_images(1, 2, 2, &[0, 1, 2, 3])).unwrap();
+/// assert_eq!(read_images(&p).unwrap().pixels, vec![0, 1, 2, 3]);
+/// assert!(read_images(dir.path().join("missing")).unwrap_err().to_string().contains("fetch_mnist"));
+/// ```
 pub fn read_images(path: impl AsRef<Path>) -> Result<IdxImages> {
     let path = path.as_ref();
     parse_images(&read_bytes(path)?, path)
 }
 
 /// Read a label file (raw or gzip) with labels in `0..n_classes`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{encode_labels, read_labels};
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("lab-idx1-ubyte");
+/// std::fs::write(&p, encode_labels(&[1, 0, 1])).unwrap();
+/// assert_eq!(read_labels(&p, 2).unwrap().to_vec(), vec![1, 0, 1]);
+/// assert!(read_labels(&p, 1).is_err()); // label 1 is outside 0..1
+/// ```
 pub fn read_labels(path: impl AsRef<Path>, n_classes: usize) -> Result<Array1<usize>> {
     let path = path.as_ref();
     parse_labels(&read_bytes(path)?, path, n_classes)
 }
 
 /// Read a matching image + label pair into a [`Dataset`] (features in `[0, 1]`), checking the counts agree.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{encode_images, encode_labels, read_pair};
+/// let dir = tempfile::tempdir().unwrap();
+/// let (i, l) = (dir.path().join("i"), dir.path().join("l"));
+/// std::fs::write(&i, encode_images(2, 1, 2, &[0, 255, 255, 0])).unwrap();
+/// std::fs::write(&l, encode_labels(&[1, 0])).unwrap();
+/// let (ds, rows, cols) = read_pair(&i, &l, 2).unwrap();
+/// assert_eq!((ds.len(), rows, cols), (2, 1, 2));
+/// assert_eq!(ds.y.to_vec(), vec![1, 0]);
+/// std::fs::write(&l, encode_labels(&[1])).unwrap();
+/// assert!(read_pair(&i, &l, 2).unwrap_err().to_string().contains("do not belong together"));
+/// ```
 pub fn read_pair(images: &Path, labels: &Path, n_classes: usize) -> Result<(Dataset, usize, usize)> {
     let img = read_images(images)?;
     let lab = read_labels(labels, n_classes)?;
@@ -273,6 +387,17 @@ pub fn read_pair(images: &Path, labels: &Path, n_classes: usize) -> Result<(Data
 }
 
 /// Locate `stem` in `dir`: `stem`, `stem.gz`, or the dotted variant (`train-images.idx3-ubyte[.gz]`).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{find_file, TRAIN_IMAGES};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("train-images.idx3-ubyte.gz"), b"").unwrap();
+/// let p = find_file(dir.path(), TRAIN_IMAGES).unwrap();
+/// assert!(p.ends_with("train-images.idx3-ubyte.gz"));
+/// assert!(find_file(dir.path(), "t10k-images-idx3-ubyte").is_err());
+/// ```
 pub fn find_file(dir: &Path, stem: &str) -> Result<PathBuf> {
     if !dir.is_dir() {
         let what = if dir.exists() { "is not a folder" } else { "folder does not exist" };
@@ -290,11 +415,44 @@ pub fn find_file(dir: &Path, stem: &str) -> Result<PathBuf> {
 }
 
 /// Load the four MNIST-layout files from `dir` (10 classes).
+///
+/// # Examples
+///
+/// With the real files (`bash data/fetch_mnist.sh`) this is `load_mnist("data/mnist")`; here a tiny
+/// folder in the same layout:
+///
+/// ```
+/// use kdistill::data::idx::*;
+/// let dir = tempfile::tempdir().unwrap();
+/// let w = |name: &str, bytes: Vec<u8>| std::fs::write(dir.path().join(name), bytes).unwrap();
+/// w(TRAIN_IMAGES, encode_images(2, 3, 3, &[7; 18]));
+/// w(TRAIN_LABELS, encode_labels(&[9, 0]));
+/// w(TEST_IMAGES, encode_images(1, 3, 3, &[0; 9]));
+/// w(TEST_LABELS, encode_labels(&[5]));
+/// let m = load_mnist(dir.path()).unwrap();
+/// assert_eq!((m.train.x.dim(), m.test.y.to_vec(), m.train.n_classes), ((2, 9), vec![5], 10));
+/// assert!(load_mnist(dir.path().join("nope")).is_err());
+/// ```
 pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist> {
     load_mnist_classes(dir, 10)
 }
 
 /// Load the four MNIST-layout files from `dir` with labels in `0..n_classes`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::*;
+/// let dir = tempfile::tempdir().unwrap();
+/// let w = |name: &str, bytes: Vec<u8>| std::fs::write(dir.path().join(name), bytes).unwrap();
+/// w(TRAIN_IMAGES, encode_images(2, 1, 1, &[0, 255]));
+/// w(TRAIN_LABELS, encode_labels(&[0, 1]));
+/// w(TEST_IMAGES, encode_images(1, 1, 1, &[9]));
+/// w(TEST_LABELS, encode_labels(&[1]));
+/// assert_eq!(load_mnist_classes(dir.path(), 2).unwrap().train.n_classes, 2);
+/// w(TEST_LABELS, encode_labels(&[2]));
+/// assert!(load_mnist_classes(dir.path(), 2).is_err()); // label 2 with 2 classes
+/// ```
 pub fn load_mnist_classes(dir: impl AsRef<Path>, n_classes: usize) -> Result<Mnist> {
     let dir = dir.as_ref();
     let paths = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS]
@@ -313,6 +471,15 @@ pub fn load_mnist_classes(dir: impl AsRef<Path>, n_classes: usize) -> Result<Mni
 }
 
 /// Encode images as an IDX byte buffer (magic `0x00000803`). Used by tests and to write subsets.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{encode_images, IMAGES_MAGIC};
+/// let b = encode_images(1, 2, 2, &[1, 2, 3, 4]);
+/// assert_eq!(&b[..4], &IMAGES_MAGIC.to_be_bytes());
+/// assert_eq!(b.len(), 4 + 3 * 4 + 4); // magic, three sizes, pixels
+/// ```
 pub fn encode_images(n: usize, rows: usize, cols: usize, pixels: &[u8]) -> Vec<u8> {
     let mut b = Vec::with_capacity(16 + pixels.len());
     b.extend_from_slice(&IMAGES_MAGIC.to_be_bytes());
@@ -324,6 +491,13 @@ pub fn encode_images(n: usize, rows: usize, cols: usize, pixels: &[u8]) -> Vec<u
 }
 
 /// Encode labels as an IDX byte buffer (magic `0x00000801`).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::{encode_labels, LABELS_MAGIC};
+/// assert_eq!(encode_labels(&[3, 1]), [&LABELS_MAGIC.to_be_bytes()[..], &[0, 0, 0, 2, 3, 1]].concat());
+/// ```
 pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
     let mut b = Vec::with_capacity(8 + labels.len());
     b.extend_from_slice(&LABELS_MAGIC.to_be_bytes());

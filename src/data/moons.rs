@@ -17,6 +17,23 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 
 /// Builder for the two-moons data set. Defaults: 3000 samples, noise 0.3, seed 0.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::moons::Moons;
+/// let m = Moons::new().n_samples(50).noise(0.0).seed(4);
+/// let d = m.generate().unwrap();
+/// assert_eq!(d.len(), 50);
+/// assert_eq!(d.y.iter().filter(|&&y| y == 0).count(), 25);
+/// // Without noise every class-0 point lies on the unit circle.
+/// for (r, &y) in d.x.rows().into_iter().zip(&d.y) {
+///     if y == 0 {
+///         assert!(((r[0] * r[0] + r[1] * r[1]).sqrt() - 1.0).abs() < 1e-5);
+///     }
+/// }
+/// assert_eq!(m.generate().unwrap(), d); // seeded
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Moons {
     n_samples: usize,
@@ -32,26 +49,67 @@ impl Default for Moons {
 
 impl Moons {
     /// Defaults (3000, noise 0.3, seed 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(kdistill::data::moons::Moons::new().generate().unwrap().len(), 3000);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
     /// Number of points (≥ 2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::moons::Moons;
+    /// assert_eq!(Moons::new().n_samples(7).generate().unwrap().len(), 7);
+    /// assert!(Moons::new().n_samples(1).generate().is_err()); // validated at generate
+    /// ```
     pub fn n_samples(mut self, n: usize) -> Self {
         self.n_samples = n;
         self
     }
     /// Standard deviation of the Gaussian noise (≥ 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::moons::Moons;
+    /// let clean = Moons::new().n_samples(100).noise(0.0).generate().unwrap();
+    /// assert!(clean.x.column(1).iter().all(|&v| (-0.5..=1.0).contains(&v)));
+    /// assert!(Moons::new().noise(-1.0).generate().is_err());
+    /// ```
     pub fn noise(mut self, s: f32) -> Self {
         self.noise = s;
         self
     }
     /// RNG seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::moons::Moons;
+    /// let a = Moons::new().n_samples(20).seed(1).generate().unwrap();
+    /// assert_eq!(a, Moons::new().n_samples(20).seed(1).generate().unwrap());
+    /// assert_ne!(a, Moons::new().n_samples(20).seed(2).generate().unwrap());
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
     /// Draw the data set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::moons::Moons;
+    /// let d = Moons::new().n_samples(300).noise(0.2).seed(9).generate().unwrap();
+    /// assert_eq!((d.x.dim(), d.n_classes), ((300, 2), 2));
+    /// assert!(d.y.iter().all(|&y| y < 2));
+    /// ```
     pub fn generate(&self) -> Result<Dataset> {
         if self.n_samples < 2 {
             return Err(KdError::param("n_samples", self.n_samples, "need at least 2 points"));

@@ -56,6 +56,20 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// What to do with feature columns that hold non-numeric strings.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::{Categorical, TableReader};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("t.csv");
+/// std::fs::write(&path, "colour,size,y\nred,1,a\nblue,2,b\nred,3,a\n").unwrap();
+/// let e = TableReader::new(&path).target("y").read().unwrap_err(); // Categorical::Refuse
+/// assert!(e.to_string().contains("colour"), "{e}");
+/// let t = TableReader::new(&path).target("y").categorical(Categorical::OneHot).read().unwrap();
+/// assert_eq!(t.feature_names, ["colour=blue", "colour=red", "size"]);
+/// assert_eq!(t.x.row(0).to_vec(), vec![0.0, 1.0, 1.0]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Categorical {
     /// Refuse them with an error naming the column (the default).
@@ -66,6 +80,18 @@ pub enum Categorical {
 }
 
 /// How one input column becomes features.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::{Categorical, ColumnEncoding, TableReader};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("t.csv");
+/// std::fs::write(&path, "colour,size\nred,1\nblue,2\n").unwrap();
+/// let t = TableReader::new(&path).categorical(Categorical::OneHot).read().unwrap();
+/// assert_eq!(t.encoding.columns[0].encoding, ColumnEncoding::OneHot { categories: vec!["blue".into(), "red".into()] });
+/// assert_eq!(t.encoding.columns[1].encoding, ColumnEncoding::Numeric);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColumnEncoding {
     /// A numeric column, copied as one feature.
@@ -78,6 +104,14 @@ pub enum ColumnEncoding {
 }
 
 /// One input column and its encoding.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::{ColumnEncoding, EncodedColumn, Encoding};
+/// let c = EncodedColumn { name: "size".into(), encoding: ColumnEncoding::Numeric };
+/// assert_eq!(Encoding { columns: vec![c] }.feature_names(), ["size"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EncodedColumn {
     /// Column name in the file.
@@ -88,6 +122,25 @@ pub struct EncodedColumn {
 
 /// How a file's columns map to the feature matrix. Inferred from a training file and reused for
 /// test and prediction files so the same columns land in the same places.
+///
+/// # Examples
+///
+/// Read a training file, then a prediction file with the training file's encoding, so that a one-hot
+/// column lands in the same features even when the new file lacks some categories:
+///
+/// ```
+/// use kdistill::data::tabular::{Categorical, TableReader};
+/// let dir = tempfile::tempdir().unwrap();
+/// let (train, new) = (dir.path().join("train.csv"), dir.path().join("new.csv"));
+/// std::fs::write(&train, "colour,size\nred,1\nblue,2\ngreen,3\n").unwrap();
+/// std::fs::write(&new, "colour,size\ngreen,7\n").unwrap();
+/// let enc = TableReader::new(&train).categorical(Categorical::OneHot).read().unwrap().encoding;
+/// assert_eq!((enc.n_features(), enc.all_numeric()), (4, false));
+/// let t = TableReader::new(&new).encoding(enc.clone()).read().unwrap();
+/// assert_eq!(t.x.row(0).to_vec(), vec![0.0, 1.0, 0.0, 7.0]); // blue, green, red, size
+/// let json = serde_json::to_string(&enc).unwrap(); // saved with models
+/// assert_eq!(serde_json::from_str::<kdistill::data::tabular::Encoding>(&json).unwrap(), enc);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Encoding {
     /// Input columns in feature order.
@@ -96,6 +149,19 @@ pub struct Encoding {
 
 impl Encoding {
     /// Names of the resulting features (`column` or `column=category`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::{ColumnEncoding, EncodedColumn, Encoding};
+    /// let e = Encoding {
+    ///     columns: vec![
+    ///         EncodedColumn { name: "age".into(), encoding: ColumnEncoding::Numeric },
+    ///         EncodedColumn { name: "city".into(), encoding: ColumnEncoding::OneHot { categories: vec!["Oslo".into(), "Rome".into()] } },
+    ///     ],
+    /// };
+    /// assert_eq!(e.feature_names(), ["age", "city=Oslo", "city=Rome"]);
+    /// ```
     pub fn feature_names(&self) -> Vec<String> {
         let mut out = Vec::new();
         for c in &self.columns {
@@ -109,6 +175,19 @@ impl Encoding {
         out
     }
     /// Number of features.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::{ColumnEncoding, EncodedColumn, Encoding};
+    /// let e = Encoding {
+    ///     columns: vec![
+    ///         EncodedColumn { name: "age".into(), encoding: ColumnEncoding::Numeric },
+    ///         EncodedColumn { name: "city".into(), encoding: ColumnEncoding::OneHot { categories: vec!["Oslo".into(), "Rome".into()] } },
+    ///     ],
+    /// };
+    /// assert_eq!(e.n_features(), 3);
+    /// ```
     pub fn n_features(&self) -> usize {
         self.columns
             .iter()
@@ -119,12 +198,36 @@ impl Encoding {
             .sum()
     }
     /// True when every column is numeric (no one-hot features).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::{ColumnEncoding, EncodedColumn, Encoding};
+    /// let mut e = Encoding { columns: vec![EncodedColumn { name: "age".into(), encoding: ColumnEncoding::Numeric }] };
+    /// assert!(e.all_numeric());
+    /// e.columns.push(EncodedColumn { name: "city".into(), encoding: ColumnEncoding::OneHot { categories: vec!["Oslo".into()] } });
+    /// assert!(!e.all_numeric());
+    /// ```
     pub fn all_numeric(&self) -> bool {
         self.columns.iter().all(|c| c.encoding == ColumnEncoding::Numeric)
     }
 }
 
 /// A table read from a file.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::TableReader;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("t.csv");
+/// std::fs::write(&path, "x,label,p_0,p_1\n0.5,1,0.3,0.7\n2,0,0.6,0.4\n3,1,0.1,0.9\n").unwrap();
+/// let t = TableReader::new(&path).target("label").prob_prefix("p_").read().unwrap();
+/// assert_eq!((t.n_rows(), t.n_classes()), (3, 2));
+/// assert_eq!(t.classes, ["0", "1"]); // from the probability columns; labels "1", "0" match them
+/// assert_eq!(t.labels.as_ref().unwrap().to_vec(), vec![1, 0, 1]);
+/// assert_eq!(t.probs_path.as_deref(), Some(path.as_path()));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// The file it came from.
@@ -147,14 +250,44 @@ pub struct Table {
 
 impl Table {
     /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("t.csv");
+    /// std::fs::write(&path, "a,b\n1,2\n3,4\n5,6\n").unwrap();
+    /// assert_eq!(kdistill::data::tabular::TableReader::new(&path).read().unwrap().n_rows(), 3);
+    /// ```
     pub fn n_rows(&self) -> usize {
         self.x.nrows()
     }
     /// Number of classes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("t.csv");
+    /// std::fs::write(&path, "a,y\n1,cat\n3,dog\n5,emu\n").unwrap();
+    /// assert_eq!(kdistill::data::tabular::TableReader::new(&path).target("y").read().unwrap().n_classes(), 3);
+    /// ```
     pub fn n_classes(&self) -> usize {
         self.classes.len()
     }
     /// The rows at `idx`, in that order (labels and probabilities follow).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("t.csv");
+    /// std::fs::write(&path, "a,y\n1,cat\n3,dog\n5,cat\n").unwrap();
+    /// let t = kdistill::data::tabular::TableReader::new(&path).target("y").read().unwrap();
+    /// let s = t.select(&[2, 1]);
+    /// assert_eq!(s.x.column(0).to_vec(), vec![5.0, 3.0]);
+    /// assert_eq!(s.labels.unwrap().to_vec(), vec![0, 1]); // cat, dog
+    /// ```
     pub fn select(&self, idx: &[usize]) -> Table {
         Table {
             x: self.x.select(Axis(0), idx),
@@ -165,11 +298,39 @@ impl Table {
     }
     /// Seeded random split into (train, test) with `test_fraction` of the rows in the test part
     /// (the same permutation as [`crate::data::Dataset::split`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("t.csv");
+    /// let rows: String = (0..10).map(|i| format!("{i},{}\n", i % 2)).collect();
+    /// std::fs::write(&path, format!("x,y\n{rows}")).unwrap();
+    /// let t = kdistill::data::tabular::TableReader::new(&path).target("y").read().unwrap();
+    /// let (train, test) = t.split(0.3, 1).unwrap();
+    /// assert_eq!((train.n_rows(), test.n_rows()), (7, 3));
+    /// // Labels follow their rows: y = x mod 2.
+    /// for (x, y) in test.x.column(0).iter().zip(test.labels.as_ref().unwrap()) {
+    ///     assert_eq!(*x as usize % 2, *y);
+    /// }
+    /// ```
     pub fn split(&self, test_fraction: f64, seed: u64) -> Result<(Table, Table)> {
         let (train, test) = crate::data::split_indices(self.n_rows(), test_fraction, seed)?;
         Ok((self.select(&train), self.select(&test)))
     }
     /// Features and labels as a [`crate::data::Dataset`]; errors when no target column was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("t.csv");
+    /// std::fs::write(&path, "a,y\n1,0\n3,1\n").unwrap();
+    /// let reader = kdistill::data::tabular::TableReader::new(&path);
+    /// let d = reader.clone().target("y").read().unwrap().dataset().unwrap();
+    /// assert_eq!((d.len(), d.n_classes), (2, 2));
+    /// assert!(reader.read().unwrap().dataset().is_err()); // no target column read: no labels
+    /// ```
     pub fn dataset(&self) -> Result<crate::data::Dataset> {
         let y = self.labels.clone().ok_or_else(|| KdError::Data {
             path: self.path.clone(),
@@ -183,6 +344,49 @@ impl Table {
 
 /// Reads a CSV or Parquet file into a [`Table`]. Files ending in `.parquet` or `.pq` are Parquet;
 /// everything else is CSV (comma-separated, with a header).
+///
+/// # Examples
+///
+/// Every builder option in one place: the target, probabilities from a separate file (its prefix
+/// stripped), an ignored id column, one-hot categories, renormalised probability rows and their
+/// tolerance; then a test file read with the training table's encoding and classes.
+///
+/// ```
+/// use kdistill::data::tabular::{Categorical, TableReader};
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = |name: &str| dir.path().join(name);
+/// std::fs::write(p("train.csv"), "id,colour,x,y\n7,red,0.5,b\n8,blue,1.5,a\n").unwrap();
+/// std::fs::write(p("probs.csv"), "q_b,q_a\n0.8,0.1\n0.3,0.7\n").unwrap(); // row 1 sums to 0.9
+/// let train = TableReader::new(p("train.csv"))
+///     .target("y")
+///     .probs_file(Some(p("probs.csv")))
+///     .prob_prefix("q_")
+///     .ignore(["id"])
+///     .categorical(Categorical::OneHot)
+///     .renormalise(true)
+///     .tolerance(1e-3)
+///     .read()
+///     .unwrap();
+/// assert_eq!(train.classes, ["b", "a"]); // probability file order
+/// assert_eq!(train.feature_names, ["colour=blue", "colour=red", "x"]);
+/// assert!((train.probs.as_ref().unwrap()[[0, 0]] - 0.8 / 0.9).abs() < 1e-6);
+/// // Without renormalise(true) the same row is refused.
+/// assert!(TableReader::new(p("train.csv")).probs_file(Some(p("probs.csv"))).prob_prefix("q_")
+///     .ignore(["id"]).categorical(Categorical::OneHot).read().is_err());
+/// // A test file, maybe without labels, read the training table's way.
+/// std::fs::write(p("test.csv"), "id,colour,x\n9,red,2.5\n").unwrap();
+/// let test = TableReader::new(p("test.csv"))
+///     .target_opt(Some("y".into()))
+///     .target_optional(true)
+///     .prob_prefix_opt(None)
+///     .ignore(["id"])
+///     .encoding(train.encoding.clone())
+///     .classes(train.classes.clone())
+///     .read()
+///     .unwrap();
+/// assert!(test.labels.is_none());
+/// assert_eq!(test.x.row(0).to_vec(), vec![0.0, 1.0, 2.5]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct TableReader {
     path: PathBuf,
@@ -200,6 +404,17 @@ pub struct TableReader {
 
 impl TableReader {
     /// A reader for `path` with no target, no probabilities, categorical columns refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::TableReader;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("rows.csv");
+    /// std::fs::write(&path, "a,b\n1,2\n").unwrap();
+    /// let t = TableReader::new(&path).read().unwrap(); // every column is a feature
+    /// assert_eq!((t.feature_names.len(), t.labels, t.probs), (2, None, None));
+    /// ```
     pub fn new(path: impl AsRef<Path>) -> Self {
         Self {
             path: path.as_ref().to_path_buf(),
@@ -216,69 +431,108 @@ impl TableReader {
         }
     }
     /// Read labels from this column.
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn target(mut self, column: impl Into<String>) -> Self {
         self.target = Some(column.into());
         self
     }
     /// When the target column is absent, read no labels instead of failing (for test or prediction
     /// files that may or may not carry labels).
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn target_optional(mut self, yes: bool) -> Self {
         self.target_optional = yes;
         self
     }
     /// Like [`TableReader::target`] with an optional column.
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn target_opt(mut self, column: Option<String>) -> Self {
         self.target = column;
         self
     }
     /// Probability columns are those whose names start with `prefix`; the rest of the name is the
     /// class. With [`TableReader::probs_file`] the prefix selects columns of that file instead.
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn prob_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prob_prefix = Some(prefix.into());
         self
     }
     /// Like [`TableReader::prob_prefix`] with an optional prefix.
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn prob_prefix_opt(mut self, prefix: Option<String>) -> Self {
         self.prob_prefix = prefix;
         self
     }
     /// Read teacher probabilities from a separate file aligned by row (header = class names).
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn probs_file(mut self, path: Option<impl AsRef<Path>>) -> Self {
         self.probs_file = path.map(|p| p.as_ref().to_path_buf());
         self
     }
     /// Columns that are neither features nor targets (ids, free text, …).
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn ignore(mut self, columns: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.ignore.extend(columns.into_iter().map(Into::into));
         self
     }
     /// Policy for non-numeric feature columns (ignored when an [`Encoding`] is given).
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn categorical(mut self, c: Categorical) -> Self {
         self.categorical = c;
         self
     }
     /// Rescale probability rows to sum to 1 instead of refusing rows outside the tolerance.
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn renormalise(mut self, yes: bool) -> Self {
         self.renormalise = yes;
         self
     }
     /// Tolerance on `|Σ p − 1|` (default [`crate::soft::PROB_SUM_TOLERANCE`]).
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn tolerance(mut self, tol: f32) -> Self {
         self.tolerance = tol;
         self
     }
     /// Use this encoding (from a training table or a saved model) instead of inferring one.
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn encoding(mut self, e: Encoding) -> Self {
         self.encoding = Some(e);
         self
     }
     /// Use these classes (from a training table or a saved model) instead of inferring them.
+    ///
+    /// See the [`TableReader`] example, which uses every builder method.
     pub fn classes(mut self, c: Vec<String>) -> Self {
         self.classes = Some(c);
         self
     }
 
     /// Read and validate the table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::TableReader;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("t.csv");
+    /// std::fs::write(&path, "x1,x2,label\n1,2,a\n3,oops,b\n").unwrap();
+    /// let e = TableReader::new(&path).target("label").read().unwrap_err();
+    /// // Rows are numbered from 1 over data rows.
+    /// assert!(e.to_string().contains("row 2, column `x2`"), "{e}");
+    /// std::fs::write(&path, "x1,x2,label\n1,2,a\n3,4,b\n").unwrap();
+    /// assert_eq!(TableReader::new(&path).target("label").read().unwrap().n_classes(), 2);
+    /// assert!(TableReader::new(&path).target("nope").read().is_err());
+    /// ```
     pub fn read(&self) -> Result<Table> {
         if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
             return Err(KdError::param("tolerance", self.tolerance, "must be finite and ≥ 0"));
@@ -466,6 +720,18 @@ impl TableReader {
 
 /// Read a probability file on its own: every column (or those starting with `prefix`, which is then
 /// stripped) is a class. Returns the class names in file order and the validated `n × K` matrix.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::read_probability_file;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("p.csv");
+/// std::fs::write(&path, "id,p_no,p_yes\n1,0.25,0.75\n2,1,0\n").unwrap();
+/// let (classes, p) = read_probability_file(&path, Some("p_"), false, 1e-3).unwrap();
+/// assert_eq!(classes, ["no", "yes"]);
+/// assert_eq!(p, ndarray::array![[0.25f32, 0.75], [1.0, 0.0]]);
+/// ```
 pub fn read_probability_file(
     path: impl AsRef<Path>,
     prefix: Option<&str>,
@@ -493,6 +759,16 @@ pub fn read_probability_file(
 
 /// The class-name form used for matching labels to probability columns: trimmed, and integral
 /// numbers written without a fractional part (`"2.0"` → `"2"`).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::canonical_label;
+/// assert_eq!(canonical_label(" 2.0 "), "2");
+/// assert_eq!(canonical_label("1e2"), "100");
+/// assert_eq!(canonical_label("setosa"), "setosa");
+/// assert_eq!(canonical_label("0.5"), "0.5");
+/// ```
 pub fn canonical_label(s: &str) -> String {
     let t = s.trim();
     if let Ok(v) = t.parse::<f64>() {
@@ -505,6 +781,15 @@ pub fn canonical_label(s: &str) -> String {
 
 /// Format an `n × K` probability matrix as CSV text with the class names as header, optionally preceded
 /// by a column of predicted class names (the argmax) named `predicted_column`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::format_probabilities_csv;
+/// let classes = vec!["no".to_string(), "yes, really".to_string()];
+/// let csv = format_probabilities_csv(&classes, ndarray::array![[0.25f32, 0.75]].view(), Some("predicted")).unwrap();
+/// assert_eq!(csv, "predicted,no,\"yes, really\"\n\"yes, really\",0.25,0.75\n");
+/// ```
 pub fn format_probabilities_csv(classes: &[String], p: ArrayView2<f32>, predicted_column: Option<&str>) -> Result<String> {
     use std::fmt::Write as _;
     if classes.len() != p.ncols() {
@@ -530,6 +815,17 @@ pub fn format_probabilities_csv(classes: &[String], p: ArrayView2<f32>, predicte
 }
 
 /// [`format_probabilities_csv`] written atomically to `path`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::{read_probability_file, write_probabilities_csv};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("probs.csv");
+/// let p = ndarray::array![[0.1f32, 0.9], [0.6, 0.4]];
+/// write_probabilities_csv(&path, &["a".into(), "b".into()], p.view(), None).unwrap();
+/// assert_eq!(read_probability_file(&path, None, false, 1e-3).unwrap().1, p); // exact round trip
+/// ```
 pub fn write_probabilities_csv(
     path: impl AsRef<Path>,
     classes: &[String],
@@ -540,6 +836,15 @@ pub fn write_probabilities_csv(
 }
 
 /// Quote a CSV field when it needs it.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::tabular::csv_field;
+/// assert_eq!(csv_field("plain"), "plain");
+/// assert_eq!(csv_field("a,b"), "\"a,b\"");
+/// assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+/// ```
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) || s.trim() != s {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -569,6 +874,15 @@ pub struct Standardiser {
 
 impl Standardiser {
     /// Fit on training rows (at least one row, finite values).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::Standardiser;
+    /// let s = Standardiser::fit(ndarray::array![[0.0f32, 3.0], [4.0, 3.0]].view()).unwrap();
+    /// assert_eq!((s.mean, s.scale), (vec![2.0, 3.0], vec![2.0, 1.0])); // constant feature: scale 1
+    /// assert!(Standardiser::fit(ndarray::Array2::<f32>::zeros((0, 2)).view()).is_err());
+    /// ```
     pub fn fit(x: ArrayView2<f32>) -> Result<Self> {
         crate::data::check_rows(x, "standardiser input")?;
         crate::data::check_finite(x, "standardiser input")?;
@@ -577,6 +891,15 @@ impl Standardiser {
         Ok(Self { mean, scale })
     }
     /// Standardise rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::Standardiser;
+    /// let s = Standardiser { mean: vec![1.0, 0.0], scale: vec![2.0, 1.0] };
+    /// assert_eq!(s.transform(ndarray::array![[5.0f32, -1.0]].view()).unwrap(), ndarray::array![[2.0f32, -1.0]]);
+    /// assert!(s.transform(ndarray::array![[1.0f32]].view()).is_err()); // wrong width
+    /// ```
     pub fn transform(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         if x.ncols() != self.mean.len() {
             return Err(KdError::Shape(format!("standardiser fitted on {} features, got {}", self.mean.len(), x.ncols())));

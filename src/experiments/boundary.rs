@@ -31,6 +31,32 @@ use std::path::PathBuf;
 
 /// Settings of the experiment. [`BoundaryConfig::default`] is the published setting; the integration test
 /// uses a smaller budget.
+///
+/// # Examples
+///
+/// A small budget (one seed, 200 points, a few epochs) runs in about a second; the default is the
+/// published setting (five seeds of 3000 points):
+///
+/// ```
+/// use kdistill::experiments::boundary::{run, BoundaryConfig};
+/// use kdistill::neural::DeviceChoice;
+/// let d = BoundaryConfig::default();
+/// assert_eq!((d.seeds.len(), d.n_samples, d.compact_tree.get_max_leaves()), (5, 3000, Some(256)));
+/// let cfg = BoundaryConfig {
+///     seeds: vec![0],
+///     n_samples: 200,
+///     teacher: d.teacher.clone().epochs(3),
+///     student: d.student.clone().epochs(3),
+///     augment_uniform: 200,
+///     augment_munge: 1,
+///     grid: 20,
+///     device: DeviceChoice::Cpu,
+///     ..BoundaryConfig::default()
+/// };
+/// let r = run(&cfg).unwrap();
+/// assert_eq!(r.per_seed.len(), 1);
+/// assert!(run(&BoundaryConfig { seeds: vec![], ..cfg }).is_err());
+/// ```
 #[derive(Debug, Clone)]
 pub struct BoundaryConfig {
     /// One run per seed (data, split, initialisation, augmentation).
@@ -94,10 +120,26 @@ impl Default for BoundaryConfig {
 }
 
 /// The names of the seven models, in report order.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::experiments::boundary::{MODELS, TITLES};
+/// assert_eq!((MODELS[0], TITLES[0]), ("teacher", "Teacher MLP 2-128-128-2"));
+/// assert_eq!(MODELS.len(), TITLES.len());
+/// ```
 pub const MODELS: [&str; 7] =
     ["teacher", "tree_hard", "tree_soft", "tree_hard_compact", "tree_soft_compact", "mlp_hard", "mlp_soft"];
 
 /// Human-readable model titles, aligned with [`MODELS`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::experiments::boundary::{MODELS, TITLES};
+/// let title = |key: &str| TITLES[MODELS.iter().position(|m| *m == key).unwrap()];
+/// assert_eq!(title("mlp_soft"), "MLP 2-8-2, distilled");
+/// ```
 pub const TITLES: [&str; 7] = [
     "Teacher MLP 2-128-128-2",
     "Tree, hard labels",
@@ -109,6 +151,20 @@ pub const TITLES: [&str; 7] = [
 ];
 
 /// Numbers of one seed. Accuracies and fidelities are fractions of the test split.
+///
+/// # Examples
+///
+/// ```
+/// # use kdistill::experiments::boundary::{run, BoundaryConfig};
+/// # let d = BoundaryConfig::default();
+/// # let cfg = BoundaryConfig { seeds: vec![3], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// // `cfg`: a small configuration as in the BoundaryConfig example, with seed 3.
+/// let m = &run(&cfg).unwrap().per_seed[0];
+/// assert_eq!(m.seed, 3);
+/// assert!((0.0..=1.0).contains(&m.tree_soft_fidelity) && m.tree_hard_compact_leaves <= 256);
+/// assert_eq!(m.transfer_points, 160 + 200 + 160); // training rows, uniform points, one MUNGE copy
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeedMetrics {
     pub seed: u64,
@@ -139,6 +195,20 @@ pub struct SeedMetrics {
 }
 
 /// One model's predicted probabilities on the plotting grid (first seed only).
+///
+/// # Examples
+///
+/// ```
+/// # use kdistill::experiments::boundary::{run, BoundaryConfig, MODELS};
+/// # let d = BoundaryConfig::default();
+/// # let cfg = BoundaryConfig { seeds: vec![0], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// // `cfg`: a small configuration as in the BoundaryConfig example, with a 20 × 20 grid.
+/// let r = run(&cfg).unwrap();
+/// let models: Vec<&str> = r.panels.iter().map(|p| p.model).collect();
+/// assert_eq!(models, MODELS);
+/// assert!(r.panels.iter().all(|p| p.probs.dim() == (r.grid.len(), 2)));
+/// ```
 #[derive(Debug, Clone)]
 pub struct GridPanel {
     /// Model key from [`MODELS`].
@@ -152,6 +222,21 @@ pub struct GridPanel {
 }
 
 /// Everything [`run`] produces.
+///
+/// # Examples
+///
+/// ```
+/// # use kdistill::experiments::boundary::{run, BoundaryConfig};
+/// # let d = BoundaryConfig::default();
+/// # let cfg = BoundaryConfig { seeds: vec![0, 1], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// // `cfg`: a small configuration as in the BoundaryConfig example, with seeds 0 and 1.
+/// let r = run(&cfg).unwrap();
+/// let accs: Vec<f64> = r.per_seed.iter().map(|m| m.teacher_acc).collect();
+/// assert!((r.mean["teacher_acc"] - (accs[0] + accs[1]) / 2.0).abs() < 1e-12);
+/// assert_eq!((r.test.len(), r.grid.shape()), (40, (20, 20))); // first seed's test split
+/// assert!(r.device.starts_with("cpu"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct BoundaryResult {
     pub per_seed: Vec<SeedMetrics>,
@@ -308,6 +393,19 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
 }
 
 /// Run the experiment over all seeds.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::experiments::boundary::{run, BoundaryConfig};
+/// let d = BoundaryConfig::default();
+/// let cfg = BoundaryConfig { seeds: vec![0], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+///     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// let a = run(&cfg).unwrap();
+/// let b = run(&cfg).unwrap();
+/// assert_eq!(a.per_seed, b.per_seed); // on the CPU the same seeds give the same numbers
+/// assert!(run(&BoundaryConfig { mlp_temperature: 0.0, ..cfg }).is_err());
+/// ```
 pub fn run(cfg: &BoundaryConfig) -> Result<BoundaryResult> {
     check(cfg)?;
     let start = std::time::Instant::now();
@@ -359,12 +457,34 @@ fn summarise(per_seed: &[SeedMetrics]) -> Result<(BTreeMap<String, f64>, BTreeMa
 }
 
 /// True for keys that count things (leaves, depth, parameters, points): written as integers.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::experiments::boundary::is_count;
+/// assert!(is_count("tree_soft_leaves") && is_count("teacher_params"));
+/// assert!(!is_count("tree_soft_acc"));
+/// ```
 pub fn is_count(key: &str) -> bool {
     ["_leaves", "_depth", "_params", "_points"].iter().any(|s| key.ends_with(s))
 }
 
 /// `metrics.json`: `{"mean": {...}, "std": {...}, "per_seed": [...], "wall_seconds", "device", "seeds"}`,
 /// count keys of `mean` rounded to integers.
+///
+/// # Examples
+///
+/// ```
+/// # use kdistill::experiments::boundary::{run, BoundaryConfig};
+/// # let d = BoundaryConfig::default();
+/// # let cfg = BoundaryConfig { seeds: vec![0], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// // `cfg`: a small configuration as in the BoundaryConfig example.
+/// let v = kdistill::experiments::boundary::metrics_json(&run(&cfg).unwrap());
+/// assert_eq!(v["seeds"], serde_json::json!([0]));
+/// assert!(v["mean"]["tree_soft_leaves"].is_u64()); // counts are integers
+/// assert!(v["mean"]["tree_soft_acc"].is_f64());
+/// ```
 pub fn metrics_json(r: &BoundaryResult) -> serde_json::Value {
     let mean: serde_json::Map<String, serde_json::Value> = r
         .mean
@@ -382,11 +502,33 @@ pub fn metrics_json(r: &BoundaryResult) -> serde_json::Value {
 }
 
 /// Output location of the reports.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(kdistill::experiments::boundary::default_out_dir(), std::path::Path::new("reports/boundary"));
+/// ```
 pub fn default_out_dir() -> PathBuf {
     PathBuf::from("reports/boundary")
 }
 
 /// Write `metrics.json`, `README.md`, one PNG per model and `overview.png` into `dir`, each atomically.
+///
+/// # Examples
+///
+/// ```
+/// # use kdistill::experiments::boundary::{run, write_reports, BoundaryConfig, MODELS};
+/// # let d = BoundaryConfig::default();
+/// # let cfg = BoundaryConfig { seeds: vec![0], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// // `cfg`: a small configuration as in the BoundaryConfig example.
+/// let dir = tempfile::tempdir().unwrap();
+/// write_reports(&run(&cfg).unwrap(), dir.path()).unwrap();
+/// for f in ["metrics.json", "README.md", "overview.png"] {
+///     assert!(dir.path().join(f).is_file(), "{f}");
+/// }
+/// assert!(MODELS.iter().all(|m| dir.path().join(format!("{m}.png")).is_file()));
+/// ```
 pub fn write_reports(r: &BoundaryResult, dir: impl AsRef<std::path::Path>) -> Result<()> {
     let dir = dir.as_ref();
     let opts = BoundaryOptions { class_names: vec!["moon 0".into(), "moon 1".into()], ..Default::default() };
@@ -414,6 +556,20 @@ fn pct(m: &BTreeMap<String, f64>, s: &BTreeMap<String, f64>, key: &str) -> Strin
 }
 
 /// The per-model table (means ± standard deviation over seeds), as markdown.
+///
+/// # Examples
+///
+/// ```
+/// # use kdistill::experiments::boundary::{run, summary_table, BoundaryConfig};
+/// # let d = BoundaryConfig::default();
+/// # let cfg = BoundaryConfig { seeds: vec![0], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// // `cfg`: a small configuration as in the BoundaryConfig example.
+/// let t = summary_table(&run(&cfg).unwrap());
+/// assert!(t.starts_with("| model "));
+/// assert_eq!(t.lines().count(), 2 + 7); // header, rule, seven models
+/// assert!(t.contains("| Compact tree, soft + transfer set |"));
+/// ```
 pub fn summary_table(r: &BoundaryResult) -> String {
     let (m, s) = (&r.mean, &r.std);
     let rows: Vec<Vec<String>> = MODELS
@@ -465,6 +621,20 @@ teacher's predicted class. Regenerate with `scripts/cargo run --release --exampl
 /// The experiment's claims (issue targets), each with whether this run upholds it, computed from the
 /// means: the teacher is good, soft targets beat hard labels, and a ≤256-leaf tree with the transfer set
 /// matches the teacher.
+///
+/// # Examples
+///
+/// ```
+/// # use kdistill::experiments::boundary::{claims, run, BoundaryConfig};
+/// # let d = BoundaryConfig::default();
+/// # let cfg = BoundaryConfig { seeds: vec![0], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+/// // `cfg`: a small configuration as in the BoundaryConfig example; with so little training the
+/// // accuracy claims may fail, but the leaf limit always holds.
+/// let c = claims(&run(&cfg).unwrap());
+/// assert_eq!(c.len(), 5);
+/// assert!(c[4].0.starts_with("compact trees have ≤ 256 leaves") && c[4].1);
+/// ```
 pub fn claims(r: &BoundaryResult) -> Vec<(String, bool)> {
     let m = |k: &str| r.mean[k];
     let max_compact = r.per_seed.iter().map(|s| s.tree_soft_compact_leaves.max(s.tree_hard_compact_leaves)).max().unwrap_or(0);

@@ -49,6 +49,16 @@ use std::path::Path;
 /// A regular grid over the x1/x2 box on which a model's probabilities are evaluated.
 ///
 /// Both end points are included: `ix ∈ 0..nx` maps to `x_min + ix·(x_max − x_min)/(nx − 1)`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::Grid;
+/// let g = Grid::new((0.0, 1.0), (-2.0, 2.0), 3, 5).unwrap();
+/// assert_eq!((g.x_range(), g.y_range(), g.shape(), g.len(), g.is_empty()), ((0.0, 1.0), (-2.0, 2.0), (3, 5), 15, false));
+/// let p = g.points();
+/// assert_eq!((p.row(0).to_vec(), p.row(2).to_vec(), p.row(3).to_vec()), (vec![0.0, -2.0], vec![1.0, -2.0], vec![0.0, -1.0]));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Grid {
     x: (f32, f32),
@@ -60,6 +70,15 @@ pub struct Grid {
 impl Grid {
     /// A grid over `x_range × y_range` with `nx × ny` points. Ranges must be finite with min < max;
     /// `nx, ny ≥ 2`, and at most 4096 each.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::report::Grid;
+    /// assert!(Grid::new((0.0, 1.0), (0.0, 1.0), 200, 200).is_ok());
+    /// assert!(Grid::new((1.0, 0.0), (0.0, 1.0), 200, 200).is_err()); // min > max
+    /// assert!(Grid::new((0.0, 1.0), (0.0, 1.0), 1, 200).is_err()); // fewer than 2 points
+    /// ```
     pub fn new(x_range: (f32, f32), y_range: (f32, f32), nx: usize, ny: usize) -> Result<Self> {
         for (name, (lo, hi)) in [("grid x range", x_range), ("grid y range", y_range)] {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
@@ -76,6 +95,16 @@ impl Grid {
 
     /// The bounding box of the rows of `x` (n × 2), widened on every side by `pad` times its extent
     /// (e.g. 0.05), with `nx × ny` points.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::report::Grid;
+    /// let x = ndarray::array![[0.0f32, 10.0], [2.0, 20.0]];
+    /// let g = Grid::covering(x.view(), 0.5, 10, 10).unwrap();
+    /// assert_eq!((g.x_range(), g.y_range()), ((-1.0, 3.0), (5.0, 25.0)));
+    /// assert!(Grid::covering(ndarray::array![[0.0f32, 1.0, 2.0]].view(), 0.1, 10, 10).is_err()); // 3 columns
+    /// ```
     pub fn covering(x: ArrayView2<f32>, pad: f32, nx: usize, ny: usize) -> Result<Self> {
         crate::data::check_rows(x, "grid points")?;
         crate::data::check_finite(x, "grid points")?;
@@ -94,27 +123,69 @@ impl Grid {
     }
 
     /// `(x_min, x_max)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = kdistill::report::Grid::new((-1.0, 1.0), (0.0, 5.0), 4, 4).unwrap();
+    /// assert_eq!(g.x_range(), (-1.0, 1.0));
+    /// ```
     pub fn x_range(&self) -> (f32, f32) {
         self.x
     }
     /// `(y_min, y_max)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = kdistill::report::Grid::new((-1.0, 1.0), (0.0, 5.0), 4, 4).unwrap();
+    /// assert_eq!(g.y_range(), (0.0, 5.0));
+    /// ```
     pub fn y_range(&self) -> (f32, f32) {
         self.y
     }
     /// `(nx, ny)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = kdistill::report::Grid::new((-1.0, 1.0), (0.0, 5.0), 4, 3).unwrap();
+    /// assert_eq!(g.shape(), (4, 3));
+    /// ```
     pub fn shape(&self) -> (usize, usize) {
         (self.nx, self.ny)
     }
     /// Number of grid points, `nx · ny`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = kdistill::report::Grid::new((-1.0, 1.0), (0.0, 5.0), 4, 3).unwrap();
+    /// assert_eq!(g.len(), 12);
+    /// ```
     pub fn len(&self) -> usize {
         self.nx * self.ny
     }
     /// Always false (a grid has at least 2 × 2 points); present for API symmetry with `len`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = kdistill::report::Grid::new((-1.0, 1.0), (0.0, 5.0), 2, 2).unwrap();
+    /// assert!(!g.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         false
     }
 
     /// The grid points as an `nx·ny × 2` matrix, row `iy·nx + ix` (x fastest, `iy = 0` at `y_min`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = kdistill::report::Grid::new((0.0, 2.0), (0.0, 1.0), 3, 2).unwrap();
+    /// assert_eq!(g.points(), ndarray::array![[0.0f32, 0.0], [1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 1.0]]);
+    /// ```
     pub fn points(&self) -> Array2<f32> {
         let (dx, dy) = ((self.x.1 - self.x.0) / (self.nx - 1) as f32, (self.y.1 - self.y.0) / (self.ny - 1) as f32);
         Array2::from_shape_fn((self.len(), 2), |(r, c)| {
@@ -129,6 +200,16 @@ impl Grid {
 
 /// One model's panel: its title (model name and test accuracy, say), an optional second line, and its
 /// `nx·ny × K` probabilities on the [`Grid`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::{BoundaryPlot, Grid};
+/// let grid = Grid::new((0.0, 1.0), (0.0, 1.0), 2, 2).unwrap();
+/// let probs = ndarray::Array2::from_elem((grid.len(), 2), 0.5f32);
+/// let plot = BoundaryPlot::new("tree, soft", probs.view()).with_subtitle("2 leaves · fidelity 100%");
+/// assert_eq!((plot.title.as_str(), plot.subtitle.as_deref()), ("tree, soft", Some("2 leaves · fidelity 100%")));
+/// ```
 #[derive(Debug, Clone)]
 pub struct BoundaryPlot<'a> {
     /// Bold first line.
@@ -141,10 +222,26 @@ pub struct BoundaryPlot<'a> {
 
 impl<'a> BoundaryPlot<'a> {
     /// A plot with a title and no subtitle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let probs = ndarray::Array2::from_elem((4, 2), 0.5f32);
+    /// let plot = kdistill::report::BoundaryPlot::new("teacher", probs.view());
+    /// assert_eq!((plot.title.as_str(), plot.subtitle, plot.probs.dim()), ("teacher", None, (4, 2)));
+    /// ```
     pub fn new(title: impl Into<String>, probs: ArrayView2<'a, f32>) -> Self {
         BoundaryPlot { title: title.into(), subtitle: None, probs }
     }
     /// Set the second title line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let probs = ndarray::Array2::from_elem((4, 2), 0.5f32);
+    /// let plot = kdistill::report::BoundaryPlot::new("teacher", probs.view()).with_subtitle("17154 params");
+    /// assert_eq!(plot.subtitle.as_deref(), Some("17154 params"));
+    /// ```
     pub fn with_subtitle(mut self, subtitle: impl Into<String>) -> Self {
         self.subtitle = Some(subtitle.into());
         self
@@ -152,6 +249,19 @@ impl<'a> BoundaryPlot<'a> {
 }
 
 /// Presentation options for boundary plots.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::BoundaryOptions;
+/// let opts = BoundaryOptions {
+///     size: (320, 300),
+///     class_names: vec!["benign".into(), "malignant".into()],
+///     axis_labels: ("radius".into(), "texture".into()),
+///     ..BoundaryOptions::default()
+/// };
+/// assert_eq!((opts.cell_size, opts.columns), ((480, 450), None));
+/// ```
 #[derive(Debug, Clone)]
 pub struct BoundaryOptions {
     /// Image size of a single plot ([`plot_boundary`]), pixels.
@@ -379,6 +489,31 @@ fn scale((w, h): (u32, u32)) -> f64 {
 /// probabilities do not match the grid or the points do not match the labels, [`KdError::NonFinite`] /
 /// [`KdError::Probabilities`] for invalid probabilities, [`KdError::UnknownClass`] for a label ≥ K,
 /// [`KdError::Plot`] if drawing fails.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::{plot_boundary, BoundaryOptions, BoundaryPlot, Grid};
+/// use ndarray::{array, Array2};
+/// let grid = Grid::new((-1.0, 1.0), (-1.0, 1.0), 20, 20).unwrap();
+/// let pts = grid.points();
+/// // A linear model: class 1 where x1 + x2 > 0.
+/// let probs = Array2::from_shape_fn((grid.len(), 2), |(i, k)| {
+///     let p1 = 1.0 / (1.0 + (-3.0 * (pts[[i, 0]] + pts[[i, 1]])).exp());
+///     if k == 1 { p1 } else { 1.0 - p1 }
+/// });
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("boundary.png");
+/// let opts = BoundaryOptions { size: (320, 300), ..BoundaryOptions::default() };
+/// let plot = BoundaryPlot::new("linear", probs.view());
+/// plot_boundary(&path, &grid, &plot, array![[-0.5f32, -0.5], [0.5, 0.5]].view(), array![0usize, 1].view(), &opts).unwrap();
+/// let info = png::Decoder::new(std::fs::File::open(&path).unwrap()).read_info().unwrap().info().clone();
+/// assert_eq!((info.width, info.height), (320, 300));
+/// // Probabilities for a different grid are refused.
+/// let wrong = Array2::from_elem((10, 2), 0.5f32);
+/// let bad = BoundaryPlot::new("wrong", wrong.view());
+/// assert!(plot_boundary(&path, &grid, &bad, array![[0.0f32, 0.0]].view(), array![0usize].view(), &opts).is_err());
+/// ```
 pub fn plot_boundary(path: impl AsRef<Path>, grid: &Grid, plot: &BoundaryPlot, x: ArrayView2<f32>, y: ArrayView1<usize>, opts: &BoundaryOptions) -> Result<()> {
     let k = validate(grid, std::slice::from_ref(plot), x, y, opts)?;
     let s = scale(opts.size);
@@ -392,6 +527,33 @@ pub fn plot_boundary(path: impl AsRef<Path>, grid: &Grid, plot: &BoundaryPlot, x
 /// legend. Cells are `opts.cell_size`, `opts.columns` per row (default: at most 4). All plots share
 /// the grid, the test points and the number of classes. Errors as for [`plot_boundary`], plus
 /// [`KdError::Empty`] for an empty `plots`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::{plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
+/// use ndarray::{array, Array2};
+/// let grid = Grid::new((-1.0, 1.0), (-1.0, 1.0), 16, 16).unwrap();
+/// let pts = grid.points();
+/// let model = |w: f32| Array2::from_shape_fn((grid.len(), 2), |(i, k)| {
+///     let p1 = 1.0 / (1.0 + (-w * pts[[i, 0]]).exp());
+///     if k == 1 { p1 } else { 1.0 - p1 }
+/// });
+/// let (soft, sharp, steep) = (model(1.0), model(5.0), model(50.0));
+/// let plots = [
+///     BoundaryPlot::new("w = 1", soft.view()),
+///     BoundaryPlot::new("w = 5", sharp.view()),
+///     BoundaryPlot::new("w = 50", steep.view()),
+/// ];
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("panel.png");
+/// let opts = BoundaryOptions { cell_size: (200, 180), columns: Some(2), ..BoundaryOptions::default() };
+/// plot_boundary_panel(&path, "three models", &grid, &plots, array![[-0.5f32, 0.0], [0.5, 0.0]].view(), array![0usize, 1].view(), &opts).unwrap();
+/// let info = png::Decoder::new(std::fs::File::open(&path).unwrap()).read_info().unwrap().info().clone();
+/// assert_eq!(info.width, 2 * 200); // two columns, two rows of cells under a header
+/// assert!(info.height > 2 * 180);
+/// assert!(plot_boundary_panel(&path, "none", &grid, &[], array![[0.0f32, 0.0]].view(), array![0usize].view(), &opts).is_err());
+/// ```
 pub fn plot_boundary_panel(
     path: impl AsRef<Path>,
     title: &str,

@@ -34,6 +34,15 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// One bar of [`plot_bars`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::Bar;
+/// let b = Bar::new("teacher", 70.0).with_reference(67.0);
+/// assert_eq!((b.label.as_str(), b.value, b.reference), ("teacher", 70.0, Some(67.0)));
+/// assert_eq!(Bar::new("student", 75.0).reference, None);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     /// Category label (model name), drawn left of the bar.
@@ -46,10 +55,24 @@ pub struct Bar {
 
 impl Bar {
     /// A bar without reference.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::report::Bar::new("tree", 12.0);
+    /// assert_eq!((b.label, b.value, b.reference), ("tree".to_string(), 12.0, None));
+    /// ```
     pub fn new(label: impl Into<String>, value: f64) -> Self {
         Bar { label: label.into(), value, reference: None }
     }
     /// Attach a reference value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::report::Bar::new("teacher", 70.0).with_reference(67.0);
+    /// assert_eq!(b.reference, Some(67.0));
+    /// ```
     pub fn with_reference(mut self, reference: f64) -> Self {
         self.reference = Some(reference);
         self
@@ -57,6 +80,15 @@ impl Bar {
 }
 
 /// One line of [`plot_lines`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::Series;
+/// let s = Series::new("distilled", vec![0.95, 0.96]);
+/// let base = Series::new("hard labels", vec![0.94, 0.94]).dashed();
+/// assert_eq!((s.dashed, base.dashed, s.values.len()), (false, true, 2));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Legend name.
@@ -69,10 +101,23 @@ pub struct Series {
 
 impl Series {
     /// A solid series with markers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = kdistill::report::Series::new("MLP", vec![1.0, 2.0]);
+    /// assert_eq!((s.name.as_str(), s.values, s.dashed), ("MLP", vec![1.0, 2.0], false));
+    /// ```
     pub fn new(name: impl Into<String>, values: Vec<f64>) -> Self {
         Series { name: name.into(), values, dashed: false }
     }
     /// Make the series dashed (a baseline).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(kdistill::report::Series::new("baseline", vec![0.5]).dashed().dashed);
+    /// ```
     pub fn dashed(mut self) -> Self {
         self.dashed = true;
         self
@@ -86,6 +131,19 @@ const BAR_COLOR: RGBColor = RGBColor(31, 119, 180);
 /// `value_label` describes the x axis; `reference_label` names the reference ticks in the legend
 /// (only shown when some bar has a reference). Errors: [`KdError::Empty`] for no bars,
 /// [`KdError::NonFinite`] / [`KdError::InvalidParam`] for non-finite or negative values.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::{plot_bars, Bar};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("errors.png");
+/// let bars = [Bar::new("teacher", 70.0).with_reference(67.0), Bar::new("tree, soft", 410.0)];
+/// plot_bars(&path, "test errors", "errors (of 10 000)", "published", &bars).unwrap();
+/// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
+/// assert!(plot_bars(&path, "t", "v", "r", &[]).is_err());
+/// assert!(plot_bars(&path, "t", "v", "r", &[Bar::new("bad", -1.0)]).is_err());
+/// ```
 pub fn plot_bars(path: impl AsRef<Path>, title: &str, value_label: &str, reference_label: &str, bars: &[Bar]) -> Result<()> {
     if bars.is_empty() {
         return Err(KdError::Empty("bar chart without bars".into()));
@@ -157,6 +215,19 @@ pub fn plot_bars(path: impl AsRef<Path>, title: &str, value_label: &str, referen
 /// `path` as PNG. `class_names` labels the classes (empty: "0", "1", …). The subtitle reports the
 /// errors and accuracy. Errors: [`KdError::Shape`] for a non-square matrix or wrong number of names,
 /// [`KdError::Empty`] for an empty or all-zero matrix.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::plot_confusion;
+/// use ndarray::array;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("cm.png");
+/// let names = ["cat", "dog", "emu"].map(String::from);
+/// plot_confusion(&path, "tree", array![[50usize, 2, 0], [1, 47, 0], [0, 0, 9]].view(), &names).unwrap();
+/// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
+/// assert!(plot_confusion(&path, "t", array![[1usize, 2]].view(), &[]).is_err()); // not square
+/// ```
 pub fn plot_confusion(path: impl AsRef<Path>, title: &str, counts: ArrayView2<usize>, class_names: &[String]) -> Result<()> {
     let k = counts.nrows();
     if k != counts.ncols() {
@@ -222,6 +293,19 @@ pub fn plot_confusion(path: impl AsRef<Path>, title: &str, counts: ArrayView2<us
 /// Line chart of `series` over the categories `x_ticks` (evenly spaced, e.g. temperatures), written
 /// to `path` as PNG. Errors: [`KdError::Empty`] for no series or no ticks, [`KdError::Shape`] when a
 /// series has a different length than `x_ticks`, [`KdError::NonFinite`] for NaN/inf values.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::{plot_lines, Series};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("t.png");
+/// let ticks = ["1", "2", "4"].map(String::from);
+/// let s = [Series::new("distilled", vec![0.95, 0.97, 0.96]), Series::new("hard", vec![0.94; 3]).dashed()];
+/// plot_lines(&path, "accuracy vs T", "temperature T", "test accuracy", &ticks, &s).unwrap();
+/// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
+/// assert!(plot_lines(&path, "t", "x", "y", &ticks[..2], &s).is_err()); // 3 values, 2 ticks
+/// ```
 pub fn plot_lines(path: impl AsRef<Path>, title: &str, x_label: &str, y_label: &str, x_ticks: &[String], series: &[Series]) -> Result<()> {
     if series.is_empty() || x_ticks.is_empty() {
         return Err(KdError::Empty(format!("line chart with {} series over {} x values", series.len(), x_ticks.len())));

@@ -27,6 +27,22 @@ const CELL_W: u32 = 132;
 /// row, each with its caption below, under `title`. Errors: [`KdError::Empty`] for no images,
 /// [`KdError::Shape`] when the row length is not a square or captions don't match the images,
 /// [`KdError::NonFinite`] for NaN/inf pixels, [`KdError::InvalidParam`] for `columns == 0`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::plot_image_grid;
+/// use ndarray::Array2;
+/// let dir = tempfile::tempdir().unwrap();
+/// // Three 8 × 8 images with values in [0, 255], two tiles per row.
+/// let imgs = Array2::from_shape_fn((3, 64), |(i, p)| if p % 8 == i { 255.0f32 } else { 0.0 });
+/// let caps: Vec<String> = (0..3).map(|i| format!("image {i}")).collect();
+/// let path = dir.path().join("grid.png");
+/// plot_image_grid(&path, "three images", imgs.view(), &caps, 2).unwrap();
+/// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
+/// assert!(plot_image_grid(&path, "t", imgs.view(), &caps[..2], 2).is_err()); // 3 images, 2 captions
+/// assert!(plot_image_grid(&path, "t", Array2::<f32>::zeros((1, 10)).view(), &caps[..1], 2).is_err()); // 10 is not a square
+/// ```
 pub fn plot_image_grid(path: impl AsRef<Path>, title: &str, images: ArrayView2<f32>, captions: &[String], columns: usize) -> Result<()> {
     let n = images.nrows();
     if n == 0 {

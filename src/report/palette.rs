@@ -4,6 +4,14 @@
 use plotters::style::RGBColor;
 
 /// Matplotlib's `tab10` palette.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::palette::TAB10;
+/// use plotters::style::RGBColor;
+/// assert_eq!((TAB10[0], TAB10[1]), (RGBColor(31, 119, 180), RGBColor(255, 127, 14))); // blue, orange
+/// ```
 pub const TAB10: [RGBColor; 10] = [
     RGBColor(31, 119, 180),  // blue
     RGBColor(255, 127, 14),  // orange
@@ -18,11 +26,30 @@ pub const TAB10: [RGBColor; 10] = [
 ];
 
 /// Colour of class `k` (tab10, repeating after ten classes).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::palette::{class_color, TAB10};
+/// assert_eq!(class_color(2), TAB10[2]);
+/// assert_eq!(class_color(12), class_color(2)); // repeats after ten classes
+/// ```
 pub fn class_color(k: usize) -> RGBColor {
     TAB10[k % TAB10.len()]
 }
 
 /// Blend `c` with white: `t = 0` gives white, `t = 1` gives `c`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::palette::tint;
+/// use plotters::style::RGBColor;
+/// let c = RGBColor(55, 155, 255);
+/// assert_eq!(tint(c, 0.0), RGBColor(255, 255, 255));
+/// assert_eq!(tint(c, 0.5), RGBColor(155, 205, 255));
+/// assert_eq!(tint(c, 1.0), c);
+/// ```
 pub fn tint(c: RGBColor, t: f32) -> RGBColor {
     let t = t.clamp(0.0, 1.0);
     let m = |v: u8| (255.0 - (255.0 - v as f32) * t).round() as u8;
@@ -30,6 +57,17 @@ pub fn tint(c: RGBColor, t: f32) -> RGBColor {
 }
 
 /// Sequential white→dark-blue ramp (ColorBrewer "Blues"), `t ∈ [0, 1]`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::palette::blues;
+/// use plotters::style::RGBColor;
+/// assert_eq!(blues(0.0), RGBColor(247, 251, 255)); // almost white
+/// assert_eq!(blues(1.0), RGBColor(8, 48, 107)); // dark blue
+/// assert_eq!(blues(0.25), RGBColor(198, 219, 239)); // the second stop
+/// assert_eq!(blues(f32::NAN), blues(0.0));
+/// ```
 pub fn blues(t: f32) -> RGBColor {
     const STOPS: [(u8, u8, u8); 5] = [(247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107)];
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 } * (STOPS.len() - 1) as f32;

@@ -14,6 +14,16 @@ use crate::error::{KdError, Result};
 
 /// Render `headers` and `rows` as a markdown table (ending in a newline). Every row must have as many
 /// cells as there are headers ([`KdError::Shape`] otherwise); no headers is [`KdError::Empty`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::markdown_table;
+/// let rows = vec![vec!["tree | soft".to_string(), "98.5%".to_string()], vec!["MLP".to_string(), "—".to_string()]];
+/// let t = markdown_table(&["model", "fidelity"], &rows).unwrap();
+/// assert_eq!(t, "| model        | fidelity |\n|--------------|---------:|\n| tree \\| soft |    98.5% |\n| MLP          |        — |\n");
+/// assert!(markdown_table(&["a", "b"], &[vec!["1".to_string()]]).is_err()); // ragged row
+/// ```
 pub fn markdown_table<S: AsRef<str>>(headers: &[S], rows: &[Vec<String>]) -> Result<String> {
     if headers.is_empty() {
         return Err(KdError::Empty("markdown table without columns".into()));

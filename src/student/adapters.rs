@@ -40,6 +40,16 @@ type SmTree = DecisionTreeRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 type SmForest = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 
 /// Clip each row at 0 and renormalise to sum 1; a row with no positive entry becomes uniform.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::adapters::clip_renormalise;
+/// use ndarray::array;
+/// let p = clip_renormalise(array![[0.6f32, -0.2, 0.2], [-1.0, -1.0, 0.0]]);
+/// assert!((p[[0, 0]] - 0.75).abs() < 1e-6 && p[[0, 1]] == 0.0 && (p[[0, 2]] - 0.25).abs() < 1e-6);
+/// assert!(p.row(1).iter().all(|&v| (v - 1.0 / 3.0).abs() < 1e-6)); // nothing positive: uniform
+/// ```
 pub fn clip_renormalise(mut r: Array2<f32>) -> Array2<f32> {
     let k = r.ncols();
     for mut row in r.axis_iter_mut(Axis(0)) {
@@ -105,6 +115,20 @@ fn check_pred_shape(x: ArrayView2<f32>, d: usize) -> Result<()> {
 }
 
 /// One fitted smartcore regressor per class. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::{adapters::SmartcoreTreeStudent, FitData, Predictor, Student};
+/// use ndarray::array;
+/// let x = array![[0.0f32], [1.0], [2.0]];
+/// let q = array![[0.7f32, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]];
+/// let m = SmartcoreTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+/// assert_eq!(m.n_classes(), 3); // one regressor per class
+/// let p = m.predict_proba(x.view()).unwrap();
+/// assert!((p[[1, 1]] - 0.8).abs() < 1e-6);
+/// assert!(m.predict_proba(array![[0.0f32, 1.0]].view()).is_err()); // fitted on 1 feature
+/// ```
 #[derive(Debug)]
 pub struct PerClassRegressors<M> {
     models: Vec<M>,
@@ -113,6 +137,16 @@ pub struct PerClassRegressors<M> {
 
 impl<M> PerClassRegressors<M> {
     /// Number of classes (= regressors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::{adapters::SmartcoreTreeStudent, FitData, Student};
+    /// let x = ndarray::array![[0.0f32], [1.0]];
+    /// let q = ndarray::array![[0.9f32, 0.1], [0.2, 0.8]];
+    /// let m = SmartcoreTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// assert_eq!(m.n_classes(), 2);
+    /// ```
     pub fn n_classes(&self) -> usize {
         self.models.len()
     }
@@ -170,6 +204,24 @@ fn depth_u16(d: Option<usize>) -> Result<Option<u16>> {
 }
 
 /// smartcore `DecisionTreeRegressor`, one per class. Defaults: unlimited depth, `min_samples_leaf = 1`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::moons::Moons;
+/// use kdistill::student::{adapters::SmartcoreTreeStudent, FitData, Predictor, Student};
+/// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
+/// let q = kdistill::soft::one_hot(d.y.view(), 2).unwrap();
+/// let data = FitData { x: d.x.view(), targets: q.view(), labels: None, weights: None };
+/// let shallow = SmartcoreTreeStudent::new().max_depth(Some(2)).min_samples_leaf(5).fit_student(data).unwrap();
+/// let deep = SmartcoreTreeStudent::new().fit_student(data).unwrap();
+/// let acc = |m: &dyn Predictor| kdistill::metrics::accuracy(m.predict(d.x.view()).unwrap().view(), d.y.view()).unwrap();
+/// assert_eq!(acc(&deep), 1.0); // unlimited depth memorises the training rows
+/// assert!(acc(&shallow) < 1.0);
+/// // No sample weights in smartcore: asking for them is an error.
+/// let w = ndarray::Array1::<f32>::ones(200);
+/// assert!(SmartcoreTreeStudent::new().fit_student(FitData { weights: Some(w.view()), ..data }).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmartcoreTreeStudent {
     max_depth: Option<usize>,
@@ -184,15 +236,31 @@ impl Default for SmartcoreTreeStudent {
 
 impl SmartcoreTreeStudent {
     /// Defaults.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::adapters::SmartcoreTreeStudent;
+    /// assert_eq!(SmartcoreTreeStudent::new(), SmartcoreTreeStudent::default());
+    /// let x = ndarray::array![[0.0f32], [1.0]];
+    /// let q = ndarray::array![[1.0f32, 0.0], [0.0, 1.0]];
+    /// use kdistill::student::{FitData, Predictor, Student};
+    /// let m = SmartcoreTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// assert_eq!(m.predict(x.view()).unwrap().to_vec(), vec![0, 1]);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
     /// Maximum depth (≥ 1), `None` = unlimited.
+    ///
+    /// See the [`SmartcoreTreeStudent`] example, which uses every builder method.
     pub fn max_depth(mut self, d: Option<usize>) -> Self {
         self.max_depth = d;
         self
     }
     /// Minimum rows per leaf (≥ 1).
+    ///
+    /// See the [`SmartcoreTreeStudent`] example, which uses every builder method.
     pub fn min_samples_leaf(mut self, n: usize) -> Self {
         self.min_samples_leaf = n;
         self
@@ -213,6 +281,22 @@ impl Student for SmartcoreTreeStudent {
 
 /// smartcore `RandomForestRegressor`, one per class. Defaults: 100 trees, unlimited depth,
 /// `min_samples_leaf = 1`, smartcore's default number of features per split, seed 0.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::moons::Moons;
+/// use kdistill::student::{adapters::SmartcoreForestStudent, FitData, Predictor, Student};
+/// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
+/// let q = kdistill::soft::one_hot(d.y.view(), 2).unwrap();
+/// let data = FitData { x: d.x.view(), targets: q.view(), labels: None, weights: None };
+/// let forest = SmartcoreForestStudent::new().n_trees(10).max_depth(Some(6)).min_samples_leaf(2).seed(7);
+/// let m = forest.fit_student(data).unwrap();
+/// let acc = kdistill::metrics::accuracy(m.predict(d.x.view()).unwrap().view(), d.y.view()).unwrap();
+/// assert!(acc > 0.9, "{acc}");
+/// assert_eq!(forest.fit_student(data).unwrap().predict_proba(d.x.view()).unwrap(), m.predict_proba(d.x.view()).unwrap()); // seeded
+/// assert!(SmartcoreForestStudent::new().n_trees(0).fit_student(data).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmartcoreForestStudent {
     n_trees: usize,
@@ -229,25 +313,44 @@ impl Default for SmartcoreForestStudent {
 
 impl SmartcoreForestStudent {
     /// Defaults.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::adapters::SmartcoreForestStudent;
+    /// use kdistill::student::{FitData, Predictor, Student};
+    /// let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| i as f32);
+    /// let q = kdistill::soft::one_hot(x.column(0).mapv(|v| usize::from(v >= 20.0)).view(), 2).unwrap();
+    /// let m = SmartcoreForestStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// assert_eq!(m.predict(ndarray::array![[2.0f32], [38.0]].view()).unwrap().to_vec(), vec![0, 1]); // 100 trees
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
     /// Number of trees (≥ 1).
+    ///
+    /// See the [`SmartcoreForestStudent`] example, which uses every builder method.
     pub fn n_trees(mut self, n: usize) -> Self {
         self.n_trees = n;
         self
     }
     /// Maximum depth (≥ 1), `None` = unlimited.
+    ///
+    /// See the [`SmartcoreForestStudent`] example, which uses every builder method.
     pub fn max_depth(mut self, d: Option<usize>) -> Self {
         self.max_depth = d;
         self
     }
     /// Minimum rows per leaf (≥ 1).
+    ///
+    /// See the [`SmartcoreForestStudent`] example, which uses every builder method.
     pub fn min_samples_leaf(mut self, n: usize) -> Self {
         self.min_samples_leaf = n;
         self
     }
     /// Seed for bootstrap samples and feature subsets (class `k` uses `seed + k`).
+    ///
+    /// See the [`SmartcoreForestStudent`] example, which uses every builder method.
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
         self
@@ -283,6 +386,22 @@ impl Student for SmartcoreForestStudent {
 
 /// linfa-trees Gini decision tree on hard labels (a baseline). Defaults: unlimited depth,
 /// `min_weight_leaf = 1`, `min_impurity_decrease = 1e-5` (linfa's defaults).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::moons::Moons;
+/// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Predictor, Student};
+/// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
+/// let q = kdistill::soft::one_hot(d.y.view(), 2).unwrap();
+/// let data = FitData { x: d.x.view(), targets: q.view(), labels: Some(d.y.view()), weights: None };
+/// let m = LinfaTreeStudent::new().max_depth(Some(3)).min_weight_leaf(2.0).min_impurity_decrease(1e-4).fit_student(data).unwrap();
+/// assert!(m.depth() <= 3 && m.n_leaves() <= 8);
+/// // Probabilities are the class frequencies of the training rows in each leaf.
+/// let p = m.predict_proba(d.x.view()).unwrap();
+/// assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));
+/// assert!(LinfaTreeStudent::new().min_impurity_decrease(0.0).fit_student(data).is_err()); // linfa needs > 0
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinfaTreeStudent {
     max_depth: Option<usize>,
@@ -298,20 +417,38 @@ impl Default for LinfaTreeStudent {
 
 impl LinfaTreeStudent {
     /// Defaults.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::adapters::LinfaTreeStudent;
+    /// use kdistill::student::{FitData, Predictor, Student};
+    /// let x = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
+    /// let q = ndarray::array![[0.9f32, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]];
+    /// // Without labels the argmax of the targets is used: 0, 0, 1, 1.
+    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// assert_eq!(m.predict(x.view()).unwrap().to_vec(), vec![0, 0, 1, 1]);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
     /// Maximum depth (≥ 1), `None` = unlimited.
+    ///
+    /// See the [`LinfaTreeStudent`] example, which uses every builder method.
     pub fn max_depth(mut self, d: Option<usize>) -> Self {
         self.max_depth = d;
         self
     }
     /// Minimum total row weight in a leaf (> 0).
+    ///
+    /// See the [`LinfaTreeStudent`] example, which uses every builder method.
     pub fn min_weight_leaf(mut self, w: f32) -> Self {
         self.min_weight_leaf = w;
         self
     }
     /// Minimum impurity decrease for a split (> 0, as linfa requires).
+    ///
+    /// See the [`LinfaTreeStudent`] example, which uses every builder method.
     pub fn min_impurity_decrease(mut self, v: f64) -> Self {
         self.min_impurity_decrease = v;
         self
@@ -319,6 +456,22 @@ impl LinfaTreeStudent {
 }
 
 /// A fitted linfa-trees model with per-leaf class frequencies.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Predictor, Student};
+/// use ndarray::array;
+/// // One split, between 0.2 and 5: the right leaf holds labels 1, 1, 0.
+/// let x = array![[0.0f32], [0.1], [0.2], [5.0], [5.1], [5.2]];
+/// let y = array![0usize, 0, 0, 1, 1, 0];
+/// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+/// let m = LinfaTreeStudent::new().max_depth(Some(1))
+///     .fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+/// let p = m.predict_proba(array![[0.05f32], [9.0]].view()).unwrap();
+/// assert_eq!(p[[0, 1]], 0.0);
+/// assert!((p[[1, 1]] - 2.0 / 3.0).abs() < 1e-6);
+/// ```
 #[derive(Debug, Clone)]
 pub struct LinfaTreeModel {
     tree: DecisionTree<f64, usize>,
@@ -346,14 +499,47 @@ fn leaf_path(x: ArrayView1<f64>, mut node: &TreeNode<f64, usize>) -> Vec<bool> {
 
 impl LinfaTreeModel {
     /// The underlying linfa tree.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Student};
+    /// let x = ndarray::array![[0.0f32], [1.0]];
+    /// let y = ndarray::array![0usize, 1];
+    /// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+    /// assert_eq!(m.tree().num_leaves(), 2); // the linfa-trees API
+    /// ```
     pub fn tree(&self) -> &DecisionTree<f64, usize> {
         &self.tree
     }
     /// Number of leaves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Student};
+    /// let x = ndarray::array![[0.0f32], [1.0], [2.0]];
+    /// let y = ndarray::array![0usize, 1, 0];
+    /// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+    /// assert_eq!(m.n_leaves(), 3);
+    /// ```
     pub fn n_leaves(&self) -> usize {
         self.tree.num_leaves()
     }
     /// Depth.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Student};
+    /// let x = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
+    /// let y = ndarray::array![0usize, 0, 1, 1];
+    /// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+    /// assert_eq!(m.depth(), 1);
+    /// ```
     pub fn depth(&self) -> usize {
         self.tree.max_depth()
     }

@@ -24,6 +24,24 @@ use crate::student::{FitData, Predictor, Student};
 use ndarray::{Array1, Array2, ArrayView2};
 
 /// Student defaults: one hidden layer of 8, 80 epochs, batch 128, Adam lr 2·10⁻², cross-entropy.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::DeviceChoice;
+/// use kdistill::student::{mlp::student_params, FitData, Predictor, Student};
+/// use ndarray::{array, Array2};
+/// let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f32 / 20.0 - 1.0);
+/// // Soft targets of a teacher that is sure far from 0 and unsure near it.
+/// let q = Array2::from_shape_fn((40, 2), |(i, k)| {
+///     let p1 = 1.0 / (1.0 + (-4.0 * x[[i, 0]]).exp());
+///     if k == 1 { p1 } else { 1.0 - p1 }
+/// });
+/// let s = student_params().epochs(60).device(DeviceChoice::Cpu).seed(0).distill(0.0, 2.0)
+///     .fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None })
+///     .unwrap();
+/// assert_eq!(Predictor::predict(&s, array![[-0.9f32], [0.9]].view()).unwrap().to_vec(), vec![0, 1]);
+/// ```
 pub fn student_params() -> MlpParams {
     MlpParams::new(&[8]).epochs(80).batch_size(128).learning_rate(2e-2)
 }

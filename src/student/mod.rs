@@ -15,6 +15,19 @@ use crate::error::Result;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 /// Training data for a student.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::{tree::TreeParams, FitData, Predictor, Student};
+/// use ndarray::array;
+/// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+/// let q = array![[0.9f32, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]]; // a teacher's probabilities
+/// let w = array![1.0f32, 1.0, 1.0, 3.0];
+/// let data = FitData { x: x.view(), targets: q.view(), labels: None, weights: Some(w.view()) };
+/// let tree = TreeParams::new().max_depth(Some(1)).fit_student(data).unwrap();
+/// assert_eq!(Predictor::predict(&tree, x.view()).unwrap().to_vec(), vec![0, 0, 1, 1]);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct FitData<'a> {
     /// `n × d` features.
@@ -28,18 +41,88 @@ pub struct FitData<'a> {
 }
 
 /// A learner that can be distilled into. `fit` validates parameters and data (typed errors, no panics).
+///
+/// # Examples
+///
+/// Code written against `Student` takes any learner; here the same function fits our tree and a
+/// smartcore tree:
+///
+/// ```
+/// use kdistill::student::{adapters::SmartcoreTreeStudent, tree::TreeParams, FitData, Predictor, Student};
+/// use ndarray::array;
+/// fn fit_and_score<S: Student>(s: &S, d: FitData<'_>) -> f64 {
+///     let m = s.fit_student(d).unwrap();
+///     let pred = m.predict(d.x).unwrap();
+///     kdistill::metrics::fidelity(pred.view(), kdistill::soft::argmax_rows(d.targets).view()).unwrap()
+/// }
+/// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+/// let q = array![[0.9f32, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]];
+/// let d = FitData { x: x.view(), targets: q.view(), labels: None, weights: None };
+/// assert_eq!(fit_and_score(&TreeParams::new(), d), 1.0);
+/// assert_eq!(fit_and_score(&SmartcoreTreeStudent::new(), d), 1.0);
+/// ```
 pub trait Student {
     /// The fitted model.
     type Model: Predictor;
     /// Fit on `data`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::{tree::TreeParams, FitData, Student};
+    /// use ndarray::array;
+    /// let x = array![[0.0f32], [1.0]];
+    /// let q = array![[0.7f32, 0.3], [0.2, 0.8]];
+    /// let tree = TreeParams::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// assert_eq!(tree.n_leaves(), 2);
+    /// // Parameters are validated here, with a typed error.
+    /// let bad = TreeParams::new().max_leaves(Some(1));
+    /// assert!(bad.fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).is_err());
+    /// ```
     fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model>;
 }
 
 /// A fitted student.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::Predictor;
+/// use ndarray::{array, Array2, ArrayView2};
+/// /// Always the class prior [0.3, 0.7].
+/// struct Prior;
+/// impl Predictor for Prior {
+///     fn predict_proba(&self, x: ArrayView2<f32>) -> kdistill::Result<Array2<f32>> {
+///         Ok(Array2::from_shape_fn((x.nrows(), 2), |(_, k)| [0.3, 0.7][k]))
+///     }
+/// }
+/// assert_eq!(Prior.predict(array![[5.0f32], [6.0]].view()).unwrap().to_vec(), vec![1, 1]);
+/// ```
 pub trait Predictor {
     /// Class probabilities `n × K`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::{tree::TreeParams, Predictor};
+    /// use ndarray::array;
+    /// let y = array![[1.0f32, 0.0], [0.5, 0.5], [0.0, 1.0]];
+    /// let tree = TreeParams::new().fit(array![[0.0f32], [1.0], [2.0]].view(), y.view(), None).unwrap();
+    /// assert_eq!(Predictor::predict_proba(&tree, array![[1.1f32]].view()).unwrap(), array![[0.5f32, 0.5]]);
+    /// ```
     fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>>;
     /// Predicted classes (argmax of [`Predictor::predict_proba`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::{tree::TreeParams, Predictor};
+    /// use ndarray::array;
+    /// let y = array![[1.0f32, 0.0], [0.4, 0.6], [0.0, 1.0]];
+    /// let tree = TreeParams::new().fit(array![[0.0f32], [1.0], [2.0]].view(), y.view(), None).unwrap();
+    /// // `Predictor::predict` gives classes; the inherent `Tree::predict` gives the probability rows.
+    /// assert_eq!(Predictor::predict(&tree, array![[0.0f32], [1.0]].view()).unwrap().to_vec(), vec![0, 1]);
+    /// ```
     fn predict(&self, x: ArrayView2<f32>) -> Result<Array1<usize>> {
         Ok(crate::soft::argmax_rows(self.predict_proba(x)?.view()))
     }

@@ -22,6 +22,21 @@ use crate::error::{KdError, Result};
 use ndarray::{Array2, ArrayView2};
 
 /// The mean of the probabilities of boxed teachers. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::teacher::{ensemble::Ensemble, table::ProbTable, Teacher, TeacherOutput};
+/// use ndarray::array;
+/// let x = array![[0.0f32], [1.0]];
+/// let c = vec!["a".to_string(), "b".to_string()];
+/// let sure = ProbTable::new(x.clone(), array![[1.0f32, 0.0], [0.0, 1.0]], c.clone(), "sure.csv").unwrap();
+/// let unsure = ProbTable::new(x.clone(), array![[0.5f32, 0.5], [0.5, 0.5]], c, "unsure.csv").unwrap();
+/// let e = Ensemble::new(vec![Box::new(sure), Box::new(unsure)]).unwrap();
+/// assert_eq!(e.n_classes(), 2);
+/// let TeacherOutput::Probabilities(p) = e.predict_raw(x.view()).unwrap() else { unreachable!() };
+/// assert_eq!(p, array![[0.75f32, 0.25], [0.25, 0.75]]);
+/// ```
 pub struct Ensemble {
     members: Vec<Box<dyn Teacher>>,
     n_classes: usize,
@@ -35,6 +50,17 @@ impl std::fmt::Debug for Ensemble {
 
 impl Ensemble {
     /// An ensemble of at least one teacher, all with the same number of classes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::{ensemble::Ensemble, table::ProbTable};
+    /// use ndarray::array;
+    /// let two = ProbTable::new(array![[0.0f32]], array![[0.5f32, 0.5]], vec!["a".into(), "b".into()], "2.csv").unwrap();
+    /// let three = ProbTable::new(array![[0.0f32]], array![[0.2f32, 0.3, 0.5]], vec!["a".into(), "b".into(), "c".into()], "3.csv").unwrap();
+    /// assert!(Ensemble::new(vec![]).is_err());
+    /// assert!(Ensemble::new(vec![Box::new(two), Box::new(three)]).is_err()); // 2 vs 3 classes
+    /// ```
     pub fn new(members: Vec<Box<dyn Teacher>>) -> Result<Self> {
         let first = members.first().ok_or_else(|| KdError::Empty("an ensemble needs at least one teacher".into()))?;
         let k = first.n_classes();
@@ -44,10 +70,27 @@ impl Ensemble {
         Ok(Self { members, n_classes: k })
     }
     /// Number of members.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::{ensemble::Ensemble, table::ProbTable};
+    /// let t = ProbTable::new(ndarray::array![[0.0f32]], ndarray::array![[0.5f32, 0.5]], vec!["a".into(), "b".into()], "p").unwrap();
+    /// let e = Ensemble::new(vec![Box::new(t.clone()), Box::new(t)]).unwrap();
+    /// assert_eq!(e.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.members.len()
     }
     /// Always false (an ensemble has at least one member).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::{ensemble::Ensemble, table::ProbTable};
+    /// let t = ProbTable::new(ndarray::array![[0.0f32]], ndarray::array![[0.5f32, 0.5]], vec!["a".into(), "b".into()], "p").unwrap();
+    /// assert!(!Ensemble::new(vec![Box::new(t)]).unwrap().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }

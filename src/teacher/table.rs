@@ -17,8 +17,10 @@
 //! [`ProbTable::nearest`]: [`NearestProbTable`] gives every query row the probabilities of its nearest
 //! table row (Euclidean distance after standardising each feature by the table's mean and standard
 //! deviation; the first on ties). This is a 1-nearest-neighbour smoother of the teacher: it adds
-//! transfer points but no knowledge the table did not have. Brute force, `O(n_query · n_table · d)`,
-//! parallel over query rows. For real gains from augmentation use a teacher you can query, such as the
+//! transfer points but no knowledge the table did not have. The search is an exact k-d tree
+//! ([`crate::data::knn`]) built once when wrapping (`O(n_table · d · log n_table)`): about
+//! `O(n_query · log n_table)` for low-dimensional tables (tending to brute force's
+//! `O(n_query · n_table · d)` as `d` grows), parallel over query rows. For real gains from augmentation use a teacher you can query, such as the
 //! MLP of [`crate::teacher::mlp`].
 //!
 //! # An MLP on a table
@@ -39,15 +41,30 @@
 //! assert!((nn.predict_proba(array![[0.1f32, 0.2]].view()).unwrap()[[0, 0]] - 0.9).abs() < 1e-6);
 //! ```
 use super::{Teacher, TeacherOutput};
+use crate::data::knn::KdTree;
 use crate::data::tabular::{Encoding, Standardiser, Table};
 use crate::neural::{DeviceChoice, Mlp, MlpParams};
 use crate::error::{KdError, Result};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Probabilities for a fixed set of rows, looked up by row. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::teacher::{table::ProbTable, Teacher};
+/// use ndarray::array;
+/// let x = array![[0.0f32, 0.0], [1.0, 1.0], [2.0, 0.0]];
+/// let p = array![[0.9f32, 0.1], [0.3, 0.7], [0.5, 0.5]];
+/// let t = ProbTable::new(x, p, vec!["no".into(), "yes".into()], "probs.csv").unwrap();
+/// // A permutation / subset of its own rows is answered; an unknown row is an error naming the file.
+/// let q = t.predict_proba(array![[2.0f32, 0.0], [0.0, 0.0]].view()).unwrap();
+/// assert!((q[[0, 0]] - 0.5).abs() < 1e-6 && (q[[1, 0]] - 0.9).abs() < 1e-6);
+/// let e = t.predict(array![[5.0f32, 5.0]].view()).unwrap_err();
+/// assert!(e.to_string().starts_with("probs.csv, row 1"), "{e}");
+/// ```
 #[derive(Debug, Clone)]
 pub struct ProbTable {
     source: PathBuf,
@@ -65,6 +82,18 @@ fn row_key(r: ArrayView1<f32>) -> Vec<u32> {
 impl ProbTable {
     /// A table of `n` rows: features `x` (`n × d`), probabilities `p` (`n × K`, validated with
     /// [`crate::soft::check_probabilities`]), class names and the file it came from (for messages).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::table::ProbTable;
+    /// use ndarray::array;
+    /// let c = || vec!["a".to_string(), "b".to_string()];
+    /// assert!(ProbTable::new(array![[0.0f32]], array![[0.4f32, 0.6]], c(), "p.csv").is_ok());
+    /// let e = ProbTable::new(array![[0.0f32]], array![[0.4f32, 0.7]], c(), "p.csv").unwrap_err();
+    /// assert!(e.to_string().contains("p.csv at row 0"), "{e}"); // sums to 1.1
+    /// assert!(ProbTable::new(array![[0.0f32], [1.0]], array![[0.4f32, 0.6]], c(), "p.csv").is_err()); // 2 rows vs 1
+    /// ```
     pub fn new(x: Array2<f32>, p: Array2<f32>, classes: Vec<String>, source: impl Into<PathBuf>) -> Result<Self> {
         let source = source.into();
         crate::data::check_rows(x.view(), "probability table features")?;
@@ -93,6 +122,21 @@ impl ProbTable {
     }
 
     /// The teacher of a [`Table`] read with probabilities (errors when it has none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::TableReader;
+    /// use kdistill::teacher::{table::ProbTable, Teacher};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("train.csv");
+    /// std::fs::write(&path, "x,p_a,p_b\n1,0.8,0.2\n2,0.1,0.9\n").unwrap();
+    /// let table = TableReader::new(&path).prob_prefix("p_").read().unwrap();
+    /// let t = ProbTable::from_table(&table).unwrap();
+    /// assert_eq!(t.predict(table.x.view()).unwrap().to_vec(), vec![0, 1]);
+    /// let no_probs = TableReader::new(&path).read().unwrap(); // every column a feature
+    /// assert!(ProbTable::from_table(&no_probs).is_err());
+    /// ```
     pub fn from_table(t: &Table) -> Result<Self> {
         let p = t.probs.clone().ok_or_else(|| KdError::Data {
             path: t.path.clone(),
@@ -104,18 +148,52 @@ impl ProbTable {
     }
 
     /// Class names, in probability column order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::table::ProbTable;
+    /// let t = ProbTable::new(ndarray::array![[0.0f32]], ndarray::array![[0.4f32, 0.6]], vec!["cat".into(), "dog".into()], "p").unwrap();
+    /// assert_eq!(t.classes(), ["cat", "dog"]);
+    /// ```
     pub fn classes(&self) -> &[String] {
         &self.classes
     }
     /// The stored probabilities (`n × K`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::table::ProbTable;
+    /// let t = ProbTable::new(ndarray::array![[0.0f32]], ndarray::array![[0.4f32, 0.6]], vec!["a".into(), "b".into()], "p").unwrap();
+    /// assert_eq!(t.probabilities(), ndarray::array![[0.4f32, 0.6]]);
+    /// ```
     pub fn probabilities(&self) -> ArrayView2<'_, f32> {
         self.p.view()
     }
     /// The stored feature rows (`n × d`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::table::ProbTable;
+    /// let t = ProbTable::new(ndarray::array![[3.0f32, 4.0]], ndarray::array![[0.4f32, 0.6]], vec!["a".into(), "b".into()], "p").unwrap();
+    /// assert_eq!(t.features(), ndarray::array![[3.0f32, 4.0]]);
+    /// ```
     pub fn features(&self) -> ArrayView2<'_, f32> {
         self.x.view()
     }
     /// A teacher that answers any row with the probabilities of its nearest table row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::{table::ProbTable, Teacher};
+    /// use ndarray::array;
+    /// let t = ProbTable::new(array![[0.0f32], [10.0]], array![[0.9f32, 0.1], [0.2, 0.8]], vec!["a".into(), "b".into()], "p").unwrap();
+    /// let nn = t.nearest();
+    /// assert_eq!(nn.predict(array![[3.0f32], [7.0], [100.0]].view()).unwrap().to_vec(), vec![0, 1, 1]);
+    /// ```
     pub fn nearest(self) -> NearestProbTable {
         NearestProbTable::new(self)
     }
@@ -169,46 +247,86 @@ impl Teacher for ProbTable {
 
 /// A [`ProbTable`] that answers any row with the probabilities of the nearest table row
 /// (standardised Euclidean distance). See the [module docs](self).
+///
+/// # Examples
+///
+/// Label MUNGE transfer points with a probability table (each gets its nearest table row's probabilities):
+///
+/// ```
+/// use kdistill::{augment::munge, teacher::{table::ProbTable, Teacher}};
+/// use ndarray::array;
+/// let x = array![[0.0f32, 0.0], [0.2, 0.1], [5.0, 5.0], [5.1, 4.8]];
+/// let p = array![[0.9f32, 0.1], [0.8, 0.2], [0.1, 0.9], [0.3, 0.7]];
+/// let nn = ProbTable::new(x.clone(), p, vec!["a".into(), "b".into()], "p.csv").unwrap().nearest();
+/// let transfer = munge(x.view(), 5, 0.5, 1.0, 1).unwrap();
+/// let q = nn.predict_proba(transfer.view()).unwrap();
+/// assert_eq!(q.dim(), (20, 2));
+/// // Copies of rows 0/1 stay near the origin, so they take class a's probabilities.
+/// assert_eq!(nn.predict(transfer.view()).unwrap().iter().step_by(4).collect::<Vec<_>>(), vec![&0; 5]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct NearestProbTable {
     table: ProbTable,
     mean: Array1<f32>,
     scale: Array1<f32>,
-    z: Array2<f32>,
+    /// The standardised table rows.
+    tree: KdTree,
 }
 
 impl NearestProbTable {
     /// Wrap a table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::table::{NearestProbTable, ProbTable};
+    /// let t = ProbTable::new(ndarray::array![[0.0f32], [1.0]], ndarray::array![[0.9f32, 0.1], [0.2, 0.8]], vec!["a".into(), "b".into()], "p").unwrap();
+    /// let nn = NearestProbTable::new(t); // the same as t.nearest()
+    /// assert_eq!(nn.nearest_rows(ndarray::array![[0.4f32], [0.6]].view()).unwrap(), vec![0, 1]);
+    /// ```
     pub fn new(table: ProbTable) -> Self {
         let mean = table.x.mean_axis(Axis(0)).expect("table has rows");
         let scale = table.x.std_axis(Axis(0), 0.0).mapv(|s| if s > 0.0 { 1.0 / s } else { 1.0 });
         let z = (&table.x - &mean) * &scale;
-        Self { table, mean, scale, z }
+        Self { tree: KdTree::new(z.view()), table, mean, scale }
     }
     /// The wrapped table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::table::ProbTable;
+    /// let t = ProbTable::new(ndarray::array![[0.0f32]], ndarray::array![[0.9f32, 0.1]], vec!["a".into(), "b".into()], "p").unwrap();
+    /// assert_eq!(t.clone().nearest().table().classes(), t.classes());
+    /// ```
     pub fn table(&self) -> &ProbTable {
         &self.table
     }
-    /// Index of the nearest table row for each row of `x`.
+    /// Index of the nearest table row for each row of `x` (standardised Euclidean distance, the lowest
+    /// index on ties), from an exact k-d tree ([`crate::data::knn`]), parallel over rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::teacher::table::ProbTable;
+    /// use ndarray::array;
+    /// // Feature 1 spans 0..100, feature 0 spans 0..1: after standardising both count equally.
+    /// let x = array![[0.0f32, 0.0], [1.0, 0.0], [0.0, 100.0], [1.0, 0.0]];
+    /// let p = array![[0.9f32, 0.1], [0.5, 0.5], [0.1, 0.9], [0.5, 0.5]];
+    /// let nn = ProbTable::new(x, p, vec!["a".into(), "b".into()], "p").unwrap().nearest();
+    /// // [0.9, 30]: raw distance would pick row 1 (or 3), standardised it is also row 1; row 3 is its duplicate,
+    /// // and the lower index wins the tie.
+    /// assert_eq!(nn.nearest_rows(array![[0.9f32, 30.0], [0.1, 90.0]].view()).unwrap(), vec![1, 2]);
+    /// assert!(nn.nearest_rows(array![[0.0f32]].view()).is_err()); // 1 feature, table has 2
+    /// ```
     pub fn nearest_rows(&self, x: ArrayView2<f32>) -> Result<Vec<usize>> {
-        if x.ncols() != self.z.ncols() {
-            return Err(KdError::Shape(format!("table has {} features, query has {}", self.z.ncols(), x.ncols())));
+        if x.ncols() != self.tree.dim() {
+            return Err(KdError::Shape(format!("table has {} features, query has {}", self.tree.dim(), x.ncols())));
         }
         crate::data::check_finite(x, "query rows")?;
         let q = (&x - &self.mean) * &self.scale;
-        Ok(q.axis_iter(Axis(0))
-            .into_par_iter()
-            .map(|r| {
-                let mut best = (f32::INFINITY, 0usize);
-                for (j, t) in self.z.axis_iter(Axis(0)).enumerate() {
-                    let d: f32 = r.iter().zip(t.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-                    if d < best.0 {
-                        best = (d, j);
-                    }
-                }
-                best.1
-            })
-            .collect())
+        // `None` only when no table row is at a finite distance (overflowing values): row 0, as before.
+        Ok(self.tree.nearest_rows(q.view()).into_iter().map(|k| k.unwrap_or(0)).collect())
     }
 }
 
@@ -223,6 +341,28 @@ impl Teacher for NearestProbTable {
 }
 
 /// The MLP teacher trained on a table: standardise, then the network. See the [module docs](self).
+///
+/// # Examples
+///
+/// Train on a table read from a file, save, load, and query new rows read with the saved encoding:
+///
+/// ```
+/// use kdistill::data::tabular::TableReader;
+/// use kdistill::neural::DeviceChoice;
+/// use kdistill::teacher::{mlp::teacher_params, table::TableMlp, Teacher};
+/// let dir = tempfile::tempdir().unwrap();
+/// let rows: String = (0..40).map(|i| format!("{},{}\n", i as f32 * 10.0, if i < 20 { "low" } else { "high" })).collect();
+/// std::fs::write(dir.path().join("train.csv"), format!("x,y\n{rows}")).unwrap();
+/// let table = TableReader::new(dir.path().join("train.csv")).target("y").read().unwrap();
+/// let params = teacher_params().epochs(100).device(DeviceChoice::Cpu).seed(0);
+/// let t = TableMlp::fit(&params, &table).unwrap();
+/// t.save(dir.path().join("teacher")).unwrap();
+/// let back = TableMlp::load(dir.path().join("teacher"), DeviceChoice::Cpu).unwrap();
+/// assert_eq!(back.classes, ["high", "low"]);
+/// std::fs::write(dir.path().join("new.csv"), "x\n5\n395\n").unwrap();
+/// let new = TableReader::new(dir.path().join("new.csv")).encoding(back.encoding.clone()).read().unwrap();
+/// assert_eq!(back.predict(new.x.view()).unwrap().to_vec(), vec![1, 0]); // low, high
+/// ```
 #[derive(Debug)]
 pub struct TableMlp {
     /// The trained network (on standardised features).
@@ -245,10 +385,35 @@ struct TableMlpFile {
 }
 
 /// Version of `table.json` written by [`TableMlp::save`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::teacher::table::TABLE_MLP_FORMAT_VERSION;
+/// assert!(TABLE_MLP_FORMAT_VERSION >= 1); // `load` refuses files with a larger version
+/// ```
 pub const TABLE_MLP_FORMAT_VERSION: u32 = 1;
 
 impl TableMlp {
     /// Train `params` on a table with labels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::TableReader;
+    /// use kdistill::neural::DeviceChoice;
+    /// use kdistill::teacher::{mlp::teacher_params, table::TableMlp, Teacher};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("t.csv");
+    /// // Raw feature values in the thousands: the standardiser in front of the network copes.
+    /// let rows: String = (0..40).map(|i| format!("{},{}\n", 1000.0 + i as f32 * 100.0, usize::from(i >= 20))).collect();
+    /// std::fs::write(&path, format!("x,y\n{rows}")).unwrap();
+    /// let table = TableReader::new(&path).target("y").read().unwrap();
+    /// let t = TableMlp::fit(&teacher_params().epochs(100).device(DeviceChoice::Cpu).seed(0), &table).unwrap();
+    /// assert_eq!(t.predict(ndarray::array![[1000.0f32], [4900.0]].view()).unwrap().to_vec(), vec![0, 1]);
+    /// let unlabeled = TableReader::new(&path).ignore(["y"]).read().unwrap();
+    /// assert!(TableMlp::fit(&teacher_params(), &unlabeled).is_err()); // needs a target column
+    /// ```
     pub fn fit(params: &MlpParams, table: &Table) -> Result<Self> {
         let labels = table.labels.as_ref().ok_or_else(|| KdError::Data {
             path: table.path.clone(),
@@ -263,6 +428,20 @@ impl TableMlp {
     }
 
     /// Save into `dir`: `model.json`, `model.safetensors` (the network) and `table.json`; atomically.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::{data::tabular::TableReader, neural::DeviceChoice, teacher::{mlp::teacher_params, table::TableMlp}};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("t.csv"), "x,y\n0,a\n1,b\n2,a\n3,b\n").unwrap();
+    /// let table = TableReader::new(dir.path().join("t.csv")).target("y").read().unwrap();
+    /// let t = TableMlp::fit(&teacher_params().epochs(1).device(DeviceChoice::Cpu), &table).unwrap();
+    /// t.save(dir.path().join("teacher")).unwrap();
+    /// for f in ["model.json", "model.safetensors", "table.json"] {
+    ///     assert!(dir.path().join("teacher").join(f).is_file(), "{f}");
+    /// }
+    /// ```
     pub fn save(&self, dir: impl AsRef<std::path::Path>) -> Result<()> {
         let dir = dir.as_ref();
         self.mlp.save(dir)?;
@@ -277,6 +456,24 @@ impl TableMlp {
     }
 
     /// Load what [`TableMlp::save`] wrote.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::{data::tabular::TableReader, neural::DeviceChoice, teacher::{mlp::teacher_params, table::TableMlp, Teacher}};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("t.csv"), "x,y\n0,a\n1,b\n2,a\n3,b\n").unwrap();
+    /// let table = TableReader::new(dir.path().join("t.csv")).target("y").read().unwrap();
+    /// let t = TableMlp::fit(&teacher_params().epochs(2).device(DeviceChoice::Cpu), &table).unwrap();
+    /// t.save(dir.path()).unwrap();
+    /// let back = TableMlp::load(dir.path(), DeviceChoice::Cpu).unwrap();
+    /// assert_eq!(back.predict_proba(table.x.view()).unwrap(), t.predict_proba(table.x.view()).unwrap());
+    /// // A newer format version is refused with a clear message.
+    /// let p = dir.path().join("table.json");
+    /// let text = std::fs::read_to_string(&p).unwrap().replace("\"format_version\": 1", "\"format_version\": 99");
+    /// std::fs::write(&p, text).unwrap();
+    /// assert!(TableMlp::load(dir.path(), DeviceChoice::Cpu).unwrap_err().to_string().contains("newer"));
+    /// ```
     pub fn load(dir: impl AsRef<std::path::Path>, device: DeviceChoice) -> Result<Self> {
         let dir = dir.as_ref();
         let path = dir.join("table.json");
@@ -316,6 +513,7 @@ impl Teacher for TableMlp {
 mod tests {
     use super::*;
     use ndarray::array;
+    use proptest::strategy::Strategy;
 
     fn table() -> ProbTable {
         let x = array![[0.0f32, 0.0], [1.0, 0.0], [0.0, 10.0]];
@@ -370,5 +568,43 @@ mod tests {
         assert_eq!(nn.nearest_rows(array![[0.9f32, 3.0], [0.0, 9.0], [0.1, 0.1]].view()).unwrap(), vec![1, 2, 0]);
         let TeacherOutput::Probabilities(q) = nn.predict_raw(array![[0.0f32, 9.0]].view()).unwrap() else { panic!() };
         assert_eq!(q, array![[0.1f32, 0.9]]);
+    }
+
+    /// The brute-force scan `nearest_rows` used before the k-d tree, kept as the reference.
+    fn brute_nearest_rows(nn: &NearestProbTable, x: ArrayView2<f32>) -> Vec<usize> {
+        let z = (&nn.table.x - &nn.mean) * &nn.scale;
+        let q = (&x - &nn.mean) * &nn.scale;
+        q.axis_iter(Axis(0))
+            .map(|r| {
+                let mut best = (f32::INFINITY, 0usize);
+                for (j, t) in z.axis_iter(Axis(0)).enumerate() {
+                    let d: f32 = r.iter().zip(t.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                    if d < best.0 {
+                        best = (d, j);
+                    }
+                }
+                best.1
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(100))]
+        /// Same rows as brute force, with duplicate table rows and queries on the same grid (ties).
+        #[test]
+        fn nearest_rows_match_brute_force(
+            (n, d, v, q) in (1usize..150, 1usize..4).prop_flat_map(|(n, d)| (
+                proptest::prelude::Just(n),
+                proptest::prelude::Just(d),
+                proptest::collection::vec(0i32..4, n * d),
+                proptest::collection::vec(-1i32..5, 30 * d),
+            ))
+        ) {
+            let x = Array2::from_shape_fn((n, d), |(i, j)| v[i * d + j] as f32);
+            let p = Array2::from_shape_fn((n, 2), |(i, j)| if (i + j) % 2 == 0 { 0.25 } else { 0.75 });
+            let nn = ProbTable::new(x, p, vec!["a".into(), "b".into()], "p.csv").unwrap().nearest();
+            let qx = Array2::from_shape_fn((30, d), |(i, j)| q[i * d + j] as f32 * 0.5);
+            proptest::prop_assert_eq!(nn.nearest_rows(qx.view()).unwrap(), brute_nearest_rows(&nn, qx.view()));
+        }
     }
 }

@@ -25,6 +25,18 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The bins of one feature: the smallest (`lo`) and largest (`hi`) training value in each bin, ascending.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::BinnedMatrix;
+/// let x = ndarray::array![[1.0f32], [2.0], [2.0], [5.0]];
+/// let bins = BinnedMatrix::new(x.view(), 256).unwrap().bins(0).clone();
+/// assert_eq!((bins.lo.as_slice(), bins.hi.as_slice()), (&[1.0f32, 2.0, 5.0][..], &[1.0f32, 2.0, 5.0][..]));
+/// assert_eq!((bins.len(), bins.is_empty()), (3, false));
+/// assert_eq!((bins.code(1.5), bins.code(2.0), bins.code(99.0)), (1, 1, 2));
+/// assert_eq!(bins.threshold_between(1, 2), 3.5);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureBins {
     /// Smallest value in each bin.
@@ -35,14 +47,38 @@ pub struct FeatureBins {
 
 impl FeatureBins {
     /// Number of bins (≥ 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[1.0f32], [2.0], [2.0]];
+    /// assert_eq!(kdistill::student::tree::BinnedMatrix::new(x.view(), 256).unwrap().bins(0).len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.lo.len()
     }
     /// Never true for a fitted matrix (a feature has at least one value).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[1.0f32]];
+    /// assert!(!kdistill::student::tree::BinnedMatrix::new(x.view(), 256).unwrap().bins(0).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.lo.is_empty()
     }
     /// Code of a value: the first bin whose `hi` is ≥ `v` (clamped to the last bin).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // 100 distinct values in 4 bins of 25 values each.
+    /// let x = ndarray::Array2::from_shape_fn((100, 1), |(i, _)| i as f32);
+    /// let b = kdistill::student::tree::BinnedMatrix::new(x.view(), 4).unwrap();
+    /// let bins = b.bins(0);
+    /// assert_eq!((bins.code(0.0), bins.code(24.0), bins.code(24.5), bins.code(99.0), bins.code(1e9)), (0, 0, 1, 3, 3));
+    /// ```
     pub fn code(&self, v: f32) -> u8 {
         let last = self.hi.len() - 1;
         self.hi[..last].partition_point(|&h| h < v) as u8
@@ -50,6 +86,15 @@ impl FeatureBins {
     /// A threshold strictly between bin `b` and a higher bin `c`: the midpoint of `hi[b]` and `lo[c]`,
     /// nudged down to `hi[b]` if rounding would put it on `lo[c]`. `x ≤ threshold` ⇔ code ≤ b for
     /// every training value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[0.0f32], [1.0], [4.0]];
+    /// let b = kdistill::student::tree::BinnedMatrix::new(x.view(), 256).unwrap();
+    /// assert_eq!(b.bins(0).threshold_between(0, 1), 0.5);
+    /// assert_eq!(b.bins(0).threshold_between(0, 2), 2.0); // bin 1 absent from a node: between 0 and 4
+    /// ```
     pub fn threshold_between(&self, b: usize, c: usize) -> f32 {
         midpoint(self.hi[b], self.lo[c])
     }
@@ -68,6 +113,20 @@ pub(crate) fn midpoint(a: f32, b: f32) -> f32 {
 /// A feature matrix quantised to `u8` bin codes, column-major (`codes[j·n + i]` is row `i`, feature `j`).
 /// Build it once with [`BinnedMatrix::new`] and fit several trees on it with
 /// [`super::TreeParams::fit_binned`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::BinnedMatrix;
+/// let x = ndarray::array![[0.0f32, 5.0], [0.0, 6.0], [0.0, 7.0], [3.0, 6.0]];
+/// let b = BinnedMatrix::new(x.view(), 256).unwrap();
+/// assert_eq!((b.n_rows(), b.n_features(), b.max_bins()), (4, 2, 256));
+/// assert_eq!((b.n_bins(0), b.n_bins(1)), (2, 3));
+/// assert_eq!(b.codes(), &[0, 0, 0, 1, 0, 1, 2, 1]); // column-major
+/// assert_eq!(b.column(1), &[0, 1, 2, 1]);
+/// assert_eq!((b.dominant_code(0), b.dominant_code(1)), (0, 1)); // the most frequent code
+/// assert_eq!(b.nbytes(), 8);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BinnedMatrix {
     n_rows: usize,
@@ -81,6 +140,18 @@ pub struct BinnedMatrix {
 
 impl BinnedMatrix {
     /// Quantise `x` (`n × d`, finite) into at most `max_bins` (2..=256) bins per feature.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::BinnedMatrix;
+    /// let x = ndarray::Array2::from_shape_fn((1000, 2), |(i, j)| (i * (j + 1)) as f32);
+    /// let b = BinnedMatrix::new(x.view(), 16).unwrap();
+    /// assert_eq!((b.n_bins(0), b.n_bins(1)), (16, 16));
+    /// assert!(b.column(0).windows(2).all(|w| w[0] <= w[1])); // codes keep the order of the values
+    /// assert!(BinnedMatrix::new(x.view(), 1).is_err());
+    /// assert!(BinnedMatrix::new(ndarray::array![[f32::NAN]].view(), 256).is_err());
+    /// ```
     pub fn new(x: ArrayView2<f32>, max_bins: usize) -> Result<Self> {
         validate_max_bins(max_bins)?;
         crate::data::check_rows(x, "features")?;
@@ -153,30 +224,79 @@ impl BinnedMatrix {
     }
 
     /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::Array2::<f32>::zeros((7, 2)).view(), 256).unwrap();
+    /// assert_eq!(b.n_rows(), 7);
+    /// ```
     pub fn n_rows(&self) -> usize {
         self.n_rows
     }
     /// Number of features.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::Array2::<f32>::zeros((7, 2)).view(), 256).unwrap();
+    /// assert_eq!(b.n_features(), 2);
+    /// ```
     pub fn n_features(&self) -> usize {
         self.n_features
     }
     /// The `max_bins` it was built with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::Array2::<f32>::zeros((7, 2)).view(), 32).unwrap();
+    /// assert_eq!(b.max_bins(), 32);
+    /// ```
     pub fn max_bins(&self) -> usize {
         self.max_bins
     }
     /// Number of bins of feature `j` (1 for a constant feature).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::array![[1.0f32, 0.0], [2.0, 0.0]].view(), 256).unwrap();
+    /// assert_eq!((b.n_bins(0), b.n_bins(1)), (2, 1)); // feature 1 is constant
+    /// ```
     pub fn n_bins(&self, j: usize) -> usize {
         self.bins[j].len()
     }
     /// Bin codes of feature `j`, one per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::array![[0.5f32], [-1.0], [0.5]].view(), 256).unwrap();
+    /// assert_eq!(b.column(0), &[1, 0, 1]);
+    /// ```
     pub fn column(&self, j: usize) -> &[u8] {
         &self.codes[j * self.n_rows..(j + 1) * self.n_rows]
     }
     /// All codes, column-major.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::array![[0.0f32, 9.0], [1.0, 8.0]].view(), 256).unwrap();
+    /// assert_eq!(b.codes(), &[0, 1, 1, 0]);
+    /// ```
     pub fn codes(&self) -> &[u8] {
         &self.codes
     }
     /// Bin boundaries of feature `j`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::array![[3.0f32], [1.0]].view(), 256).unwrap();
+    /// assert_eq!(b.bins(0).lo, vec![1.0, 3.0]);
+    /// ```
     pub fn bins(&self, j: usize) -> &FeatureBins {
         &self.bins[j]
     }
@@ -186,10 +306,25 @@ impl BinnedMatrix {
         std::mem::take(&mut self.codes)
     }
     /// Most frequent code of feature `j`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = ndarray::array![[0.0f32], [255.0], [0.0], [0.0]]; // mostly zero, like MNIST pixels
+    /// let b = kdistill::student::tree::BinnedMatrix::new(x.view(), 256).unwrap();
+    /// assert_eq!(b.dominant_code(0), b.column(0)[0]);
+    /// ```
     pub fn dominant_code(&self, j: usize) -> u8 {
         self.dom[j]
     }
     /// Bytes held by the codes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = kdistill::student::tree::BinnedMatrix::new(ndarray::Array2::<f32>::zeros((1000, 3)).view(), 256).unwrap();
+    /// assert_eq!(b.nbytes(), 3000); // one byte per cell
+    /// ```
     pub fn nbytes(&self) -> usize {
         self.codes.len()
     }

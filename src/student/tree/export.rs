@@ -20,6 +20,15 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// Version of the JSON layout written by [`Tree::save_json`]; loading a newer version is an error.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::{export::FORMAT_VERSION, TreeParams};
+/// let tree = TreeParams::new().fit(ndarray::array![[0.0f32]].view(), ndarray::array![[1.0f32]].view(), None).unwrap();
+/// let v: serde_json::Value = serde_json::from_str(&tree.to_json().unwrap()).unwrap();
+/// assert_eq!(v["format_version"], FORMAT_VERSION);
+/// ```
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Serialize)]
@@ -36,11 +45,32 @@ struct Saved {
 
 impl Tree {
     /// The tree as versioned JSON text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::TreeParams;
+    /// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[0.0f32], [1.0]].view(), None).unwrap();
+    /// let json = tree.to_json().unwrap();
+    /// assert!(json.starts_with(r#"{"format_version":1,"model":"kdistill.tree""#), "{json}");
+    /// ```
     pub fn to_json(&self) -> Result<String> {
         Ok(serde_json::to_string(&SavedRef { format_version: FORMAT_VERSION, model: "kdistill.tree", tree: self })?)
     }
 
     /// Parse JSON written by [`Tree::to_json`]; `origin` names the source in errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::{Tree, TreeParams};
+    /// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[0.0f32], [1.0]].view(), None).unwrap();
+    /// let json = tree.to_json().unwrap();
+    /// assert_eq!(Tree::from_json(&json, "mem".as_ref()).unwrap(), tree);
+    /// let newer = json.replace("\"format_version\":1", "\"format_version\":2");
+    /// assert!(Tree::from_json(&newer, "t.json".as_ref()).unwrap_err().to_string().contains("newer"));
+    /// assert!(Tree::from_json("{not json", "t.json".as_ref()).unwrap_err().to_string().starts_with("t.json: cannot load model"));
+    /// ```
     pub fn from_json(text: &str, origin: &Path) -> Result<Tree> {
         let err = |msg: String| KdError::Model { path: origin.to_path_buf(), msg };
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
@@ -62,12 +92,38 @@ impl Tree {
     }
 
     /// Write the tree as versioned JSON to `path` (atomically).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::{Tree, TreeParams};
+    /// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[0.0f32], [1.0]].view(), None).unwrap();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("models/tree.json"); // folders are created
+    /// tree.save_json(&path).unwrap();
+    /// assert_eq!(std::fs::read_to_string(&path).unwrap(), tree.to_json().unwrap());
+    /// ```
     pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
         crate::io::atomic_write(path, self.to_json()?.as_bytes())
     }
 
     /// Load a tree saved by [`Tree::save_json`]. A missing file is [`KdError::Io`]; a newer
     /// `format_version` or corrupted content is [`KdError::Model`] naming the path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::{student::tree::{Tree, TreeParams}, KdError};
+    /// let x = ndarray::array![[0.0f32], [0.5], [1.0]];
+    /// let tree = TreeParams::new().fit(x.view(), ndarray::array![[0.0f32], [0.3], [1.0]].view(), None).unwrap();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// tree.save_json(dir.path().join("t.json")).unwrap();
+    /// let back = Tree::load_json(dir.path().join("t.json")).unwrap();
+    /// assert_eq!(back.predict(x.view()).unwrap(), tree.predict(x.view()).unwrap());
+    /// assert!(matches!(Tree::load_json(dir.path().join("missing.json")), Err(KdError::Io { .. })));
+    /// std::fs::write(dir.path().join("bad.json"), "{\"format_version\": 1}").unwrap();
+    /// assert!(matches!(Tree::load_json(dir.path().join("bad.json")), Err(KdError::Model { .. })));
+    /// ```
     pub fn load_json(path: impl AsRef<Path>) -> Result<Tree> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| KdError::io(path, e))?;
@@ -108,6 +164,27 @@ fn fmt_probs(v: &[f32]) -> String {
 /// Text rules like scikit-learn's `export_text`: one line per test (`|--- name <= t` / `|--- name >  t`),
 /// and for each leaf the predicted class (argmax), its probabilities and its training rows.
 /// `feature_names` (length `n_features`) and `class_names` (length `n_outputs`) are optional.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::{export::to_text, TreeParams};
+/// use ndarray::array;
+/// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+/// let y = array![[1.0f32, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]];
+/// let tree = TreeParams::new().fit(x.view(), y.view(), None).unwrap();
+/// let names = vec!["petal_length".to_string()];
+/// let classes = vec!["setosa".to_string(), "virginica".to_string()];
+/// let text = to_text(&tree, Some(&names), Some(&classes)).unwrap();
+/// assert_eq!(
+///     text,
+///     "|--- petal_length <= 1.50\n\
+///      |   |--- class: setosa (p = [1.00, 0.00], n = 2)\n\
+///      |--- petal_length >  1.50\n\
+///      |   |--- class: virginica (p = [0.00, 1.00], n = 2)\n"
+/// );
+/// assert!(to_text(&tree, Some(&classes), None).is_err()); // 2 names for 1 feature
+/// ```
 pub fn to_text(tree: &Tree, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<String> {
     check_names(feature_names, tree.n_features(), "feature")?;
     check_names(class_names, tree.n_outputs(), "class")?;
@@ -145,6 +222,19 @@ fn dot_escape(s: &str) -> String {
 
 /// Graphviz DOT: internal nodes show their test, leaves their class and probabilities; every node its
 /// impurity and training rows. Left edges are the `true` branch.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::{export::to_dot, TreeParams};
+/// use ndarray::array;
+/// let y = array![[1.0f32, 0.0], [0.0, 1.0]];
+/// let tree = TreeParams::new().fit(array![[0.0f32], [1.0]].view(), y.view(), None).unwrap();
+/// let dot = to_dot(&tree, None, None).unwrap();
+/// assert!(dot.starts_with("digraph Tree {"));
+/// assert!(dot.contains("0 [label=\"feature_0 <= 0.5\\nimpurity = 0.5000\\nsamples = 2\"];"));
+/// assert!(dot.contains("0 -> 1 [labeldistance=2.5, labelangle=45, headlabel=\"True\"];"));
+/// ```
 pub fn to_dot(tree: &Tree, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<String> {
     check_names(feature_names, tree.n_features(), "feature")?;
     check_names(class_names, tree.n_outputs(), "class")?;
@@ -168,11 +258,33 @@ pub fn to_dot(tree: &Tree, feature_names: Option<&[String]>, class_names: Option
 }
 
 /// Write [`to_dot`] to `path` (atomically).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::{export, TreeParams};
+/// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[1.0f32, 0.0], [0.0, 1.0]].view(), None).unwrap();
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("tree.dot"); // render with `dot -Tpng tree.dot -o tree.png`
+/// export::save_dot(&tree, &path, Some(&["x".to_string()]), Some(&["no".to_string(), "yes".to_string()])).unwrap();
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("class = yes"));
+/// ```
 pub fn save_dot(tree: &Tree, path: impl AsRef<Path>, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<()> {
     crate::io::atomic_write(path, to_dot(tree, feature_names, class_names)?.as_bytes())
 }
 
 /// Write [`to_text`] to `path` (atomically).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::student::tree::{export, TreeParams};
+/// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[1.0f32, 0.0], [0.0, 1.0]].view(), None).unwrap();
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("rules.txt");
+/// export::save_text(&tree, &path, None, None).unwrap();
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), export::to_text(&tree, None, None).unwrap());
+/// ```
 pub fn save_text(tree: &Tree, path: impl AsRef<Path>, feature_names: Option<&[String]>, class_names: Option<&[String]>) -> Result<()> {
     crate::io::atomic_write(path, to_text(tree, feature_names, class_names)?.as_bytes())
 }

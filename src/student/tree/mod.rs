@@ -98,6 +98,26 @@ use ndarray::{ArrayView1, ArrayView2};
 
 impl TreeParams {
     /// Bin `x` with this `max_bins` and fit (see [`TreeParams::fit_binned`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::tree::TreeParams;
+    /// use ndarray::array;
+    /// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+    /// let y = array![[0.9f32, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]];
+    /// let tree = TreeParams::new().max_leaves(Some(2)).fit(x.view(), y.view(), None).unwrap();
+    /// let p = tree.predict(array![[0.5f32]].view()).unwrap(); // the left leaf's mean target
+    /// assert!((p[[0, 0]] - 0.85).abs() < 1e-6 && (p[[0, 1]] - 0.15).abs() < 1e-6);
+    /// // Row weights shift the leaf means.
+    /// let w = array![3.0f32, 1.0, 1.0, 1.0];
+    /// let tw = TreeParams::new().max_leaves(Some(2)).fit(x.view(), y.view(), Some(w.view())).unwrap();
+    /// let left = tw.nodes()[0].left as usize;
+    /// assert!((tw.value(left)[0] - 0.875).abs() < 1e-6); // (3·0.9 + 0.8) / 4
+    /// // Typed errors: 4 rows vs 3 targets, a negative weight.
+    /// assert!(TreeParams::new().fit(x.view(), y.slice(ndarray::s![..3, ..]), None).is_err());
+    /// assert!(TreeParams::new().fit(x.view(), y.view(), Some(array![1.0f32, -1.0, 1.0, 1.0].view())).is_err());
+    /// ```
     pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
         self.validate()?;
         check_targets(x.nrows(), y, weights)?;
@@ -109,6 +129,25 @@ impl TreeParams {
     /// Fit on already binned features (the matrix's own bins are used; `max_bins` is ignored). The
     /// codes are copied once (the fit partitions them in place); the matrix is not modified.
     /// `y` is `n × K` (finite), `weights` optional, finite, non-negative, with a positive sum.
+    ///
+    /// # Examples
+    ///
+    /// Bin once, fit several trees (here a depth sweep) on the same codes:
+    ///
+    /// ```
+    /// use kdistill::student::tree::{BinnedMatrix, TreeParams};
+    /// use ndarray::Array2;
+    /// let x = Array2::from_shape_fn((200, 3), |(i, j)| ((i * 7 + j * 13) % 50) as f32);
+    /// let y = Array2::from_shape_fn((200, 2), |(i, k)| if (x[[i, 0]] > 25.0) == (k == 1) { 1.0 } else { 0.0 });
+    /// let binned = BinnedMatrix::new(x.view(), 256).unwrap();
+    /// let depths: Vec<usize> = (1..=3)
+    ///     .map(|d| TreeParams::new().max_depth(Some(d)).fit_binned(&binned, y.view(), None).unwrap().depth())
+    ///     .collect();
+    /// assert_eq!(depths, vec![1, 1, 1]); // one split on feature 0 already separates the classes
+    /// // The same tree as fitting on the raw features.
+    /// let direct = TreeParams::new().fit(x.view(), y.view(), None).unwrap();
+    /// assert_eq!(TreeParams::new().fit_binned(&binned, y.view(), None).unwrap(), direct);
+    /// ```
     pub fn fit_binned(&self, x: &BinnedMatrix, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
         self.validate()?;
         check_targets(x.n_rows(), y, weights)?;
