@@ -891,44 +891,18 @@ fn distill_jittered(
     rows: usize,
     cols: usize,
 ) -> Result<(crate::neural::Net, f64)> {
-    use tch::{nn::OptimizerConfig, Kind, Tensor};
     let p = student_train_params(cfg, seed, what);
     p.check()?;
     crate::data::check_rows(x, "transfer set")?;
     let device = cfg.device.resolve()?;
-    let net = crate::neural::Net::new(&crate::neural::MlpSpec::new(x.ncols(), hidden, k), device, seed)?;
-    let (alpha, t) = (cfg.alpha, cfg.temperature);
-    let start = Instant::now();
-    tch::manual_seed(seed as i64);
-    let n = x.nrows();
-    let xs = crate::neural::to_tensor(x, device);
-    let ys = Tensor::from_slice(&y.iter().map(|&c| c as i64).collect::<Vec<_>>()).to_device(device);
-    let mut opt = tch::nn::AdamW::default().wd(p.weight_decay).build(net.var_store(), p.learning_rate)?;
-    let bar = crate::progress::bar(p.progress.as_deref(), p.epochs as u64);
-    for epoch in 0..p.epochs {
-        opt.set_lr(p.learning_rate * p.lr_decay.powi(epoch as i32));
-        let perm = Tensor::randperm(n as i64, (Kind::Int64, device));
-        let mut sum = Tensor::zeros([], (Kind::Float, device));
-        for lo in (0..n).step_by(p.batch_size) {
-            let hi = (lo + p.batch_size).min(n);
-            let idx = perm.narrow(0, lo as i64, (hi - lo) as i64);
-            let xb = random_translate(&xs.index_select(0, &idx), rows, cols, cfg.budget.max_shift);
-            let q = tch::no_grad(|| teacher_probs_t(teachers, &xb, t));
-            let z = net.forward_t(&xb, true);
-            let loss = crate::neural::loss::distillation_loss(&z, Some(&ys.index_select(0, &idx)), Some(&q), None, alpha, t)?;
-            opt.backward_step(&loss);
-            sum += loss.detach() * (hi - lo) as i64;
-        }
-        let l = sum.double_value(&[]) / n as f64;
-        if !l.is_finite() {
-            bar.abandon();
-            return Err(KdError::param("learning_rate", p.learning_rate, format!("distillation diverged (loss {l}) in epoch {epoch}")));
-        }
-        bar.set_message(format!("loss {l:.4}"));
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok((net, start.elapsed().as_secs_f64()))
+    let _guard = crate::neural::seeded_fit_lock();
+    let mut net = crate::neural::Net::new(&crate::neural::MlpSpec::new(x.ncols(), hidden, k), device, seed)?;
+    let (alpha, t, shift) = (cfg.alpha, cfg.temperature, cfg.budget.max_shift);
+    let translate = move |xb: &tch::Tensor| random_translate(xb, rows, cols, shift);
+    let label = move |xb: &tch::Tensor| teacher_probs_t(teachers, xb, t);
+    let data = crate::neural::TrainData::new(x.view()).labels(y.view()).transform(&translate).soft_on_batch(&label);
+    let report = crate::neural::train_model(&mut net, &p, data, crate::neural::Objective::Distill { alpha, temperature: t })?;
+    Ok((net, report.seconds))
 }
 
 struct Ctx<'a> {

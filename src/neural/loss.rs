@@ -26,6 +26,21 @@ use tch::{Kind, Tensor};
 ///
 /// `labels` (int64, `n`) is required when `alpha > 0`; `soft` (`n × K`, rows summing to 1) when
 /// `alpha < 1`. `weights` (`n`, ≥ 0) turn the mean into `Σ wᵢ Lᵢ / Σ wᵢ`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::loss::distillation_loss;
+/// use tch::Tensor;
+/// let z = Tensor::from_slice(&[2.0f32, 0.0, 0.0, 1.0]).view([2, 2]);
+/// let y = Tensor::from_slice(&[0i64, 1]);
+/// let q = Tensor::from_slice(&[0.9f32, 0.1, 0.3, 0.7]).view([2, 2]);
+/// let at = |alpha| distillation_loss(&z, Some(&y), Some(&q), None, alpha, 2.0).unwrap().double_value(&[]);
+/// // The loss is linear in α between pure cross-entropy (α = 1) and pure T²·KL (α = 0).
+/// assert!((at(0.25) - (0.25 * at(1.0) + 0.75 * at(0.0))).abs() < 1e-6);
+/// // The KL term needs soft targets.
+/// assert!(distillation_loss(&z, Some(&y), None, None, 0.5, 2.0).is_err());
+/// ```
 pub fn distillation_loss(
     z: &Tensor,
     labels: Option<&Tensor>,

@@ -2,9 +2,12 @@
 //!
 //! A [`Net`] is `d → h₁ → … → h_L → K` with ReLU between layers and a *linear* output (logits), optional
 //! dropout on the input and hidden activations, and optional max-norm constraints on each unit's
-//! incoming weight vector (Srivastava et al. 2014; used by Hinton's MNIST teacher). [`train`] runs
-//! seeded mini-batch Adam on an [`Objective`]: cross-entropy on labels, or the distillation loss of
-//! [`loss::distillation_loss`].
+//! incoming weight vector (Srivastava et al. 2014; used by Hinton's MNIST teacher).
+//!
+//! Training: [`train_model`] is the crate's one mini-batch loop (seeded AdamW with per-epoch learning-rate
+//! decay on an [`Objective`]: cross-entropy on labels, or the distillation loss of
+//! [`loss::distillation_loss`]), for any network that implements [`Trainable`]. [`train`] runs it on a
+//! [`Net`] and applies the max-norm constraint after every step; the MNIST CNN teacher uses the same loop.
 //!
 //! Everything is seeded: `tch::manual_seed(seed)` before initialisation and before training (shuffles
 //! and dropout masks come from libtorch's generator), so on CPU the same seed gives the same numbers.
@@ -33,6 +36,18 @@ use std::path::Path;
 use tch::{nn, nn::Module, nn::OptimizerConfig, Device, Kind, Tensor};
 
 /// Where to run: `Auto` takes CUDA when libtorch sees a GPU, else CPU.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::DeviceChoice;
+/// let d: DeviceChoice = "CPU".parse()?;
+/// assert_eq!(d, DeviceChoice::Cpu);
+/// assert_eq!("gpu".parse::<DeviceChoice>()?, DeviceChoice::Cuda);
+/// assert!("tpu".parse::<DeviceChoice>().is_err());
+/// assert_eq!(DeviceChoice::default(), DeviceChoice::Auto);
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum DeviceChoice {
     /// CUDA if available, else CPU.
@@ -58,6 +73,17 @@ impl std::str::FromStr for DeviceChoice {
 
 impl DeviceChoice {
     /// The tch device this choice means on this machine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::DeviceChoice;
+    /// assert_eq!(DeviceChoice::Cpu.resolve()?, tch::Device::Cpu);
+    /// // Auto never fails; Cuda fails with a clear message when no GPU is visible.
+    /// let auto = DeviceChoice::Auto.resolve()?;
+    /// assert_eq!(auto.is_cuda(), DeviceChoice::Cuda.resolve().is_ok());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn resolve(self) -> Result<Device> {
         match self {
             Self::Cpu => Ok(Device::Cpu),
@@ -73,6 +99,13 @@ impl DeviceChoice {
 }
 
 /// A one-line description of a device, e.g. `cpu (2 threads)` or `cuda:0 (1 GPU visible)`.
+///
+/// # Examples
+///
+/// ```
+/// let s = kdistill::neural::describe_device(tch::Device::Cpu);
+/// assert!(s.starts_with("cpu (") && s.contains("thread"));
+/// ```
 pub fn describe_device(d: Device) -> String {
     match d {
         Device::Cuda(i) => format!("cuda:{i} ({} GPU visible)", tch::Cuda::device_count()),
@@ -84,6 +117,20 @@ pub fn describe_device(d: Device) -> String {
 }
 
 /// Architecture of a fully-connected net.
+///
+/// # Examples
+///
+/// Hinton's MNIST teacher, `784 → 1200 → 1200 → 10` with dropout 0.2 / 0.5:
+///
+/// ```
+/// use kdistill::neural::MlpSpec;
+/// let spec = MlpSpec::new(784, &[1200, 1200], 10).dropout(0.2, 0.5);
+/// spec.check()?;
+/// assert_eq!(spec.n_params(), 784 * 1200 + 1200 + 1200 * 1200 + 1200 + 1200 * 10 + 10);
+/// assert!(MlpSpec::new(784, &[0], 10).check().is_err());      // a zero-width layer
+/// assert!(MlpSpec::new(4, &[8], 2).dropout(1.0, 0.0).check().is_err()); // dropout must be < 1
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MlpSpec {
     /// Input width `d`.
@@ -100,16 +147,40 @@ pub struct MlpSpec {
 
 impl MlpSpec {
     /// `input → hidden… → output`, no dropout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let spec = kdistill::neural::MlpSpec::new(2, &[8, 8], 3);
+    /// assert_eq!((spec.input, spec.hidden.as_slice(), spec.output), (2, &[8, 8][..], 3));
+    /// assert_eq!(spec.dropout_input, 0.0);
+    /// ```
     pub fn new(input: usize, hidden: &[usize], output: usize) -> Self {
         Self { input, hidden: hidden.to_vec(), output, dropout_input: 0.0, dropout_hidden: 0.0 }
     }
     /// Set dropout on input and hidden layers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let spec = kdistill::neural::MlpSpec::new(2, &[8], 2).dropout(0.2, 0.5);
+    /// assert_eq!((spec.dropout_input, spec.dropout_hidden), (0.2, 0.5));
+    /// ```
     pub fn dropout(mut self, input: f64, hidden: f64) -> Self {
         self.dropout_input = input;
         self.dropout_hidden = hidden;
         self
     }
     /// Validate widths and dropout rates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::{neural::MlpSpec, KdError};
+    /// assert!(MlpSpec::new(2, &[8], 2).check().is_ok());
+    /// let one_class = MlpSpec::new(2, &[8], 1).check();
+    /// assert!(matches!(one_class, Err(KdError::InvalidParam { .. })));
+    /// ```
     pub fn check(&self) -> Result<()> {
         if self.input == 0 || self.output < 2 || self.hidden.contains(&0) {
             return Err(KdError::param("mlp", format!("{self:?}"), "input and hidden widths must be ≥ 1, output ≥ 2"));
@@ -122,6 +193,13 @@ impl MlpSpec {
         Ok(())
     }
     /// Number of trainable parameters (weights + biases).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // 2·8 + 8 weights and biases into the hidden layer, 8·2 + 2 into the output
+    /// assert_eq!(kdistill::neural::MlpSpec::new(2, &[8], 2).n_params(), 42);
+    /// ```
     pub fn n_params(&self) -> usize {
         let mut widths = vec![self.input];
         widths.extend(&self.hidden);
@@ -131,6 +209,19 @@ impl MlpSpec {
 }
 
 /// A fully-connected network with its parameters.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::{MlpSpec, Net};
+/// use ndarray::array;
+/// let net = Net::new(&MlpSpec::new(2, &[4], 3), tch::Device::Cpu, 7)?;
+/// assert_eq!(net.spec().output, 3);
+/// assert_eq!(net.device(), tch::Device::Cpu);
+/// let z = net.logits(array![[0.5f32, -1.0]].view())?;
+/// assert_eq!(z.dim(), (1, 3));
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 pub struct Net {
     vs: nn::VarStore,
     layers: Vec<nn::Linear>,
@@ -145,6 +236,20 @@ impl std::fmt::Debug for Net {
 
 impl Net {
     /// A freshly initialised net (PyTorch's default Kaiming-uniform init), seeded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{MlpSpec, Net};
+    /// use ndarray::array;
+    /// let spec = MlpSpec::new(2, &[4], 2);
+    /// let x = array![[1.0f32, 2.0]];
+    /// let a = Net::new(&spec, tch::Device::Cpu, 1)?.logits(x.view())?;
+    /// let b = Net::new(&spec, tch::Device::Cpu, 1)?.logits(x.view())?;
+    /// assert_eq!(a, b); // same seed, same weights
+    /// assert!(Net::new(&MlpSpec::new(0, &[4], 2), tch::Device::Cpu, 1).is_err());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn new(spec: &MlpSpec, device: Device, seed: u64) -> Result<Net> {
         spec.check()?;
         tch::manual_seed(seed as i64);
@@ -162,16 +267,47 @@ impl Net {
     }
 
     /// The architecture.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{MlpSpec, Net};
+    /// let spec = MlpSpec::new(3, &[5], 2);
+    /// assert_eq!(Net::new(&spec, tch::Device::Cpu, 0)?.spec(), &spec);
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn spec(&self) -> &MlpSpec {
         &self.spec
     }
 
     /// The device holding the parameters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{MlpSpec, Net};
+    /// let net = Net::new(&MlpSpec::new(3, &[5], 2), tch::Device::Cpu, 0)?;
+    /// assert_eq!(net.device(), tch::Device::Cpu);
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn device(&self) -> Device {
         self.vs.device()
     }
 
     /// Logits for a batch already on the device; `train` enables dropout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{MlpSpec, Net};
+    /// use tch::{Device, Kind, Tensor};
+    /// let net = Net::new(&MlpSpec::new(4, &[16], 2).dropout(0.5, 0.5), Device::Cpu, 0)?;
+    /// let x = Tensor::ones([3, 4], (Kind::Float, Device::Cpu));
+    /// let eval = net.forward_t(&x, false);
+    /// assert_eq!(eval.size(), [3, 2]);
+    /// assert!(eval.equal(&net.forward_t(&x, false))); // no dropout in evaluation mode
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let mut h = x.dropout(self.spec.dropout_input, train);
         let last = self.layers.len() - 1;
@@ -185,6 +321,18 @@ impl Net {
     }
 
     /// Logits (`n × K`) for the rows of `x`, in evaluation mode, in chunks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{MlpSpec, Net};
+    /// use ndarray::{array, Array2};
+    /// let net = Net::new(&MlpSpec::new(2, &[4], 3), tch::Device::Cpu, 0)?;
+    /// assert_eq!(net.logits(Array2::<f32>::zeros((5, 2)).view())?.dim(), (5, 3));
+    /// assert!(net.logits(array![[1.0f32, 2.0, 3.0]].view()).is_err());   // wrong width
+    /// assert!(net.logits(array![[f32::NAN, 0.0]].view()).is_err());       // not finite
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn logits(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         if x.ncols() != self.spec.input {
             return Err(KdError::Shape(format!("net expects {} features, got {}", self.spec.input, x.ncols())));
@@ -206,6 +354,17 @@ impl Net {
     }
 
     /// Clip each unit's incoming weight vector to L2 norm ≤ `max_norm`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{to_array2, MlpSpec, Net};
+    /// let mut net = Net::new(&MlpSpec::new(50, &[10], 2), tch::Device::Cpu, 0)?;
+    /// net.apply_max_norm(0.1);
+    /// let w = to_array2(&net.var_store().variables()["fc0.weight"])?; // 10 units × 50 inputs
+    /// assert!(w.rows().into_iter().all(|unit| unit.dot(&unit).sqrt() <= 0.1 + 1e-6));
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn apply_max_norm(&mut self, max_norm: f64) {
         tch::no_grad(|| {
             for layer in self.layers.iter_mut() {
@@ -216,6 +375,21 @@ impl Net {
     }
 
     /// Save the parameters as safetensors (atomically).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{MlpSpec, Net};
+    /// use ndarray::array;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let spec = MlpSpec::new(2, &[4], 2);
+    /// let net = Net::new(&spec, tch::Device::Cpu, 3)?;
+    /// net.save(dir.path().join("net.safetensors"))?;
+    /// let back = Net::load(&spec, dir.path().join("net.safetensors"), tch::Device::Cpu)?;
+    /// let x = array![[0.1f32, 0.9]];
+    /// assert_eq!(back.logits(x.view())?, net.logits(x.view())?);
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let tmp = crate::io::temp_path(path).with_extension("safetensors");
@@ -227,6 +401,21 @@ impl Net {
     }
 
     /// Load parameters saved by [`Net::save`] into a net of architecture `spec`.
+    ///
+    /// # Examples
+    ///
+    /// A missing or mismatched file is a [`KdError::Model`] naming the path (see [`Net::save`] for a
+    /// round trip):
+    ///
+    /// ```
+    /// use kdistill::{neural::{MlpSpec, Net}, KdError};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("net.safetensors");
+    /// Net::new(&MlpSpec::new(2, &[4], 2), tch::Device::Cpu, 0)?.save(&path)?;
+    /// let wider = Net::load(&MlpSpec::new(2, &[5], 2), &path, tch::Device::Cpu);
+    /// assert!(matches!(wider, Err(KdError::Model { .. })));
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn load(spec: &MlpSpec, path: impl AsRef<Path>, device: Device) -> Result<Net> {
         let path = path.as_ref();
         let mut net = Net::new(spec, device, 0)?;
@@ -235,12 +424,34 @@ impl Net {
     }
 
     /// The variable store (e.g. for custom optimisers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{MlpSpec, Net};
+    /// let net = Net::new(&MlpSpec::new(2, &[8], 2), tch::Device::Cpu, 0)?;
+    /// let n: i64 = net.var_store().trainable_variables().iter().map(|t| t.numel() as i64).sum();
+    /// assert_eq!(n as usize, net.spec().n_params());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn var_store(&self) -> &nn::VarStore {
         &self.vs
     }
 }
 
 /// Copy a 2-D f32 view into a tensor on `device`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::{to_array2, to_tensor};
+/// use ndarray::array;
+/// let a = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+/// let t = to_tensor(a.t(), tch::Device::Cpu); // any layout; the tensor is 3 × 2
+/// assert_eq!(t.size(), [3, 2]);
+/// assert_eq!(to_array2(&t)?, a.t());
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 pub fn to_tensor(x: ArrayView2<f32>, device: Device) -> Tensor {
     let std = x.as_standard_layout();
     Tensor::from_slice(std.as_slice().expect("standard layout"))
@@ -248,7 +459,18 @@ pub fn to_tensor(x: ArrayView2<f32>, device: Device) -> Tensor {
         .to_device(device)
 }
 
-/// Copy a 2-D float tensor back into an ndarray.
+/// Copy a 2-D float tensor back into an ndarray (any float kind or device; converted to f32 on the CPU).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::to_array2;
+/// use tch::{Kind, Tensor};
+/// let t = Tensor::arange(6, (Kind::Double, tch::Device::Cpu)).view([2, 3]);
+/// assert_eq!(to_array2(&t)?, ndarray::array![[0.0f32, 1.0, 2.0], [3.0, 4.0, 5.0]]);
+/// assert!(to_array2(&Tensor::zeros([4], (Kind::Float, tch::Device::Cpu))).is_err()); // 1-D
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 pub fn to_array2(t: &Tensor) -> Result<Array2<f32>> {
     let size = t.size();
     if size.len() != 2 {
@@ -259,6 +481,16 @@ pub fn to_array2(t: &Tensor) -> Result<Array2<f32>> {
 }
 
 /// What the network is trained to minimise.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::Objective;
+/// let hard = Objective::Hard;
+/// // Hinton's setting for a large student: mostly the soft term, at a high temperature
+/// let distil = Objective::Distill { alpha: 0.1, temperature: 20.0 };
+/// assert_ne!(hard, distil);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Objective {
     /// Cross-entropy on the hard labels.
@@ -273,7 +505,18 @@ pub enum Objective {
     },
 }
 
-/// Mini-batch Adam settings. Validated by [`train`].
+/// Mini-batch AdamW settings. Validated by [`train`] and [`train_model`].
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::TrainParams;
+/// // 20 epochs whose learning rate falls from 1e-3 to 1e-3 · 0.9^19
+/// let p = TrainParams { epochs: 20, lr_decay: 0.9, seed: 4, ..TrainParams::default() };
+/// assert_eq!((p.batch_size, p.learning_rate, p.max_norm), (64, 1e-3, None));
+/// p.check()?;
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {
     /// Passes over the data (≥ 1).
@@ -311,6 +554,15 @@ impl Default for TrainParams {
 
 impl TrainParams {
     /// Validate every field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::{neural::TrainParams, KdError};
+    /// let bad = TrainParams { lr_decay: 1.5, ..TrainParams::default() };
+    /// assert!(matches!(bad.check(), Err(KdError::InvalidParam { .. })));
+    /// assert!(TrainParams { epochs: 0, ..TrainParams::default() }.check().is_err());
+    /// ```
     pub fn check(&self) -> Result<()> {
         if self.epochs == 0 {
             return Err(KdError::param("epochs", 0, "must be ≥ 1"));
@@ -338,9 +590,238 @@ impl TrainParams {
 
 /// A per-batch input transform applied during training only (e.g. random translations), run on the
 /// device with libtorch's seeded generator.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::InputTransform;
+/// use tch::Tensor;
+/// let negate = |x: &Tensor| -x;
+/// let tf: InputTransform<'_> = &negate;
+/// let y = tf(&Tensor::from_slice(&[1.0f32, -2.0]));
+/// assert_eq!(Vec::<f32>::try_from(y).unwrap(), vec![-1.0, 2.0]);
+/// ```
 pub type InputTransform<'a> = &'a dyn Fn(&Tensor) -> Tensor;
 
+/// A network the shared mini-batch loop [`train_model`] can train: its widths, a forward pass, the
+/// variables the optimiser updates, and a hook run after every optimiser step (e.g. a weight constraint).
+///
+/// [`Net`] implements it (and [`train`] adds the max-norm constraint through `after_step`); so does the
+/// MNIST experiment's CNN teacher.
+///
+/// # Examples
+///
+/// Logistic regression as a `Trainable`, fitted by the shared loop:
+///
+/// ```
+/// use kdistill::neural::{train_model, Objective, TrainData, TrainParams, Trainable};
+/// use ndarray::{array, Array1};
+/// use tch::{nn, Device, Tensor};
+///
+/// struct Logistic { vs: nn::VarStore, lin: nn::Linear, steps: usize }
+/// impl Trainable for Logistic {
+///     fn n_inputs(&self) -> usize { 1 }
+///     fn n_outputs(&self) -> usize { 2 }
+///     fn forward_t(&self, x: &Tensor, _train: bool) -> Tensor { x.apply(&self.lin) }
+///     fn var_store(&self) -> &nn::VarStore { &self.vs }
+///     fn after_step(&mut self) { self.steps += 1 }
+/// }
+///
+/// tch::manual_seed(0);
+/// let vs = nn::VarStore::new(Device::Cpu);
+/// let lin = nn::linear(vs.root() / "lin", 1, 2, Default::default());
+/// let mut model = Logistic { vs, lin, steps: 0 };
+/// let x = array![[-2.0f32], [-1.0], [1.0], [2.0]];
+/// let y: Array1<usize> = array![0, 0, 1, 1];
+/// let params = TrainParams { epochs: 2, batch_size: 2, learning_rate: 0.1, ..TrainParams::default() };
+/// let report = train_model(&mut model, &params, TrainData::new(x.view()).labels(y.view()), Objective::Hard)?;
+/// assert_eq!(model.steps, 4); // 2 epochs × 2 batches
+/// assert!(report.final_loss.is_finite());
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
+pub trait Trainable {
+    /// Input width `d` (columns of the training matrix).
+    fn n_inputs(&self) -> usize;
+    /// Output width `K` (logits; labels must lie in `0..K`).
+    fn n_outputs(&self) -> usize;
+    /// Logits (`B × K`) for a batch already on the model's device; `train` enables dropout.
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor;
+    /// The variables the optimiser updates; training runs on their device.
+    fn var_store(&self) -> &nn::VarStore;
+    /// Called after every optimiser step (default: nothing).
+    fn after_step(&mut self) {}
+}
+
+impl Trainable for Net {
+    fn n_inputs(&self) -> usize {
+        self.spec.input
+    }
+    fn n_outputs(&self) -> usize {
+        self.spec.output
+    }
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        Net::forward_t(self, x, train)
+    }
+    fn var_store(&self) -> &nn::VarStore {
+        &self.vs
+    }
+}
+
+/// A [`Net`] held to [`TrainParams::max_norm`]: every unit's incoming weights are clipped after each step.
+struct MaxNormed<'a> {
+    net: &'a mut Net,
+    max_norm: f64,
+}
+
+impl Trainable for MaxNormed<'_> {
+    fn n_inputs(&self) -> usize {
+        self.net.spec.input
+    }
+    fn n_outputs(&self) -> usize {
+        self.net.spec.output
+    }
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        self.net.forward_t(x, train)
+    }
+    fn var_store(&self) -> &nn::VarStore {
+        &self.net.vs
+    }
+    fn after_step(&mut self) {
+        self.net.apply_max_norm(self.max_norm);
+    }
+}
+
+/// libtorch's random generator is process-global: two fits running at once on different threads would
+/// interleave their draws and the seeds would stop meaning anything. Whoever initialises and trains a
+/// network holds this lock for the whole fit.
+pub(crate) fn seeded_fit_lock() -> std::sync::MutexGuard<'static, ()> {
+    static SEEDED_FIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SEEDED_FIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Where the soft targets of a mini-batch come from (see [`TrainData`]).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::SoftTargets;
+/// use ndarray::array;
+/// let q = array![[0.9f32, 0.1], [0.2, 0.8]];
+/// let fixed = SoftTargets::Rows(q.view());                       // one row per training row
+/// let uniform = |x: &tch::Tensor| tch::Tensor::full([x.size()[0], 2], 0.5, (tch::Kind::Float, x.device()));
+/// let live = SoftTargets::OnBatch(&uniform);                     // computed from each (transformed) batch
+/// assert!(matches!(fixed, SoftTargets::Rows(_)) && matches!(live, SoftTargets::OnBatch(_)));
+/// ```
+#[derive(Clone, Copy)]
+pub enum SoftTargets<'a> {
+    /// `q_T` for every training row (`n × K`, rows summing to 1), taken with the batch.
+    Rows(ArrayView2<'a, f32>),
+    /// Computed on the device from the batch *after* the input transform, without gradients: e.g. a
+    /// teacher labelling randomly translated images. Must return `B × K` probabilities at the objective's
+    /// temperature.
+    OnBatch(&'a dyn Fn(&Tensor) -> Tensor),
+}
+
+impl std::fmt::Debug for SoftTargets<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rows(q) => write!(f, "SoftTargets::Rows({:?})", q.dim()),
+            Self::OnBatch(_) => f.write_str("SoftTargets::OnBatch(..)"),
+        }
+    }
+}
+
+/// The training set of [`train_model`]: features plus whatever the [`Objective`] needs.
+///
+/// ndarray views are invariant in their lifetime, so views with different lifetimes (e.g. two function
+/// parameters) are put together by reborrowing them: `TrainData::new(x.view()).labels(y.view())`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::TrainData;
+/// use ndarray::{array, Array1};
+/// let x = array![[0.0f32, 1.0], [1.0, 0.0]];
+/// let y: Array1<usize> = array![1, 0];
+/// let q = array![[0.2f32, 0.8], [0.7, 0.3]];
+/// let w = array![1.0f32, 2.0];
+/// let data = TrainData::new(x.view()).labels(y.view()).soft(q.view()).weights(w.view());
+/// assert_eq!(data.x.nrows(), 2);
+/// assert!(data.labels.is_some() && data.soft.is_some() && data.transform.is_none());
+/// ```
+#[derive(Clone, Copy)]
+pub struct TrainData<'a> {
+    /// Features, `n × d`.
+    pub x: ArrayView2<'a, f32>,
+    /// Hard labels (needed for [`Objective::Hard`] and for `Distill` with `α > 0`).
+    pub labels: Option<ArrayView1<'a, usize>>,
+    /// Soft targets `q_T` (needed for `Distill` with `α < 1`).
+    pub soft: Option<SoftTargets<'a>>,
+    /// Optional non-negative per-row weights (weighted mean of per-row losses).
+    pub weights: Option<ArrayView1<'a, f32>>,
+    /// Optional training-time input transform, applied to each batch before the forward pass.
+    pub transform: Option<InputTransform<'a>>,
+}
+
+impl std::fmt::Debug for TrainData<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainData")
+            .field("x", &self.x.dim())
+            .field("labels", &self.labels.map(|l| l.len()))
+            .field("soft", &self.soft)
+            .field("weights", &self.weights.map(|w| w.len()))
+            .field("transform", &self.transform.map(|_| ".."))
+            .finish()
+    }
+}
+
+impl<'a> TrainData<'a> {
+    /// Features only; add the rest with the builder methods.
+    pub fn new(x: ArrayView2<'a, f32>) -> Self {
+        Self { x, labels: None, soft: None, weights: None, transform: None }
+    }
+    /// Hard labels in `0..K`.
+    pub fn labels(mut self, y: ArrayView1<'a, usize>) -> Self {
+        self.labels = Some(y);
+        self
+    }
+    /// Fixed soft targets, one row per training row ([`SoftTargets::Rows`]).
+    pub fn soft(mut self, q: ArrayView2<'a, f32>) -> Self {
+        self.soft = Some(SoftTargets::Rows(q));
+        self
+    }
+    /// Soft targets computed from each transformed batch ([`SoftTargets::OnBatch`]).
+    pub fn soft_on_batch(mut self, f: &'a dyn Fn(&Tensor) -> Tensor) -> Self {
+        self.soft = Some(SoftTargets::OnBatch(f));
+        self
+    }
+    /// Per-row weights.
+    pub fn weights(mut self, w: ArrayView1<'a, f32>) -> Self {
+        self.weights = Some(w);
+        self
+    }
+    /// Training-time input transform.
+    pub fn transform(mut self, f: InputTransform<'a>) -> Self {
+        self.transform = Some(f);
+        self
+    }
+}
+
 /// Summary of a training run.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::{train, MlpSpec, Net, Objective, TrainParams};
+/// use ndarray::{array, Array1};
+/// let x = array![[0.0f32], [1.0]];
+/// let y: Array1<usize> = array![0, 1];
+/// let mut net = Net::new(&MlpSpec::new(1, &[4], 2), tch::Device::Cpu, 0)?;
+/// let params = TrainParams { epochs: 1, batch_size: 2, ..TrainParams::default() };
+/// let report = train(&mut net, &params, x.view(), Some(y.view()), None, None, Objective::Hard, None)?;
+/// assert!(report.final_loss > 0.0 && report.seconds >= 0.0);
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainReport {
     /// Mean loss over the last epoch.
@@ -349,11 +830,33 @@ pub struct TrainReport {
     pub seconds: f64,
 }
 
-/// Train `net` in place.
+/// Train a [`Net`] in place; [`TrainParams::max_norm`], when set, is applied after every step.
 ///
 /// * `labels` — hard labels (needed for [`Objective::Hard`] and for `Distill` with `α > 0`);
 /// * `soft` — soft targets `q_T` (`n × K`), needed for `Distill`;
 /// * `weights` — optional non-negative per-row weights (weighted mean of per-row losses).
+///
+/// This is [`train_model`] on a [`Net`]; see there for the loop itself.
+///
+/// # Examples
+///
+/// Distil two rows' soft targets into a small net for one epoch, with max-norm on:
+///
+/// ```
+/// use kdistill::neural::{train, MlpSpec, Net, Objective, TrainParams};
+/// use ndarray::array;
+/// let x = array![[0.0f32, 1.0], [1.0, 0.0]];
+/// let q = array![[0.3f32, 0.7], [0.6, 0.4]]; // already softened at T = 2
+/// let mut net = Net::new(&MlpSpec::new(2, &[8], 2), tch::Device::Cpu, 0)?;
+/// let params = TrainParams { epochs: 1, batch_size: 1, max_norm: Some(1.0), ..TrainParams::default() };
+/// let objective = Objective::Distill { alpha: 0.0, temperature: 2.0 };
+/// let report = train(&mut net, &params, x.view(), None, Some(q.view()), None, objective, None)?;
+/// assert!(report.final_loss >= 0.0);
+/// // every unit's incoming weights now have L2 norm ≤ 1
+/// let w = kdistill::neural::to_array2(&net.var_store().variables()["fc0.weight"])?;
+/// assert!(w.rows().into_iter().all(|unit| unit.dot(&unit).sqrt() <= 1.0 + 1e-5));
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub fn train(
     net: &mut Net,
@@ -366,13 +869,67 @@ pub fn train(
     transform: Option<InputTransform<'_>>,
 ) -> Result<TrainReport> {
     params.check()?;
+    // ndarray views are invariant in their lifetime: reborrow so they share one.
+    let data = TrainData {
+        x: x.view(),
+        labels: labels.as_ref().map(|l| l.view()),
+        soft: soft.as_ref().map(|q| SoftTargets::Rows(q.view())),
+        weights: weights.as_ref().map(|w| w.view()),
+        transform,
+    };
+    let unconstrained = TrainParams { max_norm: None, ..params.clone() };
+    match params.max_norm {
+        Some(max_norm) => train_model(&mut MaxNormed { net, max_norm }, &unconstrained, data, objective),
+        None => train_model(net, &unconstrained, data, objective),
+    }
+}
+
+/// The one mini-batch training loop (AdamW) shared by every network in the crate.
+///
+/// After validating `params` and `data`, it seeds libtorch with `params.seed` and, for each epoch,
+/// sets the learning rate to `learning_rate · lr_decay^epoch`, draws a random permutation of the rows,
+/// and for each batch of `batch_size` rows: applies `data.transform`, computes the soft targets
+/// ([`SoftTargets::OnBatch`] sees the transformed batch), runs `forward_t(·, true)`, minimises
+/// [`loss::distillation_loss`] (cross-entropy for [`Objective::Hard`]), calls
+/// [`Trainable::after_step`]. A progress bar shows epochs and the last epoch's mean loss
+/// ([`TrainParams::progress`]); a non-finite epoch loss is an error.
+///
+/// Constraints belong to the model's `after_step`, so `params.max_norm` must be `None` here
+/// ([`train`] turns it into an `after_step` for a [`Net`]).
+///
+/// # Examples
+///
+/// A net distilled from a "teacher" that labels every randomly shifted batch on the fly:
+///
+/// ```
+/// use kdistill::neural::{train_model, MlpSpec, Net, Objective, TrainData, TrainParams};
+/// use ndarray::{array, Array1};
+/// use tch::{Kind, Tensor};
+/// let x = array![[0.0f32, 1.0], [1.0, 0.0], [0.5, 0.5], [0.9, 0.1]];
+/// let y: Array1<usize> = array![1, 0, 1, 0];
+/// let shift = |b: &Tensor| b + 0.01 * b.randn_like();
+/// // the teacher: class 0 is more likely the larger the first feature is
+/// let teacher = |b: &Tensor| Tensor::stack(&[b.select(1, 0), b.select(1, 1)], 1).softmax(-1, Kind::Float);
+/// let mut net = Net::new(&MlpSpec::new(2, &[8], 2), tch::Device::Cpu, 0)?;
+/// let params = TrainParams { epochs: 2, batch_size: 2, ..TrainParams::default() };
+/// let data = TrainData::new(x.view()).labels(y.view()).soft_on_batch(&teacher).transform(&shift);
+/// let report = train_model(&mut net, &params, data, Objective::Distill { alpha: 0.5, temperature: 1.0 })?;
+/// assert!(report.final_loss.is_finite());
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
+pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, data: TrainData<'_>, objective: Objective) -> Result<TrainReport> {
+    params.check()?;
+    if let Some(m) = params.max_norm {
+        return Err(KdError::param("max_norm", m, "train_model leaves constraints to Trainable::after_step; use neural::train for a Net"));
+    }
+    let TrainData { x, labels, soft, weights, transform } = data;
     let n = x.nrows();
     crate::data::check_rows(x, "training features")?;
     crate::data::check_finite(x, "training features")?;
-    if x.ncols() != net.spec.input {
-        return Err(KdError::Shape(format!("net expects {} features, got {}", net.spec.input, x.ncols())));
+    if x.ncols() != model.n_inputs() {
+        return Err(KdError::Shape(format!("net expects {} features, got {}", model.n_inputs(), x.ncols())));
     }
-    let k = net.spec.output;
+    let k = model.n_outputs();
     let (alpha, temperature) = match objective {
         Objective::Hard => (1.0f32, 1.0f32),
         Objective::Distill { alpha, temperature } => {
@@ -395,11 +952,15 @@ pub fn train(
         }
     }
     if alpha < 1.0 {
-        let s = soft.ok_or_else(|| KdError::param("alpha", alpha, "distillation needs soft targets"))?;
-        if s.dim() != (n, k) {
-            return Err(KdError::Shape(format!("soft targets are {:?}, expected ({n}, {k})", s.dim())));
+        match soft.ok_or_else(|| KdError::param("alpha", alpha, "distillation needs soft targets"))? {
+            SoftTargets::Rows(s) => {
+                if s.dim() != (n, k) {
+                    return Err(KdError::Shape(format!("soft targets are {:?}, expected ({n}, {k})", s.dim())));
+                }
+                crate::soft::check_probabilities(s, "soft targets", crate::soft::PROB_SUM_TOLERANCE)?;
+            }
+            SoftTargets::OnBatch(_) => {}
         }
-        crate::soft::check_probabilities(s, "soft targets", crate::soft::PROB_SUM_TOLERANCE)?;
     }
     if let Some(w) = weights {
         if w.len() != n {
@@ -410,15 +971,19 @@ pub fn train(
         }
     }
 
-    let device = net.device();
+    let device = model.var_store().device();
     let start = std::time::Instant::now();
     tch::manual_seed(params.seed as i64);
     let xs = to_tensor(x, device);
     let ys = labels.map(|l| Tensor::from_slice(&l.iter().map(|&c| c as i64).collect::<Vec<_>>()).to_device(device));
-    let qs = if alpha < 1.0 { soft.map(|s| to_tensor(s, device)) } else { None };
+    let (qs, on_batch) = match soft {
+        Some(SoftTargets::Rows(s)) if alpha < 1.0 => (Some(to_tensor(s, device)), None),
+        Some(SoftTargets::OnBatch(f)) if alpha < 1.0 => (None, Some(f)),
+        _ => (None, None),
+    };
     let ws = weights.map(|w| Tensor::from_slice(w.as_standard_layout().as_slice().unwrap()).to_device(device));
 
-    let mut opt = nn::AdamW::default().wd(params.weight_decay).build(&net.vs, params.learning_rate)?;
+    let mut opt = nn::AdamW::default().wd(params.weight_decay).build(model.var_store(), params.learning_rate)?;
     let bar = crate::progress::bar(params.progress.as_deref(), params.epochs as u64);
     let mut last_loss = f64::NAN;
     let n_batches = n.div_ceil(params.batch_size);
@@ -434,15 +999,16 @@ pub fn train(
             if let Some(f) = transform {
                 xb = f(&xb);
             }
-            let z = net.forward_t(&xb, true);
+            let qb = match on_batch {
+                Some(f) => Some(tch::no_grad(|| f(&xb))),
+                None => qs.as_ref().map(|q| q.index_select(0, &idx)),
+            };
+            let z = model.forward_t(&xb, true);
             let yb = ys.as_ref().map(|y| y.index_select(0, &idx));
-            let qb = qs.as_ref().map(|q| q.index_select(0, &idx));
             let wb = ws.as_ref().map(|w| w.index_select(0, &idx));
             let loss = loss::distillation_loss(&z, yb.as_ref(), qb.as_ref(), wb.as_ref(), alpha, temperature)?;
             opt.backward_step(&loss);
-            if let Some(m) = params.max_norm {
-                net.apply_max_norm(m);
-            }
+            model.after_step();
             sum += loss.detach() * (hi - lo);
         }
         last_loss = sum.double_value(&[]) / n as f64;
@@ -455,4 +1021,155 @@ pub fn train(
     }
     bar.finish_and_clear();
     Ok(TrainReport { final_loss: last_loss, seconds: start.elapsed().as_secs_f64() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array1};
+
+    fn toy() -> (Array2<f32>, Array1<usize>) {
+        let x = Array2::from_shape_fn((23, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.5);
+        let y = x.rows().into_iter().map(|r| usize::from(r[0] + r[1] > 0.0)).collect();
+        (x, y)
+    }
+
+    fn weights(net: &Net) -> Vec<f32> {
+        let mut named: Vec<_> = net.var_store().variables().into_iter().collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        named.iter().flat_map(|(_, t)| Vec::<f32>::try_from(t.view([-1])).unwrap()).collect()
+    }
+
+    /// A `Trainable` that counts `after_step` calls around a `Net`.
+    struct Counting {
+        net: Net,
+        steps: usize,
+    }
+    impl Trainable for Counting {
+        fn n_inputs(&self) -> usize {
+            self.net.n_inputs()
+        }
+        fn n_outputs(&self) -> usize {
+            self.net.n_outputs()
+        }
+        fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+            self.net.forward_t(x, train)
+        }
+        fn var_store(&self) -> &nn::VarStore {
+            self.net.var_store()
+        }
+        fn after_step(&mut self) {
+            self.steps += 1;
+        }
+    }
+
+    #[test]
+    fn train_is_train_model_on_a_net_and_after_step_runs_once_per_batch() {
+        let _g = seeded_fit_lock();
+        let (x, y) = toy();
+        let spec = MlpSpec::new(3, &[6], 2).dropout(0.1, 0.2);
+        let p = TrainParams { epochs: 3, batch_size: 5, lr_decay: 0.9, seed: 11, ..TrainParams::default() };
+        let mut a = Net::new(&spec, Device::Cpu, 1).unwrap();
+        let ra = train(&mut a, &p, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap();
+        let mut b = Counting { net: Net::new(&spec, Device::Cpu, 1).unwrap(), steps: 0 };
+        let rb = train_model(&mut b, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
+        assert_eq!(weights(&a), weights(&b.net), "same seed, same loop, same weights");
+        assert_eq!(ra.final_loss, rb.final_loss);
+        assert_eq!(b.steps, 3 * 23usize.div_ceil(5));
+    }
+
+    #[test]
+    fn max_norm_is_applied_by_train_and_refused_by_train_model() {
+        let _g = seeded_fit_lock();
+        let (x, y) = toy();
+        let spec = MlpSpec::new(3, &[6], 2);
+        let p = TrainParams { epochs: 2, batch_size: 4, learning_rate: 0.5, max_norm: Some(0.3), ..TrainParams::default() };
+        let mut net = Net::new(&spec, Device::Cpu, 0).unwrap();
+        train(&mut net, &p, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap();
+        for name in ["fc0.weight", "fc1.weight"] {
+            let w = to_array2(&net.var_store().variables()[name]).unwrap();
+            for unit in w.rows() {
+                assert!(unit.dot(&unit).sqrt() <= 0.3 + 1e-5, "{name}: {}", unit.dot(&unit).sqrt());
+            }
+        }
+        let e = train_model(&mut net, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap_err();
+        assert!(matches!(e, KdError::InvalidParam { name: "max_norm", .. }), "{e}");
+    }
+
+    #[test]
+    fn soft_targets_on_the_batch_match_the_same_targets_given_as_rows() {
+        let _g = seeded_fit_lock();
+        let (x, y) = toy();
+        // A fixed "teacher": softmax(x·W / T) with T = 2.
+        let w = Tensor::from_slice(&[1.0f32, -1.0, 0.5, 0.5, -2.0, 2.0]).view([3, 2]);
+        let teacher = |b: &Tensor| (b.matmul(&w) / 2.0).softmax(-1, Kind::Float);
+        let q = to_array2(&teacher(&to_tensor(x.view(), Device::Cpu))).unwrap();
+        let spec = MlpSpec::new(3, &[6], 2);
+        let p = TrainParams { epochs: 2, batch_size: 6, seed: 3, ..TrainParams::default() };
+        let obj = Objective::Distill { alpha: 0.3, temperature: 2.0 };
+        let mut a = Net::new(&spec, Device::Cpu, 2).unwrap();
+        train_model(&mut a, &p, TrainData::new(x.view()).labels(y.view()).soft(q.view()), obj).unwrap();
+        let mut b = Net::new(&spec, Device::Cpu, 2).unwrap();
+        train_model(&mut b, &p, TrainData::new(x.view()).labels(y.view()).soft_on_batch(&teacher), obj).unwrap();
+        let (wa, wb) = (weights(&a), weights(&b));
+        assert!(wa.iter().zip(&wb).all(|(u, v)| (u - v).abs() < 1e-5), "rows and on-batch targets disagree");
+    }
+
+    #[test]
+    fn the_transform_sees_every_row_once_per_epoch_before_the_soft_targets() {
+        let _g = seeded_fit_lock();
+        let (x, y) = toy();
+        let seen = std::cell::Cell::new(0i64);
+        let count = |b: &Tensor| {
+            seen.set(seen.get() + b.size()[0]);
+            b * 2.0
+        };
+        // The on-batch targets receive the transformed batch: every value is doubled.
+        let doubled = std::cell::Cell::new(true);
+        let check = |b: &Tensor| {
+            let back = to_array2(b).unwrap();
+            let ok = back.rows().into_iter().all(|r| x.rows().into_iter().any(|xr| xr.iter().zip(r.iter()).all(|(u, v)| (2.0 * u - v).abs() < 1e-6)));
+            doubled.set(doubled.get() && ok);
+            Tensor::full([b.size()[0], 2], 0.5, (Kind::Float, Device::Cpu))
+        };
+        let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
+        let p = TrainParams { epochs: 2, batch_size: 7, ..TrainParams::default() };
+        let data = TrainData::new(x.view()).labels(y.view()).transform(&count).soft_on_batch(&check);
+        train_model(&mut net, &p, data, Objective::Distill { alpha: 0.5, temperature: 1.0 }).unwrap();
+        assert_eq!(seen.get(), 2 * 23);
+        assert!(doubled.get());
+    }
+
+    #[test]
+    fn bad_training_data_is_a_typed_error() {
+        let _g = seeded_fit_lock();
+        let (x, y) = toy();
+        let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
+        let p = TrainParams { epochs: 1, ..TrainParams::default() };
+        let run = |net: &mut Net, d: TrainData<'_>, o: Objective| train_model(net, &p, d, o).unwrap_err();
+        let wide = Array2::<f32>::zeros((23, 4));
+        assert!(matches!(run(&mut net, TrainData::new(wide.view()).labels(y.view()), Objective::Hard), KdError::Shape(_)));
+        let y3 = y.mapv(|c| c + 1);
+        assert!(matches!(run(&mut net, TrainData::new(x.view()).labels(y3.view()), Objective::Hard), KdError::UnknownClass { .. }));
+        assert!(matches!(run(&mut net, TrainData::new(x.view()), Objective::Hard), KdError::InvalidParam { name: "alpha", .. }));
+        let distil = Objective::Distill { alpha: 0.0, temperature: 2.0 };
+        assert!(matches!(run(&mut net, TrainData::new(x.view()), distil), KdError::InvalidParam { name: "alpha", .. }));
+        let q = array![[0.5f32, 0.5]];
+        assert!(matches!(run(&mut net, TrainData::new(x.view()).soft(q.view()), distil), KdError::Shape(_)));
+        let neg = Array1::from_elem(23, -1.0f32);
+        assert!(matches!(run(&mut net, TrainData::new(x.view()).labels(y.view()).weights(neg.view()), Objective::Hard), KdError::InvalidParam { name: "weights", .. }));
+        let hot = Objective::Distill { alpha: 0.5, temperature: 0.0 };
+        assert!(run(&mut net, TrainData::new(x.view()).labels(y.view()), hot).to_string().contains("temperature"));
+    }
+
+    #[test]
+    fn divergence_is_reported_not_hidden() {
+        let _g = seeded_fit_lock();
+        let (x, y) = toy();
+        let x = x.mapv(|v| v * 1e30);
+        let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
+        let p = TrainParams { epochs: 2, learning_rate: 1e30, ..TrainParams::default() };
+        let e = train(&mut net, &p, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap_err();
+        assert!(e.to_string().contains("diverged"), "{e}");
+    }
 }

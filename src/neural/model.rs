@@ -6,7 +6,35 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Hyper-parameters of a tch MLP classifier.
+/// Hyper-parameters of a tch MLP classifier, validated by [`MlpParams::fit`].
+///
+/// # Examples
+///
+/// Every builder method, then a one-epoch fit on four rows:
+///
+/// ```
+/// use kdistill::neural::{DeviceChoice, MlpParams, Objective, TrainParams};
+/// use ndarray::{array, Array1};
+/// let params = MlpParams::new(&[8])
+///     .dropout(0.1, 0.2)
+///     .train_params(TrainParams::default())
+///     .epochs(1)
+///     .batch_size(2)
+///     .learning_rate(1e-2)
+///     .weight_decay(1e-4)
+///     .seed(5)
+///     .device(DeviceChoice::Cpu)
+///     .progress("demo")   // a bar on stderr when it is a terminal (hidden by KD_NO_PROGRESS=1)
+///     .distill(0.5, 2.0)
+///     .hard();            // the last objective wins
+/// assert_eq!(params.objective, Objective::Hard);
+/// assert_eq!((params.train.epochs, params.train.batch_size, params.train.seed), (1, 2, 5));
+/// let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+/// let y: Array1<usize> = array![0, 1, 1, 0];
+/// let model = params.fit(x.view(), Some(y.view()), None, None, 2)?;
+/// assert_eq!(model.n_classes(), 2);
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MlpParams {
     /// Hidden widths.
@@ -93,6 +121,27 @@ impl MlpParams {
     }
 
     /// Fit on `x` with optional labels, soft targets and row weights; `n_classes` is the output width.
+    ///
+    /// The same seed gives the same network (on the CPU); fits on different threads are serialised
+    /// because libtorch's random generator is process-global.
+    ///
+    /// # Examples
+    ///
+    /// Distil a probability table into a net (α = 0: no labels needed), two epochs:
+    ///
+    /// ```
+    /// use kdistill::neural::{DeviceChoice, MlpParams};
+    /// use ndarray::array;
+    /// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+    /// let q = array![[0.9f32, 0.1], [0.7, 0.3], [0.3, 0.7], [0.1, 0.9]]; // softened at T = 2
+    /// let params = MlpParams::new(&[8]).epochs(2).batch_size(2).device(DeviceChoice::Cpu).distill(0.0, 2.0);
+    /// let a = params.fit(x.view(), None, Some(q.view()), None, 2)?;
+    /// let b = params.fit(x.view(), None, Some(q.view()), None, 2)?;
+    /// assert_eq!(a.logits(x.view())?, b.logits(x.view())?); // seeded
+    /// // labels are required when the hard-label weight is > 0
+    /// assert!(params.clone().distill(0.5, 2.0).fit(x.view(), None, Some(q.view()), None, 2).is_err());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn fit(
         &self,
         x: ArrayView2<f32>,
@@ -105,6 +154,22 @@ impl MlpParams {
     }
 
     /// [`MlpParams::fit`] with a training-time input transform (e.g. random translations).
+    ///
+    /// # Examples
+    ///
+    /// Gaussian input noise as the transform:
+    ///
+    /// ```
+    /// use kdistill::neural::{DeviceChoice, MlpParams};
+    /// use ndarray::{array, Array1};
+    /// let x = array![[0.0f32], [0.1], [0.9], [1.0]];
+    /// let y: Array1<usize> = array![0, 0, 1, 1];
+    /// let noise = |b: &tch::Tensor| b + 0.05 * b.randn_like();
+    /// let params = MlpParams::new(&[8]).epochs(2).batch_size(2).device(DeviceChoice::Cpu);
+    /// let model = params.fit_with_transform(x.view(), Some(y.view()), None, None, 2, Some(&noise))?;
+    /// assert!(model.report.final_loss.is_finite());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn fit_with_transform(
         &self,
         x: ArrayView2<f32>,
@@ -122,9 +187,8 @@ impl MlpParams {
         spec.check()?;
         self.train.check()?;
         let device = self.device.resolve()?;
-        // libtorch's random generator is process-global: two fits running at once on different threads
-        // would interleave their draws and the seeds would stop meaning anything. Serialise them.
-        let _guard = SEEDED_FIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // libtorch's random generator is process-global: serialise seeded fits.
+        let _guard = super::seeded_fit_lock();
         let mut net = Net::new(&spec, device, self.train.seed)?;
         let report = train(&mut net, &self.train, x, labels, soft, weights, self.objective, transform)?;
         Ok(Mlp { net, report })
@@ -132,6 +196,24 @@ impl MlpParams {
 }
 
 /// A trained MLP classifier (logits out).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::{DeviceChoice, MlpParams};
+/// use ndarray::{array, Array1};
+/// let x = array![[0.0f32, 1.0], [1.0, 0.0], [0.2, 0.8], [0.9, 0.3]];
+/// let y: Array1<usize> = array![1, 0, 1, 0];
+/// let m = MlpParams::new(&[4]).epochs(2).batch_size(4).device(DeviceChoice::Cpu).fit(x.view(), Some(y.view()), None, None, 2)?;
+/// assert_eq!(m.logits(x.view())?.dim(), (4, 2));
+/// let p = m.proba(x.view())?;                        // softmax of the logits
+/// assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));
+/// assert_eq!(m.n_params(), (2 * 4 + 4) + (4 * 2 + 2));
+/// assert_eq!(m.n_params(), m.net().spec().n_params());
+/// assert!(m.device_name().starts_with("cpu"));
+/// assert!(m.report.seconds >= 0.0);
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[derive(Debug)]
 pub struct Mlp {
     net: Net,
@@ -147,42 +229,79 @@ struct SavedSpec {
 }
 const FORMAT_VERSION: u32 = 1;
 
-/// Held while a network is initialised and trained (see [`MlpParams::fit_with_transform`]).
-static SEEDED_FIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 impl Mlp {
     /// Logits `n × K`.
+    ///
+    /// See the example on [`Mlp`].
     pub fn logits(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         self.net.logits(x)
     }
     /// Probabilities at `T = 1`.
+    ///
+    /// See the example on [`Mlp`].
     pub fn proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         crate::soft::softmax_t(self.logits(x)?.view(), 1.0)
     }
     /// The underlying network.
+    ///
+    /// See the example on [`Mlp`].
     pub fn net(&self) -> &Net {
         &self.net
     }
     /// Number of classes.
+    ///
+    /// See the example on [`Mlp`].
     pub fn n_classes(&self) -> usize {
         self.net.spec().output
     }
     /// Trainable parameter count.
+    ///
+    /// See the example on [`Mlp`].
     pub fn n_params(&self) -> usize {
         self.net.spec().n_params()
     }
     /// Device description, e.g. `cpu (2 threads)`.
+    ///
+    /// See the example on [`Mlp`].
     pub fn device_name(&self) -> String {
         describe_device(self.net.device())
     }
     /// Save to `dir/model.json` (architecture) and `dir/model.safetensors` (weights), atomically.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::neural::{DeviceChoice, Mlp, MlpParams};
+    /// use ndarray::{array, Array1};
+    /// let x = array![[0.0f32], [1.0]];
+    /// let y: Array1<usize> = array![0, 1];
+    /// let m = MlpParams::new(&[4]).epochs(1).device(DeviceChoice::Cpu).fit(x.view(), Some(y.view()), None, None, 2)?;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// m.save(dir.path())?;
+    /// assert!(dir.path().join("model.json").exists() && dir.path().join("model.safetensors").exists());
+    /// let back = Mlp::load(dir.path(), DeviceChoice::Cpu)?;
+    /// assert_eq!(back.logits(x.view())?, m.logits(x.view())?);
+    /// assert_eq!(back.report, m.report);
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         self.net.save(dir.join("model.safetensors"))?;
         let saved = SavedSpec { format_version: FORMAT_VERSION, spec: self.net.spec().clone(), report: self.report.clone() };
         crate::io::write_json(dir.join("model.json"), &saved)
     }
-    /// Load what [`Mlp::save`] wrote.
+    /// Load what [`Mlp::save`] wrote (see there for a round trip). A missing folder, a corrupted
+    /// `model.json` or one from a newer format version is an error naming the file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::{neural::{DeviceChoice, Mlp}, KdError};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// assert!(matches!(Mlp::load(dir.path(), DeviceChoice::Cpu), Err(KdError::Io { .. })));
+    /// std::fs::write(dir.path().join("model.json"), "{ not json").unwrap();
+    /// assert!(matches!(Mlp::load(dir.path(), DeviceChoice::Cpu), Err(KdError::Model { .. })));
+    /// ```
     pub fn load(dir: impl AsRef<Path>, device: DeviceChoice) -> Result<Mlp> {
         let dir = dir.as_ref();
         let jp = dir.join("model.json");

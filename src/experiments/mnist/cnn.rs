@@ -7,7 +7,9 @@
 //!
 //! **CNN** ([`Cnn`]): `conv5×5(1→c₁, pad 2) → ReLU → maxpool 2 → conv5×5(c₁→c₂, pad 2) → ReLU → maxpool 2
 //! → linear(c₂·⌊r/4⌋·⌊c/4⌋ → h) → ReLU → dropout 0.5 → linear(h → K)`, trained with AdamW on
-//! cross-entropy with random translations. It answers with logits, so it is a [`Teacher`].
+//! cross-entropy with random translations by the crate's one training loop
+//! ([`crate::neural::train_model`]; the CNN is a [`crate::neural::Trainable`]). It answers with logits,
+//! so it is a [`Teacher`].
 //!
 //! ```
 //! use kdistill::experiments::mnist::cnn::random_translate;
@@ -17,12 +19,12 @@
 //! assert_eq!(Vec::<f32>::try_from(y.view([-1])).unwrap(), vec![1.0; 48]);
 //! ```
 use crate::error::{KdError, Result};
-use crate::neural::{describe_device, to_array2, to_tensor, DeviceChoice};
+use crate::neural::{describe_device, to_array2, to_tensor, train_model, DeviceChoice, Objective, TrainData, TrainParams};
 use crate::teacher::{Teacher, TeacherOutput};
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{nn, Device, Kind, Tensor};
 
 /// Shift every image of `x` (`B × rows·cols`) by a random integer offset in `−max_shift..=max_shift` on
 /// both axes, zero-filling. Returns a new `B × rows·cols` tensor on the same device.
@@ -249,29 +251,42 @@ impl Teacher for Cnn {
     }
 }
 
+impl crate::neural::Trainable for Cnn {
+    fn n_inputs(&self) -> usize {
+        self.spec.rows * self.spec.cols
+    }
+    fn n_outputs(&self) -> usize {
+        self.spec.n_classes
+    }
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        Cnn::forward_t(self, x, train)
+    }
+    fn var_store(&self) -> &nn::VarStore {
+        &self.vs
+    }
+}
+
 impl CnnParams {
-    fn check(&self) -> Result<()> {
-        if self.epochs == 0 {
-            return Err(KdError::param("epochs", 0, "must be ≥ 1"));
+    /// The settings of the shared training loop ([`crate::neural::train_model`]). Its seed is `seed + 1`
+    /// (the initialisation takes `seed`).
+    pub fn train_params(&self) -> TrainParams {
+        TrainParams {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            lr_decay: self.lr_decay,
+            weight_decay: self.weight_decay,
+            max_norm: None,
+            seed: self.seed.wrapping_add(1),
+            progress: self.progress.clone(),
         }
-        if self.batch_size == 0 {
-            return Err(KdError::param("batch_size", 0, "must be ≥ 1"));
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(KdError::param("learning_rate", self.learning_rate, "must be finite and > 0"));
-        }
-        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return Err(KdError::param("lr_decay", self.lr_decay, "must be in (0, 1]"));
-        }
-        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return Err(KdError::param("weight_decay", self.weight_decay, "must be finite and ≥ 0"));
-        }
-        Ok(())
     }
 
-    /// Train on `x` (`n × rows·cols`, values in [0, 1]) and labels in `0..n_classes`.
+    /// Train on `x` (`n × rows·cols`, values in [0, 1]) and labels in `0..n_classes`: cross-entropy,
+    /// each batch randomly translated by up to `max_shift` pixels.
     pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView1<usize>, rows: usize, cols: usize, n_classes: usize) -> Result<Cnn> {
-        self.check()?;
+        let params = self.train_params();
+        params.check()?;
         crate::data::check_rows(x, "CNN training images")?;
         if x.ncols() != rows * cols {
             return Err(KdError::Shape(format!("{} features per row but images are {rows}×{cols}", x.ncols())));
@@ -285,36 +300,13 @@ impl CnnParams {
             return Err(KdError::UnknownClass { label: c.to_string(), row: i, known: format!("0..{n_classes}") });
         }
         let device = self.device.resolve()?;
+        let _guard = crate::neural::seeded_fit_lock();
         let mut cnn = Cnn::build(&spec, device, self.seed)?;
-        let start = std::time::Instant::now();
-        tch::manual_seed(self.seed as i64 + 1);
-        let n = x.nrows();
-        let xs = to_tensor(x, device);
-        let ys = Tensor::from_slice(&y.iter().map(|&c| c as i64).collect::<Vec<_>>()).to_device(device);
-        let mut opt = nn::AdamW::default().wd(self.weight_decay).build(&cnn.vs, self.learning_rate)?;
-        let bar = crate::progress::bar(self.progress.as_deref(), self.epochs as u64);
-        for epoch in 0..self.epochs {
-            opt.set_lr(self.learning_rate * self.lr_decay.powi(epoch as i32));
-            let perm = Tensor::randperm(n as i64, (Kind::Int64, device));
-            let mut sum = Tensor::zeros([], (Kind::Float, device));
-            for lo in (0..n).step_by(self.batch_size) {
-                let hi = (lo + self.batch_size).min(n);
-                let idx = perm.narrow(0, lo as i64, (hi - lo) as i64);
-                let xb = random_translate(&xs.index_select(0, &idx), rows, cols, self.max_shift);
-                let loss = cnn.forward_t(&xb, true).cross_entropy_for_logits(&ys.index_select(0, &idx));
-                opt.backward_step(&loss);
-                sum += loss.detach() * (hi - lo) as i64;
-            }
-            let l = sum.double_value(&[]) / n as f64;
-            if !l.is_finite() {
-                bar.abandon();
-                return Err(KdError::param("learning_rate", self.learning_rate, format!("CNN training diverged (loss {l}) in epoch {epoch}")));
-            }
-            bar.set_message(format!("loss {l:.4}"));
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        cnn.seconds = start.elapsed().as_secs_f64();
+        let shift = self.max_shift;
+        let translate = move |xb: &Tensor| random_translate(xb, rows, cols, shift);
+        let data = TrainData::new(x.view()).labels(y.view()).transform(&translate);
+        let report = train_model(&mut cnn, &params, data, Objective::Hard)?;
+        cnn.seconds = report.seconds;
         Ok(cnn)
     }
 }
