@@ -141,6 +141,8 @@ struct Row {
     predict_sklearn_us_per_row: Option<f64>,
     leaves_ours: usize,
     depth_ours: usize,
+    /// Mean depth of the leaf each test row reaches (tests per predicted row).
+    mean_path_ours: f64,
     leaves_sklearn: Option<usize>,
     depth_sklearn: Option<usize>,
 }
@@ -242,6 +244,8 @@ fn run(a: Args) -> Result<()> {
         let (p1, _) = one.install(|| time_predict(&tree))?;
         let p_cpu_us = p1 * 1e6 / test.len() as f64;
         let pred = Some(pred);
+        let leaves = tree.apply(test.x.view())?;
+        let mean_path = leaves.iter().map(|&l| tree.stats()[l].depth as f64).sum::<f64>() / test.len().max(1) as f64;
         let pred = pred.expect("predicted");
         let acc = accuracy(pred.view(), &test.y);
         let us = pbest * 1e6 / test.len() as f64;
@@ -252,7 +256,7 @@ fn run(a: Args) -> Result<()> {
             fit_peak as f64 / (n * d + n * soft.ncols() * 4) as f64
         );
         eprintln!(
-            "ours {}: fit {best:.3} s (CPU {cpu:.2} s), acc {acc:.4}, leaves {}, depth {}, predict {us:.3} µs/row ({p_cpu_us:.3} µs/row on 1 thread)",
+            "ours {}: fit {best:.3} s (CPU {cpu:.2} s), acc {acc:.4}, leaves {}, depth {} (mean test path {mean_path:.1}), predict {us:.3} µs/row ({p_cpu_us:.3} µs/row on 1 thread)",
             s.name,
             tree.n_leaves(),
             tree.depth(),
@@ -272,6 +276,7 @@ fn run(a: Args) -> Result<()> {
             predict_sklearn_us_per_row: None,
             leaves_ours: tree.n_leaves(),
             depth_ours: tree.depth(),
+            mean_path_ours: mean_path,
             leaves_sklearn: None,
             depth_sklearn: None,
         });

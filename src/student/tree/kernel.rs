@@ -140,10 +140,10 @@ unsafe fn hist_scan_avx2<const S: usize>(job: &Job<'_>, scr: &mut Scratch) -> (u
     hist_scan_body::<S, true>(job, scr)
 }
 
-/// `h += r` for one row. With `AVX` (only inside an AVX2 function) in explicit 4-wide adds: the same
-/// IEEE additions as the scalar loop, element by element.
+/// `h += r` for one row (`h -= r` with `SUB`). With `AVX` (only inside an AVX2 function) in explicit
+/// 4-wide operations: the same IEEE additions as the scalar loop, element by element.
 #[inline(always)]
-fn add_row<const S: usize, const AVX: bool>(h: &mut [f64; S], r: &[f64; S]) {
+fn acc_row<const S: usize, const AVX: bool, const SUB: bool>(h: &mut [f64; S], r: &[f64; S]) {
     #[cfg(target_arch = "x86_64")]
     if AVX && S % 4 == 0 {
         use std::arch::x86_64::*;
@@ -152,35 +152,18 @@ fn add_row<const S: usize, const AVX: bool>(h: &mut [f64; S], r: &[f64; S]) {
         unsafe {
             for q in 0..S / 4 {
                 let hp = h.as_mut_ptr().add(4 * q);
-                let v = _mm256_add_pd(_mm256_loadu_pd(hp), _mm256_loadu_pd(r.as_ptr().add(4 * q)));
-                _mm256_storeu_pd(hp, v);
+                let (a, b) = (_mm256_loadu_pd(hp), _mm256_loadu_pd(r.as_ptr().add(4 * q)));
+                _mm256_storeu_pd(hp, if SUB { _mm256_sub_pd(a, b) } else { _mm256_add_pd(a, b) });
             }
         }
         return;
     }
     for j in 0..S {
-        h[j] += r[j];
-    }
-}
-
-/// `h -= r` for one row, as [`add_row`].
-#[inline(always)]
-fn sub_row<const S: usize, const AVX: bool>(h: &mut [f64; S], r: &[f64; S]) {
-    #[cfg(target_arch = "x86_64")]
-    if AVX && S % 4 == 0 {
-        use std::arch::x86_64::*;
-        // SAFETY: as in `add_row`.
-        unsafe {
-            for q in 0..S / 4 {
-                let hp = h.as_mut_ptr().add(4 * q);
-                let v = _mm256_sub_pd(_mm256_loadu_pd(hp), _mm256_loadu_pd(r.as_ptr().add(4 * q)));
-                _mm256_storeu_pd(hp, v);
-            }
+        if SUB {
+            h[j] -= r[j];
+        } else {
+            h[j] += r[j];
         }
-        return;
-    }
-    for j in 0..S {
-        h[j] -= r[j];
     }
 }
 
@@ -209,11 +192,7 @@ fn accumulate<const S: usize, const AVX: bool, const SUB: bool>(col: &[u8], rows
         // SAFETY: i < col.len() so rows[i·S .. i·S + S] is in bounds (asserted above); the block range
         // is asserted. The two never alias (different buffers).
         let (r, h) = unsafe { (&*(rp.add(i * S) as *const [f64; S]), &mut *(hp.add(c * S) as *mut [f64; S])) };
-        if SUB {
-            sub_row::<S, AVX>(h, r);
-        } else {
-            add_row::<S, AVX>(h, r);
-        }
+        acc_row::<S, AVX, SUB>(h, r);
     });
 }
 
@@ -516,7 +495,7 @@ fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, keys: &[u16])
     for idx in 0..n - 1 {
         let i = (keys[idx] & 0xff) as usize;
         let r: &[f64; S] = job.rows[i * S..i * S + S].try_into().expect("stride");
-        add_row::<S, AVX>(&mut left, r);
+        acc_row::<S, AVX, false>(&mut left, r);
         let (c, cn) = ((keys[idx] >> 8) as u8, (keys[idx + 1] >> 8) as u8);
         if c == cn {
             continue;
