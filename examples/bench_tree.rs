@@ -62,21 +62,25 @@ struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+/// Count `grow` more live bytes (a successful allocation) and update the peak.
+fn grew(grow: usize) {
+    let now = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
 // SAFETY: forwards every call to `System` unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         let p = System.alloc(l);
         if !p.is_null() {
-            let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
+            grew(l.size());
         }
         p
     }
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
         let p = System.alloc_zeroed(l);
         if !p.is_null() {
-            let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
+            grew(l.size());
         }
         p
     }
@@ -88,8 +92,7 @@ unsafe impl GlobalAlloc for Counting {
         let q = System.realloc(p, l, new);
         if !q.is_null() {
             if new >= l.size() {
-                let now = LIVE.fetch_add(new - l.size(), Ordering::Relaxed) + new - l.size();
-                PEAK.fetch_max(now, Ordering::Relaxed);
+                grew(new - l.size());
             } else {
                 LIVE.fetch_sub(l.size() - new, Ordering::Relaxed);
             }

@@ -200,24 +200,11 @@ mod tests {
         assert!(uniform_box(&[(1.0, 0.0)], 3, 0.0, 0).is_err());
     }
 
-    /// The brute-force scan this module used before the k-d tree, kept as the reference.
+    /// The brute-force scan this module used before the k-d tree (each row's nearest other row on
+    /// the scaled features; the row itself when none is at a finite distance), kept as the reference.
     fn brute_nearest_neighbours(x: ArrayView2<f32>, scale: &[f32]) -> Vec<usize> {
         let z: Array2<f32> = Array2::from_shape_fn(x.dim(), |(i, j)| x[[i, j]] / scale[j]);
-        (0..z.nrows())
-            .map(|i| {
-                let a = z.row(i);
-                let mut best = (f32::INFINITY, i);
-                for (k, b) in z.axis_iter(Axis(0)).enumerate() {
-                    if k != i {
-                        let d: f32 = a.iter().zip(b.iter()).map(|(u, v)| (u - v) * (u - v)).sum();
-                        if d < best.0 {
-                            best = (d, k);
-                        }
-                    }
-                }
-                best.1
-            })
-            .collect()
+        (0..z.nrows()).map(|i| crate::data::knn::brute_nearest(z.view(), &z.row(i).to_vec(), Some(i)).unwrap_or(i)).collect()
     }
 
     proptest::proptest! {

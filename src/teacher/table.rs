@@ -570,22 +570,12 @@ mod tests {
         assert_eq!(q, array![[0.1f32, 0.9]]);
     }
 
-    /// The brute-force scan `nearest_rows` used before the k-d tree, kept as the reference.
+    /// The brute-force scan `nearest_rows` used before the k-d tree (row 0 when no table row is at a
+    /// finite distance), kept as the reference.
     fn brute_nearest_rows(nn: &NearestProbTable, x: ArrayView2<f32>) -> Vec<usize> {
         let z = (&nn.table.x - &nn.mean) * &nn.scale;
         let q = (&x - &nn.mean) * &nn.scale;
-        q.axis_iter(Axis(0))
-            .map(|r| {
-                let mut best = (f32::INFINITY, 0usize);
-                for (j, t) in z.axis_iter(Axis(0)).enumerate() {
-                    let d: f32 = r.iter().zip(t.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-                    if d < best.0 {
-                        best = (d, j);
-                    }
-                }
-                best.1
-            })
-            .collect()
+        q.axis_iter(Axis(0)).map(|r| crate::data::knn::brute_nearest(z.view(), &r.to_vec(), None).unwrap_or(0)).collect()
     }
 
     proptest::proptest! {

@@ -555,20 +555,15 @@ impl Fitter<'_> {
     fn grow_depth_first(&self, info: NodeInfo, hist: Option<Hist>, out: &mut Out) {
         let idx = out.len();
         self.make_node(&info, out);
-        let keep = hist.is_some() || info.len() >= self.keep_rows.saturating_mul(2);
-        let mut hist = match (keep, hist) {
-            (true, Some(h)) => Some((h, false)),
-            (true, None) => {
+        // (histograms, freshly built here?): inherited, or started for a node big enough to pass them on.
+        let mut hist = match hist {
+            Some(h) => Some((h, false)),
+            None if info.len() >= self.keep_rows.saturating_mul(2) => {
                 let mut h = self.take_hist();
                 h.live = info.feats.clone();
                 Some((h, true))
             }
-            (false, h) => {
-                if let Some(h) = h {
-                    self.put_hist(h);
-                }
-                None
-            }
+            None => None,
         };
         let Decision { split, feats } = match &mut hist {
             None => self.decide(&info, Mode::Scratch),

@@ -487,9 +487,6 @@ unsafe fn small_scan_avx2<const S: usize>(job: &Job<'_>, keys: &[u16]) -> Found 
 fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, keys: &[u16]) -> Found {
     let n = keys.len();
     assert_eq!(job.rows.len(), n * S);
-    let tot: &[f64; S] = job.tot.try_into().expect("stride");
-    let w = job.w;
-    let (n_tot, w_tot) = (tot[0], tot[w]);
     let mut left = [0f64; S];
     let mut best: Found = None;
     for idx in 0..n - 1 {
@@ -500,18 +497,7 @@ fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, keys: &[u16])
         if c == cn {
             continue;
         }
-        let (nl, wl) = (left[0], left[w]);
-        let wr = w_tot - wl;
-        if !(nl >= job.msl && n_tot - nl >= job.msl && wl > job.w_eps && wr > job.w_eps) {
-            continue;
-        }
-        let (mut a, mut b) = (0.0, 0.0);
-        for j in job.y0..job.y0 + job.k {
-            let (l, r) = (left[j], tot[j] - left[j]);
-            a += l * l;
-            b += r * r;
-        }
-        let proxy = a / wl + b / wr;
+        let Some(proxy) = boundary_proxy(job, &left[..]) else { continue };
         if best.is_none_or(|bb| proxy > bb.0) {
             best = Some((proxy, c, cn));
         }
@@ -519,13 +505,31 @@ fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, keys: &[u16])
     best
 }
 
+/// The split proxy `Σ_k S_Lk²/W_L + Σ_k S_Rk²/W_R` of the boundary whose left side has the slot
+/// sums `left` (right = node total − left), or `None` when a side has fewer than `min_samples_leaf`
+/// rows or (near) zero weight. The output sums run in output order, as in [`best_boundary`].
+#[inline(always)]
+fn boundary_proxy(job: &Job<'_>, left: &[f64]) -> Option<f64> {
+    let (tot, w) = (job.tot, job.w);
+    let (nl, wl) = (left[0], left[w]);
+    let wr = tot[w] - wl;
+    if !(nl >= job.msl && tot[0] - nl >= job.msl && wl > job.w_eps && wr > job.w_eps) {
+        return None;
+    }
+    let (mut a, mut b) = (0.0, 0.0);
+    for j in job.y0..job.y0 + job.k {
+        let (l, r) = (left[j], tot[j] - left[j]);
+        a += l * l;
+        b += r * r;
+    }
+    Some(a / wl + b / wr)
+}
+
 /// [`small_scan_body`] for a stride without a specialisation.
 fn small_scan_dyn(s: usize, job: &Job<'_>, keys: &[u16], left: &mut Vec<f64>) -> Found {
     let n = keys.len();
     left.clear();
     left.resize(s, 0.0);
-    let (tot, w) = (job.tot, job.w);
-    let (n_tot, w_tot) = (tot[0], tot[w]);
     let mut best: Found = None;
     for idx in 0..n - 1 {
         let i = (keys[idx] & 0xff) as usize;
@@ -536,18 +540,7 @@ fn small_scan_dyn(s: usize, job: &Job<'_>, keys: &[u16], left: &mut Vec<f64>) ->
         if c == cn {
             continue;
         }
-        let (nl, wl) = (left[0], left[w]);
-        let wr = w_tot - wl;
-        if !(nl >= job.msl && n_tot - nl >= job.msl && wl > job.w_eps && wr > job.w_eps) {
-            continue;
-        }
-        let (mut a, mut b) = (0.0, 0.0);
-        for j in job.y0..job.y0 + job.k {
-            let (l, r) = (left[j], tot[j] - left[j]);
-            a += l * l;
-            b += r * r;
-        }
-        let proxy = a / wl + b / wr;
+        let Some(proxy) = boundary_proxy(job, &left[..]) else { continue };
         if best.is_none_or(|bb| proxy > bb.0) {
             best = Some((proxy, c, cn));
         }

@@ -127,6 +127,44 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
+/// The rows in flight in [`Tree::route_rows`]: per lane its row, its node, and (between the two
+/// passes) the index of the cell that node tests. Lanes `0..live` are in use; rows `next..m` wait.
+struct Lanes {
+    row: [usize; LANES],
+    idx: [usize; LANES],
+    cell: [usize; LANES],
+    live: usize,
+    next: usize,
+    m: usize,
+}
+
+impl Lanes {
+    /// The first `min(LANES, m)` rows, each at the root.
+    fn new(m: usize) -> Self {
+        let live = LANES.min(m);
+        Self { row: std::array::from_fn(|l| l), idx: [0; LANES], cell: [0; LANES], live, next: live, m }
+    }
+
+    /// Lane `l`'s row is done: give the lane the next row at the root (returns true), or, when no
+    /// row waits, retire it by moving the last lane into it (returns false).
+    #[inline(always)]
+    fn release(&mut self, l: usize) -> bool {
+        if self.next < self.m {
+            self.row[l] = self.next;
+            self.idx[l] = 0;
+            self.next += 1;
+            true
+        } else {
+            self.live -= 1;
+            let t = self.live;
+            self.row[l] = self.row[t];
+            self.idx[l] = self.idx[t];
+            self.cell[l] = self.cell[t];
+            false
+        }
+    }
+}
+
 /// Rows routed together (interleaved) by one task.
 const LANES: usize = 32;
 
@@ -295,67 +333,41 @@ impl Tree {
     /// shallow paths mix without idle lanes. A row whose path meets a non-finite value stops there;
     /// the first such (row, feature) is returned.
     fn route_rows(&self, xs: &[f32], d: usize, out: &mut [usize]) -> std::result::Result<(), (usize, usize)> {
-        let m = out.len();
         let nodes = &self.nodes[..];
-        // Per lane: its row, its node, and (between the two passes) the cell the node tests.
-        let mut row = [0usize; LANES];
-        let mut idx = [0usize; LANES];
-        let mut cell = [0usize; LANES];
-        let mut live = 0usize;
-        let mut next = 0usize;
-        while live < LANES && next < m {
-            row[live] = next;
-            live += 1;
-            next += 1;
-        }
+        let mut ln = Lanes::new(out.len());
         let mut bad: Option<(usize, usize)> = None;
-        while live > 0 {
-            // Pass 1: read each lane's node; a lane at a leaf records it and takes the next row (or
-            // retires); otherwise the feature value it needs is prefetched.
+        while ln.live > 0 {
+            // Pass 1: read each lane's node; a lane at a leaf records it and is released (it takes the
+            // next row, or the last lane moves into it: either way lane l is looked at again);
+            // otherwise the feature value it needs is prefetched.
             let mut l = 0;
-            while l < live {
-                let n = nodes[idx[l]];
+            while l < ln.live {
+                let n = nodes[ln.idx[l]];
                 if n.feature == LEAF {
-                    out[row[l]] = idx[l];
-                    if next < m {
-                        row[l] = next;
-                        idx[l] = 0;
-                        next += 1;
-                    } else {
-                        live -= 1;
-                        row[l] = row[live];
-                        idx[l] = idx[live];
-                    }
-                    continue; // look at lane l again (new row, or the lane moved into it)
+                    out[ln.row[l]] = ln.idx[l];
+                    ln.release(l);
+                    continue;
                 }
-                cell[l] = row[l] * d + n.feature as usize;
-                prefetch(xs.as_ptr().wrapping_add(cell[l]));
+                ln.cell[l] = ln.row[l] * d + n.feature as usize;
+                prefetch(xs.as_ptr().wrapping_add(ln.cell[l]));
                 l += 1;
             }
             // Pass 2: compare and step; the next node is prefetched. A non-finite value stops its row.
+            // A lane given a new row waits for the next pass 1; one the last lane moved into is stepped now.
             let mut l = 0;
-            while l < live {
-                let n = nodes[idx[l]];
-                let v = xs[cell[l]];
+            while l < ln.live {
+                let n = nodes[ln.idx[l]];
+                let v = xs[ln.cell[l]];
                 if v.is_finite() {
-                    idx[l] = if v <= n.threshold { n.left } else { n.right } as usize;
-                    prefetch(nodes.as_ptr().wrapping_add(idx[l]));
+                    ln.idx[l] = if v <= n.threshold { n.left } else { n.right } as usize;
+                    prefetch(nodes.as_ptr().wrapping_add(ln.idx[l]));
                     l += 1;
                 } else {
-                    if bad.is_none_or(|b| row[l] < b.0) {
-                        bad = Some((row[l], n.feature as usize));
+                    if bad.is_none_or(|b| ln.row[l] < b.0) {
+                        bad = Some((ln.row[l], n.feature as usize));
                     }
-                    if next < m {
-                        row[l] = next;
-                        idx[l] = 0;
-                        next += 1;
+                    if ln.release(l) {
                         l += 1;
-                    } else {
-                        live -= 1;
-                        row[l] = row[live];
-                        idx[l] = idx[live];
-                        cell[l] = cell[live];
-                        // lane l now holds a lane not yet stepped this pass: step it
                     }
                 }
             }
