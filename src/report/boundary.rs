@@ -356,13 +356,17 @@ fn draw_plot(
     let fs = 14.0 * f;
     let (x0, x1) = (grid.x.0 as f64, grid.x.1 as f64);
     let (y0, y1) = (grid.y.0 as f64, grid.y.1 as f64);
+    // Room for the y tick labels ("-1.0" fits the base size) and the axis name beside them: wider ticks
+    // such as "1600.0" get about 0.62 em per extra character, so the name does not overlap them.
+    let tick_chars = format!("{y0:.1}").len().max(format!("{y1:.1}").len());
+    let y_area = 52.0 * f + tick_chars.saturating_sub(4) as f64 * 0.62 * fs;
     let mut chart = ChartBuilder::on(&area)
         .margin_top((6.0 * s) as i32)
         .margin_right((18.0 * s) as i32)
         .margin_left((4.0 * s) as i32)
         .margin_bottom((4.0 * s) as i32)
         .x_label_area_size((42.0 * f) as i32)
-        .y_label_area_size((52.0 * f) as i32)
+        .y_label_area_size(y_area as i32)
         .build_cartesian_2d(x0..x1, y0..y1)?;
 
     // Background and boundary line, pixel by pixel.
