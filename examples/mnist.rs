@@ -120,6 +120,8 @@ fn run(a: Args) -> kdistill::Result<()> {
     cfg.temperature = a.temperature;
     cfg.alpha = a.alpha;
     cfg.verbose = !a.quiet;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    cfg.command = Some(format!("scripts/cargo run --release --example mnist -- {}", args.join(" ")).trim_end().to_string());
     let b = &mut cfg.budget;
     if a.n_train.is_some() {
         b.n_train = a.n_train;

@@ -1016,8 +1016,10 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
             bar.abandon();
             return Err(KdError::param("learning_rate", params.learning_rate, format!("training diverged (loss {last_loss}) in epoch {epoch}")));
         }
-        bar.set_message(format!("loss {last_loss:.4}"));
+        // Step first, then the message: a redraw between the two would show the old position with a
+        // rate estimate that has decayed over the whole epoch (an ETA of hours on slow epochs).
         bar.inc(1);
+        bar.set_message(format!("loss {last_loss:.4}"));
     }
     bar.finish_and_clear();
     Ok(TrainReport { final_loss: last_loss, seconds: start.elapsed().as_secs_f64() })
