@@ -110,6 +110,24 @@ impl std::str::FromStr for TeacherKind {
     }
 }
 
+impl TeacherKind {
+    /// The networks this teacher trains: itself, or the MLP and the CNN for the ensemble.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::experiments::mnist::TeacherKind;
+    /// assert_eq!(TeacherKind::Ensemble.members(), vec![TeacherKind::Mlp, TeacherKind::Cnn]);
+    /// assert_eq!(TeacherKind::Cnn.members(), vec![TeacherKind::Cnn]);
+    /// ```
+    pub fn members(self) -> Vec<TeacherKind> {
+        match self {
+            TeacherKind::Ensemble => vec![TeacherKind::Mlp, TeacherKind::Cnn],
+            t => vec![t],
+        }
+    }
+}
+
 impl std::fmt::Display for TeacherKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -302,10 +320,11 @@ impl MnistConfig {
         diff("n_test", n(b.n_test), n(pb.n_test));
         diff("n_val", b.n_val.to_string(), pb.n_val.to_string());
         // A teacher that is not trained has no epochs worth reporting.
-        if self.teacher != TeacherKind::Cnn {
+        let members = self.teacher.members();
+        if members.contains(&TeacherKind::Mlp) {
             diff("teacher_epochs", b.teacher_epochs.to_string(), pb.teacher_epochs.to_string());
         }
-        if self.teacher != TeacherKind::Mlp {
+        if members.contains(&TeacherKind::Cnn) {
             diff("cnn_epochs", b.cnn_epochs.to_string(), pb.cnn_epochs.to_string());
         }
         diff("student_epochs", b.student_epochs.to_string(), pb.student_epochs.to_string());
@@ -1039,12 +1058,8 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     // Teachers.
     let data_key = hash_data(&train);
     let aug_key = key_of(&(cfg.budget.aug_copies, aug_seed, cfg.budget.max_shift.max(1)));
-    let kinds = match cfg.teacher {
-        TeacherKind::Ensemble => vec![TeacherKind::Mlp, TeacherKind::Cnn],
-        t => vec![t],
-    };
     let mut members = Vec::new();
-    for kind in kinds {
+    for kind in cfg.teacher.members() {
         members.push(teacher_member(cfg, kind, &train, &test, &aug, data_key, &aug_key, rows, cols)?);
     }
     let train_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.train).collect();
@@ -1590,11 +1605,16 @@ fn readme(r: &MnistReport) -> Result<String> {
     };
     let cfg = &r.config;
     let command = cfg.command.clone().unwrap_or_else(|| format!("scripts/cargo run --release --example mnist -- --{}", m.mode));
-    let teacher_epochs = match cfg.teacher {
-        TeacherKind::Mlp => format!("MLP teacher {}", cfg.budget.teacher_epochs),
-        TeacherKind::Cnn => format!("CNN teacher {}", cfg.budget.cnn_epochs),
-        TeacherKind::Ensemble => format!("MLP teacher {}, CNN teacher {}", cfg.budget.teacher_epochs, cfg.budget.cnn_epochs),
-    };
+    let teacher_epochs = cfg
+        .teacher
+        .members()
+        .iter()
+        .map(|k| match k {
+            TeacherKind::Cnn => format!("CNN teacher {}", cfg.budget.cnn_epochs),
+            _ => format!("MLP teacher {}", cfg.budget.teacher_epochs),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let changes = cfg.changes_from_preset();
     let changes_note = if changes.is_empty() {
         String::new()
