@@ -65,6 +65,38 @@ pub fn atomic_write_with(
     Ok(())
 }
 
+/// Write named tensors to `path` as safetensors, atomically (a temp file renamed into place; nothing is
+/// left behind on failure). Tensors are copied to the CPU first.
+///
+/// # Examples
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("t.safetensors");
+/// let t = tch::Tensor::from_slice(&[1.0f32, 2.0]);
+/// kdistill::io::atomic_write_safetensors(&p, &[("t", &t)]).unwrap();
+/// let back = tch::Tensor::read_safetensors(&p).unwrap();
+/// assert_eq!(back[0].0, "t");
+/// assert_eq!(Vec::<f32>::try_from(&back[0].1).unwrap(), vec![1.0, 2.0]);
+/// ```
+pub fn atomic_write_safetensors(path: impl AsRef<Path>, tensors: &[(&str, &tch::Tensor)]) -> Result<()> {
+    let path = path.as_ref();
+    if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(d).map_err(|e| KdError::io(d, e))?;
+    }
+    // tch names the format by the extension, so the temp file keeps `.safetensors`.
+    let tmp = temp_path(path).with_extension("safetensors");
+    let cpu: Vec<(String, tch::Tensor)> = tensors.iter().map(|(n, t)| (n.to_string(), t.to_device(tch::Device::Cpu))).collect();
+    if let Err(e) = tch::Tensor::write_safetensors(&cpu, &tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        KdError::io(path, e)
+    })
+}
+
 /// A sibling temp path `.<name>.<pid>.tmp` for `path`.
 ///
 /// # Examples

@@ -7,7 +7,7 @@
 //! | teacher ensemble | mean of the MLP's and the CNN's *probabilities* (default in `full` mode; `quick` uses the CNN) | — |
 //! | student 784→800→800→10, hard | labels, no regularisation | 146 |
 //! | student 784→800→800→10, distilled | `α·CE + (1−α)·T²·KL(q_T ‖ p_T)`, `T = 20`, `α = 0.1`, on the training images | 74 |
-//! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher labelling each translated batch (the headline distilled student) | 74 |
+//! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher's probabilities on each translated image (the headline distilled student; looked up in a [`shifts::ShiftBank`] of the teacher's logits on all `(2s+1)²` translations) | 74 |
 //! | small 784→30→30→10 and 784→10→10→10 | labels (plain images or + jittered copies) vs distilled (`α = 0.5`) at `T ∈ {1, 2, 3, 4, 8, 20}` | — |
 //! | tree (256 / 1024 / 4096 leaves) | one-hot labels vs teacher probabilities, ± jittered copies labelled by the teacher | — |
 //! | omitted-3 student 2×800 | distilled like the headline student on a transfer set **without any 3**; then the class-3 logit bias is raised by the amount that minimises errors on the validation split | 206 (133 on 3s) → 109 (14 on 3s) |
@@ -19,7 +19,8 @@
 //! paper), with fixed, pre-declared settings.
 //!
 //! Teachers are cached in `cache_dir` (weights as safetensors plus their logits on the training, test and
-//! jittered images, each written atomically) under a key that hashes the data and every setting that
+//! jittered images and, with `student_jitter`, on every translation of the training images, each
+//! written atomically) under a key that hashes the data and every setting that
 //! changes them; later runs reuse them unless `use_cache` is false. A cache file that cannot be read is
 //! an error naming the file and the flag that rebuilds it (`--no-cache`).
 //!
@@ -34,6 +35,7 @@
 //! assert!(report.metrics.student_soft_errors <= report.n_test);
 //! ```
 pub mod cnn;
+pub mod shifts;
 
 use crate::data::idx::{self, Mnist};
 use crate::data::Dataset;
@@ -44,6 +46,7 @@ use crate::report::{markdown_table, plot_bars, plot_confusion, plot_image_grid, 
 use crate::soft::{argmax_rows, one_hot, soften_probs, softmax_t};
 use crate::student::tree::{BinnedMatrix, TreeParams};
 use cnn::{random_translate, Cnn, CnnParams};
+use shifts::ShiftBank;
 use ndarray::{concatenate, Array1, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -742,6 +745,8 @@ impl Live {
 /// One teacher member: the model and its logits on the training, test and jittered images.
 struct Member {
     name: String,
+    /// The member's cache folder.
+    dir: PathBuf,
     title: String,
     seconds: f64,
     cached: bool,
@@ -768,17 +773,8 @@ fn read_logits(path: &Path, expect: &[(&str, usize)], k: usize) -> Result<Vec<Ar
 }
 
 fn write_logits(path: &Path, sets: &[(&str, &Array2<f32>)]) -> Result<()> {
-    let tmp = crate::io::temp_path(path).with_extension("safetensors");
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).map_err(|e| KdError::io(d, e))?;
-    }
-    let tensors: Vec<(String, tch::Tensor)> = sets.iter().map(|(n, a)| (n.to_string(), crate::neural::to_tensor(a.view(), tch::Device::Cpu))).collect();
-    let r = tch::Tensor::write_safetensors(&tensors, &tmp);
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e.into());
-    }
-    std::fs::rename(&tmp, path).map_err(|e| KdError::io(path, e))
+    let tensors: Vec<(&str, tch::Tensor)> = sets.iter().map(|(n, a)| (*n, crate::neural::to_tensor(a.view(), tch::Device::Cpu))).collect();
+    crate::io::atomic_write_safetensors(path, &tensors.iter().map(|(n, t)| (*n, t)).collect::<Vec<_>>())
 }
 
 /// Hinton's teacher: 784→1200→1200→10, dropout 0.2 (input) / 0.5 (hidden), max-norm 3.5 on every
@@ -893,7 +889,7 @@ fn teacher_member(
         write_logits(&logits_path, &[("train", &tr), ("test", &te), ("aug", &au)])?;
         (tr, te, au)
     };
-    Ok(Member { name: name.into(), title, seconds, cached, live, train: tr, test: te, aug: au })
+    Ok(Member { name: name.into(), dir, title, seconds, cached, live, train: tr, test: te, aug: au })
 }
 
 impl CnnParams {
@@ -922,20 +918,6 @@ fn teacher_probs(members: &[&Array2<f32>], t: f32) -> Result<Array2<f32>> {
     }
 }
 
-/// [`teacher_probs`] on a device batch: the soft targets at `t` of the (mean) teacher for `x`.
-fn teacher_probs_t(members: &[&Live], x: &tch::Tensor, t: f32) -> tch::Tensor {
-    use tch::Kind;
-    if members.len() == 1 {
-        return (members[0].logits_t(x) / t as f64).softmax(-1, Kind::Float);
-    }
-    let mut p = members[0].logits_t(x).softmax(-1, Kind::Float);
-    for m in &members[1..] {
-        p += m.logits_t(x).softmax(-1, Kind::Float);
-    }
-    p /= members.len() as f64;
-    (p.clamp_min(1e-30).log() / t as f64).softmax(-1, Kind::Float)
-}
-
 /// Optimiser settings of the 2×800 students.
 fn student_train_params(cfg: &MnistConfig, seed: u64, what: &str) -> crate::neural::TrainParams {
     crate::neural::TrainParams {
@@ -951,7 +933,8 @@ fn student_train_params(cfg: &MnistConfig, seed: u64, what: &str) -> crate::neur
 
 /// Distil into a fresh `784 → hidden → K` net on a jittered transfer set: every mini-batch of `x` is
 /// translated by up to `budget.max_shift` pixels and labelled by the teacher *on the translated images*
-/// (`q = teacher_probs(·, T)`), loss `α·CE(y) + (1−α)·T²·KL(q ‖ p_T)`. Returns the net and its seconds.
+/// (looked up in `bank`, the teacher's logits on every translation of `x`; `q = teacher_probs(·, T)`),
+/// loss `α·CE(y) + (1−α)·T²·KL(q ‖ p_T)`. Returns the net and its seconds.
 #[allow(clippy::too_many_arguments)]
 fn distill_jittered(
     cfg: &MnistConfig,
@@ -960,10 +943,8 @@ fn distill_jittered(
     what: &str,
     x: ArrayView2<f32>,
     y: ndarray::ArrayView1<usize>,
-    teachers: &[&Live],
+    bank: &ShiftBank,
     k: usize,
-    rows: usize,
-    cols: usize,
 ) -> Result<(crate::neural::Net, f64)> {
     let p = student_train_params(cfg, seed, what);
     p.check()?;
@@ -971,12 +952,42 @@ fn distill_jittered(
     let device = cfg.device.resolve()?;
     let _guard = crate::neural::seeded_fit_lock();
     let mut net = crate::neural::Net::new(&crate::neural::MlpSpec::new(x.ncols(), hidden, k), device, seed)?;
-    let (alpha, t, shift) = (cfg.alpha, cfg.temperature, cfg.budget.max_shift);
-    let translate = move |xb: &tch::Tensor| random_translate(xb, rows, cols, shift);
-    let label = move |xb: &tch::Tensor| teacher_probs_t(teachers, xb, t);
-    let data = crate::neural::TrainData::new(x.view()).labels(y.view()).transform(&translate).soft_on_batch(&label);
+    if bank.len() != x.nrows() {
+        return Err(KdError::Shape(format!("the shift bank has {} rows, the transfer set {}", bank.len(), x.nrows())));
+    }
+    let (alpha, t) = (cfg.alpha, cfg.temperature);
+    let jitter = move |idx: &tch::Tensor, xb: &tch::Tensor| bank.batch(idx, xb, t);
+    let data = crate::neural::TrainData::new(x.view()).labels(y.view()).augmented(&jitter);
     let report = crate::neural::train_model(&mut net, &p, data, crate::neural::Objective::Distill { alpha, temperature: t })?;
     Ok((net, report.seconds))
+}
+
+/// The teachers' logits on every translation of the training images ([`ShiftBank`]), read from each
+/// member's cache folder (`shifts-<max_shift>.safetensors`) when the member came from the cache, else
+/// computed and written there.
+fn shift_bank(cfg: &MnistConfig, members: &[Member], train: &Dataset, rows: usize, cols: usize) -> Result<ShiftBank> {
+    let device = cfg.device.resolve()?;
+    let shift = cfg.budget.max_shift;
+    let n_shifts = ShiftBank::n_shifts(shift);
+    let mut logits = Vec::new();
+    for m in members {
+        let path = m.dir.join(format!("shifts-{shift}.safetensors"));
+        let start = Instant::now();
+        if m.cached && path.exists() {
+            logits.push(ShiftBank::load_member(&path, shift, train.len(), train.n_classes, device)?);
+            say(cfg, format!("{}: logits on the {n_shifts} translations loaded from cache {}", m.title, path.display()));
+        } else {
+            let label = label(cfg, &format!("{} shifts", m.name.trim_start_matches("teacher_")));
+            let z = ShiftBank::member_logits(&|x: &tch::Tensor| m.live.logits_t(x), train.x.view(), rows, cols, shift, device, label.as_deref())?;
+            ShiftBank::save_member(&z, &path)?;
+            say(
+                cfg,
+                format!("{}: logits on all {n_shifts} translations of the {} training images in {:.1} s (cached in {})", m.title, train.len(), start.elapsed().as_secs_f64(), path.display()),
+            );
+            logits.push(z);
+        }
+    }
+    ShiftBank::new(logits, rows, cols, shift)
 }
 
 struct Ctx<'a> {
@@ -1065,7 +1076,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     let train_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.train).collect();
     let test_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.test).collect();
     let aug_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.aug).collect();
-    let lives: Vec<&Live> = members.iter().map(|m| &m.live).collect();
+    let bank = if cfg.student_jitter { Some(shift_bank(cfg, &members, &train, rows, cols)?) } else { None };
     let teacher_test_pred = argmax_rows(teacher_probs(&test_logits, 1.0)?.view());
     let mut ctx = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new() };
     let mut teacher_members = Vec::new();
@@ -1113,7 +1124,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         let hj_pred = argmax_rows(hj.logits(test.x.view())?.view());
         hard_jitter_errors =
             Some(ctx.record("student_hard_jitter", "student 784-800-800-10, labels + jitter", &hj_pred, hj.n_params(), "params", hj.report.seconds, None)?);
-        let (net, secs) = distill_jittered(cfg, &[800, 800], s_seed, "2×800 distilled+jitter", train.x.view(), train.y.view(), &lives, k, rows, cols)?;
+        let (net, secs) = distill_jittered(cfg, &[800, 800], s_seed, "2×800 distilled+jitter", train.x.view(), train.y.view(), bank.as_ref().expect("built with student_jitter"), k)?;
         soft_pred = predict_net(&net, test.x.view())?;
         let e = ctx.record(
             "student_soft_jitter",
@@ -1203,7 +1214,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     let headline = trees.iter().find(|r| r.max_leaves == cfg.headline_leaves).expect("validated");
 
     // Omitted-3 experiment.
-    let omit = omit_three(cfg, &mut ctx, &train, &val_rows, &q_train, &lives, rows, cols)?;
+    let omit = omit_three(cfg, &mut ctx, &train, &val_rows, &q_train, bank.as_ref())?;
 
     let confusions = vec![
         ("teacher".to_string(), confusion(teacher_test_pred.view(), test.y.view(), k)?),
@@ -1369,7 +1380,7 @@ pub fn choose_bias(val_logits: ArrayView2<f32>, val_y: ndarray::ArrayView1<usize
 }
 
 #[allow(clippy::too_many_arguments)]
-fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &[usize], q_train: &Array2<f32>, lives: &[&Live], rows: usize, cols: usize) -> Result<OmitResult> {
+fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &[usize], q_train: &Array2<f32>, bank: Option<&ShiftBank>) -> Result<OmitResult> {
     const THREE: usize = 3;
     let k = train.n_classes;
     if k <= THREE {
@@ -1380,8 +1391,9 @@ fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &
     let transfer = train.select(&keep);
     let val = train.select(val_rows);
     let seed = cfg.seed + 30;
-    let (val_z, mut z, n_params, secs) = if cfg.student_jitter {
-        let (net, secs) = distill_jittered(cfg, &[800, 800], seed, "omitted-3 student", transfer.x.view(), transfer.y.view(), lives, k, rows, cols)?;
+    let (val_z, mut z, n_params, secs) = if let Some(bank) = bank {
+        let bank = bank.subset(&keep)?;
+        let (net, secs) = distill_jittered(cfg, &[800, 800], seed, "omitted-3 student", transfer.x.view(), transfer.y.view(), &bank, k)?;
         (net.logits(val.x.view())?, net.logits(ctx.test.x.view())?, net.spec().n_params(), secs)
     } else {
         let q = q_train.select(Axis(0), &keep);

@@ -710,7 +710,12 @@ pub(crate) fn seeded_fit_lock() -> std::sync::MutexGuard<'static, ()> {
 /// let fixed = SoftTargets::Rows(q.view());                       // one row per training row
 /// let uniform = |x: &tch::Tensor| tch::Tensor::full([x.size()[0], 2], 0.5, (tch::Kind::Float, x.device()));
 /// let live = SoftTargets::OnBatch(&uniform);                     // computed from each (transformed) batch
+/// // looked up by row: the inputs flipped, and targets stored per row for the flipped inputs
+/// let table = tch::Tensor::from_slice(&[0.1f32, 0.9, 0.8, 0.2]).view([2, 2]);
+/// let flip = |idx: &tch::Tensor, xb: &tch::Tensor| (xb.flip([1]), table.index_select(0, idx));
+/// let looked_up = SoftTargets::Augmented(&flip);
 /// assert!(matches!(fixed, SoftTargets::Rows(_)) && matches!(live, SoftTargets::OnBatch(_)));
+/// assert!(matches!(looked_up, SoftTargets::Augmented(_)));
 /// ```
 #[derive(Clone, Copy)]
 pub enum SoftTargets<'a> {
@@ -720,6 +725,13 @@ pub enum SoftTargets<'a> {
     /// teacher labelling randomly translated images. Must return `B × K` probabilities at the objective's
     /// temperature.
     OnBatch(&'a dyn Fn(&Tensor) -> Tensor),
+    /// An augmentation that labels what it makes: given the batch's row indices into `x` (Int64, on
+    /// the device) and its rows, returns the augmented rows and their `B × K` soft targets at the
+    /// objective's temperature, without gradients. For targets that are looked up rather than computed,
+    /// e.g. a teacher's logits on every translation of every row, computed once ([`crate::experiments::
+    /// mnist::shifts`]). It is the batch's input transform too, even when `α = 1`, so
+    /// [`TrainData::transform`] must be unset.
+    Augmented(&'a dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)),
 }
 
 impl std::fmt::Debug for SoftTargets<'_> {
@@ -727,6 +739,7 @@ impl std::fmt::Debug for SoftTargets<'_> {
         match self {
             Self::Rows(q) => write!(f, "SoftTargets::Rows({:?})", q.dim()),
             Self::OnBatch(_) => f.write_str("SoftTargets::OnBatch(..)"),
+            Self::Augmented(_) => f.write_str("SoftTargets::Augmented(..)"),
         }
     }
 }
@@ -793,6 +806,12 @@ impl<'a> TrainData<'a> {
     /// Soft targets computed from each transformed batch ([`SoftTargets::OnBatch`]).
     pub fn soft_on_batch(mut self, f: &'a dyn Fn(&Tensor) -> Tensor) -> Self {
         self.soft = Some(SoftTargets::OnBatch(f));
+        self
+    }
+    /// Augmented rows and their soft targets from each batch's row indices and rows
+    /// ([`SoftTargets::Augmented`]; replaces [`TrainData::transform`]).
+    pub fn augmented(mut self, f: &'a dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)) -> Self {
+        self.soft = Some(SoftTargets::Augmented(f));
         self
     }
     /// Per-row weights.
@@ -889,7 +908,8 @@ pub fn train(
 /// After validating `params` and `data`, it seeds libtorch with `params.seed` and, for each epoch,
 /// sets the learning rate to `learning_rate · lr_decay^epoch`, draws a random permutation of the rows,
 /// and for each batch of `batch_size` rows: applies `data.transform`, computes the soft targets
-/// ([`SoftTargets::OnBatch`] sees the transformed batch), runs `forward_t(·, true)`, minimises
+/// ([`SoftTargets::OnBatch`] sees the transformed batch; [`SoftTargets::Augmented`] makes both the
+/// batch and its targets from the row indices), runs `forward_t(·, true)`, minimises
 /// [`loss::distillation_loss`] (cross-entropy for [`Objective::Hard`]), calls
 /// [`Trainable::after_step`]. A progress bar shows epochs and the last epoch's mean loss
 /// ([`TrainParams::progress`]); a non-finite epoch loss is an error.
@@ -959,8 +979,11 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
                 }
                 crate::soft::check_probabilities(s, "soft targets", crate::soft::PROB_SUM_TOLERANCE)?;
             }
-            SoftTargets::OnBatch(_) => {}
+            SoftTargets::OnBatch(_) | SoftTargets::Augmented(_) => {}
         }
+    }
+    if matches!(soft, Some(SoftTargets::Augmented(_))) && transform.is_some() {
+        return Err(KdError::param("transform", "set", "SoftTargets::Augmented is the input transform; leave TrainData::transform unset"));
     }
     if let Some(w) = weights {
         if w.len() != n {
@@ -981,6 +1004,10 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         Some(SoftTargets::OnBatch(f)) if alpha < 1.0 => (None, Some(f)),
         _ => (None, None),
     };
+    let augmented = match soft {
+        Some(SoftTargets::Augmented(f)) => Some(f),
+        _ => None,
+    };
     let ws = weights.map(|w| Tensor::from_slice(w.as_standard_layout().as_slice().unwrap()).to_device(device));
 
     let mut opt = nn::AdamW::default().wd(params.weight_decay).build(model.var_store(), params.learning_rate)?;
@@ -999,9 +1026,14 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
             if let Some(f) = transform {
                 xb = f(&xb);
             }
-            let qb = match on_batch {
-                Some(f) => Some(tch::no_grad(|| f(&xb))),
-                None => qs.as_ref().map(|q| q.index_select(0, &idx)),
+            let qb = match (on_batch, augmented) {
+                (Some(f), _) => Some(tch::no_grad(|| f(&xb))),
+                (None, Some(f)) => {
+                    let (xa, qa) = tch::no_grad(|| f(&idx, &xb));
+                    xb = xa;
+                    (alpha < 1.0).then_some(qa)
+                }
+                (None, None) => qs.as_ref().map(|q| q.index_select(0, &idx)),
             };
             let z = model.forward_t(&xb, true);
             let yb = ys.as_ref().map(|y| y.index_select(0, &idx));
@@ -1140,6 +1172,40 @@ mod tests {
         train_model(&mut net, &p, data, Objective::Distill { alpha: 0.5, temperature: 1.0 }).unwrap();
         assert_eq!(seen.get(), 2 * 23);
         assert!(doubled.get());
+    }
+
+    #[test]
+    fn an_augmentation_gets_the_batch_row_indices_and_its_rows_replace_the_batch() {
+        let _g = seeded_fit_lock();
+        let (x, y) = toy();
+        let seen = std::cell::RefCell::new(Vec::<i64>::new());
+        let matches = std::cell::Cell::new(true);
+        // Targets looked up by row index; the rows handed over must be exactly x[idx].
+        let table = Tensor::full([23, 2], 0.5, (Kind::Float, Device::Cpu));
+        let aug = |idx: &Tensor, xb: &Tensor| {
+            let ids = Vec::<i64>::try_from(idx).unwrap();
+            let rows = to_array2(xb).unwrap();
+            let ok = ids.iter().zip(rows.rows()).all(|(&i, r)| r.iter().zip(x.row(i as usize)).all(|(a, b)| a == b));
+            matches.set(matches.get() && ok);
+            seen.borrow_mut().extend(ids);
+            (xb * 2.0, table.index_select(0, idx))
+        };
+        let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
+        let p = TrainParams { epochs: 2, batch_size: 7, ..TrainParams::default() };
+        for alpha in [0.5f32, 1.0] {
+            seen.borrow_mut().clear();
+            let data = TrainData::new(x.view()).labels(y.view()).augmented(&aug);
+            train_model(&mut net, &p, data, Objective::Distill { alpha, temperature: 1.0 }).unwrap();
+            // Every row twice (two epochs), also when α = 1 ignores the targets.
+            let mut ids = seen.borrow().clone();
+            ids.sort_unstable();
+            assert_eq!(ids, (0..23).flat_map(|i| [i, i]).collect::<Vec<_>>());
+        }
+        assert!(matches.get());
+        let double = |b: &Tensor| b * 2.0;
+        let both = TrainData::new(x.view()).labels(y.view()).augmented(&aug).transform(&double);
+        let err = train_model(&mut net, &p, both, Objective::Distill { alpha: 0.5, temperature: 1.0 }).unwrap_err();
+        assert!(matches!(err, KdError::InvalidParam { name: "transform", .. }), "{err}");
     }
 
     #[test]

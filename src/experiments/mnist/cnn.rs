@@ -30,18 +30,42 @@ use tch::{nn, Device, Kind, Tensor};
 /// both axes, zero-filling. Returns a new `B × rows·cols` tensor on the same device.
 pub fn random_translate(x: &Tensor, rows: usize, cols: usize, max_shift: usize) -> Tensor {
     let b = x.size()[0];
+    let s = max_shift as i64;
+    if s == 0 || b == 0 {
+        return x.shallow_clone();
+    }
+    let dev = x.device();
+    let oy = Tensor::randint(2 * s + 1, [b], (Kind::Int64, dev));
+    let ox = Tensor::randint(2 * s + 1, [b], (Kind::Int64, dev));
+    translate_by(x, rows, cols, max_shift, &oy, &ox)
+}
+
+/// Shift image `i` of `x` (`B × rows·cols`) by the given window offsets `oy[i], ox[i] ∈ 0..=2·max_shift`
+/// (Int64, length `B`, on `x`'s device): the image moves by `max_shift − o` pixels on each axis (down /
+/// right for positive), zero-filling. [`random_translate`] is this with uniform random offsets.
+///
+/// ```
+/// use kdistill::experiments::mnist::cnn::translate_by;
+/// use tch::{Device, Kind, Tensor};
+/// let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0]).view([1, 4]); // one 2×2 image [[1, 2], [3, 4]]
+/// let o = |v: i64| Tensor::from_slice(&[v]);
+/// let down_right = translate_by(&x, 2, 2, 1, &o(0), &o(0));             // offset 0: shift by +1, +1
+/// assert_eq!(Vec::<f32>::try_from(down_right.view([-1])).unwrap(), vec![0.0, 0.0, 0.0, 1.0]);
+/// let same = translate_by(&x, 2, 2, 1, &o(1), &o(1));                   // offset s: unchanged
+/// assert_eq!(Vec::<f32>::try_from(same.view([-1])).unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+/// ```
+pub fn translate_by(x: &Tensor, rows: usize, cols: usize, max_shift: usize, oy: &Tensor, ox: &Tensor) -> Tensor {
+    let b = x.size()[0];
     let (r, c, s) = (rows as i64, cols as i64, max_shift as i64);
     if s == 0 || b == 0 {
         return x.shallow_clone();
     }
     let dev = x.device();
     let padded = x.view([b, r, c]).constant_pad_nd([s, s, s, s]); // B × (r+2s) × (c+2s)
-    // Offsets in 0..=2s select the window start; 2s − offset is the shift.
-    let oy = Tensor::randint(2 * s + 1, [b, 1], (Kind::Int64, dev));
-    let ox = Tensor::randint(2 * s + 1, [b, 1], (Kind::Int64, dev));
-    let ri = (oy + Tensor::arange(r, (Kind::Int64, dev)).view([1, r])).view([b, r, 1]).expand([b, r, c + 2 * s], false);
+    // Offsets in 0..=2s select the window start; s − offset is the shift.
+    let ri = (oy.view([b, 1]) + Tensor::arange(r, (Kind::Int64, dev)).view([1, r])).view([b, r, 1]).expand([b, r, c + 2 * s], false);
     let rows_sel = padded.gather(1, &ri, false); // B × r × (c+2s)
-    let ci = (ox + Tensor::arange(c, (Kind::Int64, dev)).view([1, c])).view([b, 1, c]).expand([b, r, c], false);
+    let ci = (ox.view([b, 1]) + Tensor::arange(c, (Kind::Int64, dev)).view([1, c])).view([b, 1, c]).expand([b, r, c], false);
     rows_sel.gather(2, &ci, false).view([b, r * c])
 }
 
