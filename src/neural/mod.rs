@@ -728,9 +728,9 @@ pub enum SoftTargets<'a> {
     /// An augmentation that labels what it makes: given the batch's row indices into `x` (Int64, on
     /// the device) and its rows, returns the augmented rows and their `B × K` soft targets at the
     /// objective's temperature, without gradients. For targets that are looked up rather than computed,
-    /// e.g. a teacher's logits on every translation of every row, computed once ([`crate::experiments::
-    /// mnist::shifts`]). It is the batch's input transform too, even when `α = 1`, so
-    /// [`TrainData::transform`] must be unset.
+    /// e.g. a teacher's logits on every translation of every row, computed once
+    /// ([`crate::experiments::mnist::shifts`]). It is the batch's input transform too, even when
+    /// `α = 1`, so [`TrainData::transform`] must be unset.
     Augmented(&'a dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)),
 }
 
