@@ -120,6 +120,38 @@ fn teachers_are_cached_reused_and_a_bad_cache_is_reported() {
 }
 
 #[test]
+fn the_jittered_students_shift_bank_is_cached_reused_and_a_bad_one_is_reported() {
+    let data = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    synthetic(data.path(), 400, 200);
+    let mut cfg = tiny_config(data.path(), cache.path(), out.path());
+    cfg.teacher = TeacherKind::Cnn;
+    cfg.student_jitter = true;
+
+    let first = mnist::run(&cfg).unwrap();
+    assert!(first.metrics.student_soft_jitter_errors.is_some() && first.metrics.student_hard_jitter_errors.is_some());
+    let banks: Vec<PathBuf> = files_under(cache.path()).into_iter().filter(|p| p.file_name().unwrap() == "shifts-1.safetensors").collect();
+    assert_eq!(banks.len(), 1, "one bank beside the CNN teacher: {:?}", files_under(cache.path()));
+
+    // Second run: the bank comes from the cache and every jittered student comes out the same.
+    let written = std::fs::metadata(&banks[0]).unwrap().modified().unwrap();
+    let second = mnist::run(&cfg).unwrap();
+    assert_eq!(std::fs::metadata(&banks[0]).unwrap().modified().unwrap(), written, "the bank was rewritten");
+    assert_eq!(second.metrics.student_soft_errors, first.metrics.student_soft_errors);
+    assert_eq!(second.metrics.omit3_errors, first.metrics.omit3_errors);
+    assert_eq!(second.metrics.omit3_fixed_errors, first.metrics.omit3_fixed_errors);
+
+    // A corrupt bank: one clear error naming the file and the flag that rebuilds it.
+    std::fs::write(&banks[0], b"not a safetensors file").unwrap();
+    let e = mnist::run(&cfg).unwrap_err().to_string();
+    assert!(e.contains(&banks[0].display().to_string()) && e.contains("--no-cache"), "{e}");
+    cfg.use_cache = false;
+    let third = mnist::run(&cfg).unwrap();
+    assert_eq!(third.metrics.student_soft_errors, first.metrics.student_soft_errors);
+}
+
+#[test]
 fn missing_and_corrupt_data_give_one_clear_message() {
     let cache = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
