@@ -252,6 +252,7 @@ impl Net {
     /// ```
     pub fn new(spec: &MlpSpec, device: Device, seed: u64) -> Result<Net> {
         spec.check()?;
+        let _seeded = seeded_fit_lock();
         tch::manual_seed(seed as i64);
         let vs = nn::VarStore::new(device);
         let root = vs.root();
@@ -692,11 +693,29 @@ impl Trainable for MaxNormed<'_> {
 }
 
 /// libtorch's random generator is process-global: two fits running at once on different threads would
-/// interleave their draws and the seeds would stop meaning anything. Whoever initialises and trains a
-/// network holds this lock for the whole fit.
-pub(crate) fn seeded_fit_lock() -> std::sync::MutexGuard<'static, ()> {
+/// interleave their draws and the seeds would stop meaning anything. Whoever seeds, initialises (also
+/// to load weights: initialisation draws from the generator) or trains a network holds this lock for
+/// the whole job. It is re-entrant on one thread, so a fit that holds it can build its network.
+pub(crate) fn seeded_fit_lock() -> SeededFitGuard {
     static SEEDED_FIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    SEEDED_FIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    let guard = if SEEDED_FIT_DEPTH.with(|d| d.get()) == 0 { Some(SEEDED_FIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())) } else { None };
+    SEEDED_FIT_DEPTH.with(|d| d.set(d.get() + 1));
+    SeededFitGuard { _guard: guard }
+}
+
+thread_local! {
+    static SEEDED_FIT_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Held while a thread owns libtorch's generator ([`seeded_fit_lock`]); the outermost one holds the mutex.
+pub(crate) struct SeededFitGuard {
+    _guard: Option<std::sync::MutexGuard<'static, ()>>,
+}
+
+impl Drop for SeededFitGuard {
+    fn drop(&mut self) {
+        SEEDED_FIT_DEPTH.with(|d| d.set(d.get() - 1));
+    }
 }
 
 /// Where the soft targets of a mini-batch come from (see [`TrainData`]).

@@ -182,6 +182,7 @@ struct SavedCnn {
 impl Cnn {
     fn build(spec: &CnnSpec, device: Device, seed: u64) -> Result<Cnn> {
         spec.check()?;
+        let _seeded = crate::neural::seeded_fit_lock();
         tch::manual_seed(seed as i64);
         let vs = nn::VarStore::new(device);
         let root = vs.root();
@@ -341,6 +342,7 @@ mod tests {
 
     #[test]
     fn translate_moves_a_single_pixel_by_at_most_the_shift() {
+        let _g = crate::neural::seeded_fit_lock();
         tch::manual_seed(3);
         // 200 copies of a 7×7 image with one bright pixel in the centre (3, 3).
         let mut img = [0f32; 49];
@@ -362,6 +364,7 @@ mod tests {
 
     #[test]
     fn translate_zero_fills_at_the_border() {
+        let _g = crate::neural::seeded_fit_lock();
         tch::manual_seed(0);
         let x = Tensor::ones([500, 9], (Kind::Float, Device::Cpu));
         let y = random_translate(&x, 3, 3, 1);

@@ -215,6 +215,7 @@ mod tests {
 
     /// A fixed random linear "teacher" on 4×4 images with 3 classes.
     fn teacher() -> impl Fn(&Tensor) -> Tensor {
+        let _g = crate::neural::seeded_fit_lock();
         tch::manual_seed(3);
         let w = Tensor::randn([16, 3], (Kind::Float, Device::Cpu));
         move |b: &Tensor| b.matmul(&w)
