@@ -10,7 +10,7 @@
 //! its training-set probabilities are cached in the project cache (`$KD_CACHE/bench/`). The data go to
 //! Python as little-endian `.npy` files in a temporary folder.
 use clap::Parser;
-use kdistill::data::idx::load_mnist;
+use kdistill::data::idx::{find_file, load_mnist, pixel_value, read_images, TEST_IMAGES};
 use kdistill::error::{KdError, Result};
 use kdistill::neural::DeviceChoice;
 use kdistill::student::tree::{BinnedMatrix, TreeParams};
@@ -135,6 +135,10 @@ struct Row {
     predict_us_per_row: f64,
     /// Best wall time per predicted row on one thread (a 1-thread pool).
     predict_us_per_row_per_core: f64,
+    /// The same for the tree compiled for bytes (`Tree::for_bytes(pixel_value)`), predicting from the
+    /// test set's raw pixels (its predictions are checked equal to the f32 ones).
+    predict_bytes_us_per_row: f64,
+    predict_bytes_us_per_row_per_core: f64,
     /// CPU time (all threads) of our fit.
     fit_ours_cpu_s: f64,
     /// Peak heap bytes allocated by our fit (binning included; the tree it returns too), in MB.
@@ -187,6 +191,8 @@ fn run(a: Args) -> Result<()> {
         train = train.select(&(0..n.min(train.len())).collect::<Vec<_>>());
     }
     let test = mnist.test;
+    // The test images as the IDX file stores them (u8 pixels), for the byte tree.
+    let test_pixels = read_images(find_file(&a.data, TEST_IMAGES)?)?.pixel_matrix();
     let (n, d) = train.x.dim();
     eprintln!("data: {n} train × {d}, {} test rows", test.len());
 
@@ -231,25 +237,33 @@ fn run(a: Args) -> Result<()> {
         // Predict the test set repeatedly: best wall time with all threads, and best wall time on one
         // thread (a 1-thread pool), which is the per-core cost without rayon's idle spinning in it.
         let reps = 50;
-        let time_predict = |tree: &kdistill::student::tree::Tree| -> Result<(f64, ndarray::Array2<f32>)> {
+        let time = |f: &dyn Fn() -> Result<Array2<f32>>| -> Result<(f64, Array2<f32>)> {
             let mut best = f64::INFINITY;
             let mut pred = None;
             for _ in 0..reps {
                 let t0 = Instant::now();
-                let pr = tree.predict(test.x.view())?;
+                let pr = f()?;
                 best = best.min(t0.elapsed().as_secs_f64());
                 pred = Some(pr);
             }
             Ok((best, pred.expect("at least one repeat")))
         };
-        let (pbest, pred) = time_predict(&tree)?;
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().map_err(|e| KdError::Model { path: "rayon".into(), msg: e.to_string() })?;
-        let (p1, _) = one.install(|| time_predict(&tree))?;
+        let f32_predict = || tree.predict(test.x.view());
+        let (pbest, pred) = time(&f32_predict)?;
+        let (p1, _) = one.install(|| time(&f32_predict))?;
         let p_cpu_us = p1 * 1e6 / test.len() as f64;
-        let pred = Some(pred);
+        let bytes = tree.for_bytes(pixel_value)?;
+        let byte_predict = || bytes.predict(test_pixels.view());
+        let (bbest, bpred) = time(&byte_predict)?;
+        let (b1, _) = one.install(|| time(&byte_predict))?;
+        if bpred != pred {
+            return Err(KdError::Model { path: "bench".into(), msg: "the byte tree's predictions differ from the tree's".into() });
+        }
+        let b_us = bbest * 1e6 / test.len() as f64;
+        let b_cpu_us = b1 * 1e6 / test.len() as f64;
         let leaves = tree.apply(test.x.view())?;
         let mean_path = leaves.iter().map(|&l| tree.stats()[l].depth as f64).sum::<f64>() / test.len().max(1) as f64;
-        let pred = pred.expect("predicted");
         let acc = accuracy(pred.view(), &test.y);
         let us = pbest * 1e6 / test.len() as f64;
         eprintln!(
@@ -259,7 +273,7 @@ fn run(a: Args) -> Result<()> {
             fit_peak as f64 / (n * d + n * soft.ncols() * 4) as f64
         );
         eprintln!(
-            "ours {}: fit {best:.3} s (CPU {cpu:.2} s), acc {acc:.4}, leaves {}, depth {} (mean test path {mean_path:.1}), predict {us:.3} µs/row ({p_cpu_us:.3} µs/row on 1 thread)",
+            "ours {}: fit {best:.3} s (CPU {cpu:.2} s), acc {acc:.4}, leaves {}, depth {} (mean test path {mean_path:.1}), predict {us:.3} µs/row ({p_cpu_us:.3} µs/row on 1 thread); from bytes {b_us:.3} µs/row ({b_cpu_us:.3} on 1 thread)",
             s.name,
             tree.n_leaves(),
             tree.depth(),
@@ -273,6 +287,8 @@ fn run(a: Args) -> Result<()> {
             acc_sklearn: None,
             predict_us_per_row: us,
             predict_us_per_row_per_core: p_cpu_us,
+            predict_bytes_us_per_row: b_us,
+            predict_bytes_us_per_row_per_core: b_cpu_us,
             fit_ours_cpu_s: cpu,
             fit_peak_mb: fit_peak as f64 / 1e6,
             fit_peak_ratio: fit_peak as f64 / (n * d + n * soft.ncols() * 4) as f64,
@@ -328,11 +344,11 @@ fn run(a: Args) -> Result<()> {
     }
 
     println!("\nMNIST {n}×{d}, 10 soft outputs (teacher test acc {:.4}); {threads} rayon threads; scikit-learn single-threaded", teacher_acc);
-    println!("{:<10} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>10} {:>14}", "setting", "ours s", "sklearn s", "speedup", "acc ours", "acc sk", "Δacc pt", "µs/row", "1-thr µs/row");
+    println!("{:<10} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>10} {:>14} {:>16}", "setting", "ours s", "sklearn s", "speedup", "acc ours", "acc sk", "Δacc pt", "µs/row", "1-thr µs/row", "1-thr u8 µs/row");
     for r in &rows {
         let f = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |v| format!("{v:.p$}"));
         println!(
-            "{:<10} {:>9.3} {:>9} {:>8} {:>8.4} {:>8} {:>8} {:>10.3} {:>14.3}",
+            "{:<10} {:>9.3} {:>9} {:>8} {:>8.4} {:>8} {:>8} {:>10.3} {:>14.3} {:>16.3}",
             r.name,
             r.fit_ours_s,
             f(r.fit_sklearn_s, 2),
@@ -341,7 +357,8 @@ fn run(a: Args) -> Result<()> {
             f(r.acc_sklearn, 4),
             f(r.acc_sklearn.map(|s| 100.0 * (r.acc_ours - s)), 2),
             r.predict_us_per_row,
-            r.predict_us_per_row_per_core
+            r.predict_us_per_row_per_core,
+            r.predict_bytes_us_per_row_per_core
         );
     }
     let report = Report {

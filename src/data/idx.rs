@@ -94,9 +94,34 @@ impl IdxImages {
     /// assert_eq!(img.features(), ndarray::array![[0.0f32, 0.2], [1.0, 0.0]]);
     /// ```
     pub fn features(&self) -> Array2<f32> {
-        let v: Vec<f32> = self.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+        let v: Vec<f32> = self.pixels.iter().map(|&p| pixel_value(p)).collect();
         Array2::from_shape_vec((self.n, self.pixels_per_image()), v).expect("length checked at parse time")
     }
+
+    /// `n × (rows·cols)` raw pixels, one row per image (for [`Tree::for_bytes`](crate::student::tree::Tree::for_bytes)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::idx::{encode_images, parse_images};
+    /// let img = parse_images(&encode_images(2, 1, 2, &[0, 51, 255, 0]), "mem".as_ref()).unwrap();
+    /// assert_eq!(img.pixel_matrix(), ndarray::array![[0u8, 51], [255, 0]]);
+    /// ```
+    pub fn pixel_matrix(&self) -> Array2<u8> {
+        Array2::from_shape_vec((self.n, self.pixels_per_image()), self.pixels.clone()).expect("length checked at parse time")
+    }
+}
+
+/// The feature value of a pixel: `pixel / 255`, in `[0, 1]` (what [`IdxImages::features`] gives).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::data::idx::pixel_value;
+/// assert_eq!((pixel_value(0), pixel_value(51), pixel_value(255)), (0.0, 0.2, 1.0));
+/// ```
+pub fn pixel_value(p: u8) -> f32 {
+    p as f32 / 255.0
 }
 
 /// MNIST (or any data set in its layout): train and test splits with features in `[0, 1]`.
