@@ -154,10 +154,14 @@ impl ShiftBank {
         if let Some(&i) = keep.iter().find(|&&i| i >= self.n) {
             return Err(KdError::Shape(format!("row {i} is outside the shift bank's {} rows", self.n)));
         }
+        if keep.is_empty() {
+            return Err(KdError::Empty("a shift bank needs at least one row".into()));
+        }
         let device = self.logits[0].device();
         let idx = Tensor::from_slice(&keep.iter().map(|&i| i as i64).collect::<Vec<_>>()).to_device(device);
+        // The rows were checked when this bank was made: no second scan.
         let logits = self.logits.iter().map(|z| z.index_select(1, &idx)).collect();
-        Self::new(logits, self.rows, self.cols, self.max_shift)
+        Ok(Self { rows: self.rows, cols: self.cols, max_shift: self.max_shift, n: keep.len(), k: self.k, logits })
     }
 
     /// For a batch (`idx`: row indices into the bank, Int64 on its device; `xb`: those rows), draw a
@@ -261,6 +265,7 @@ mod tests {
         assert!(bool::try_from(sub.logits[0].select(1, 0).eq_tensor(&z.select(1, 8)).all()).unwrap());
         assert!(bool::try_from(sub.logits[0].select(1, 1).eq_tensor(&z.select(1, 3)).all()).unwrap());
         assert!(matches!(bank.subset(&[9]), Err(KdError::Shape(_))));
+        assert!(matches!(bank.subset(&[]), Err(KdError::Empty(_))));
         // Wrong translation count, mismatched members, non-finite values, no members.
         assert!(matches!(ShiftBank::new(vec![z.copy()], 4, 4, 2), Err(KdError::Shape(_))));
         assert!(matches!(ShiftBank::new(vec![z.copy(), z.narrow(1, 0, 3)], 4, 4, 1), Err(KdError::Shape(_))));
