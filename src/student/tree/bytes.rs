@@ -180,32 +180,22 @@ impl ByteTree {
         self.n_outputs
     }
 
-    fn route(&self, x: ArrayView2<u8>, out: &mut [usize]) -> Result<()> {
-        if x.ncols() != self.n_features {
-            return Err(KdError::Shape(format!("tree expects {} features, got {}", self.n_features, x.ncols())));
-        }
-        let x = x.as_standard_layout();
-        let xs = x.as_slice().expect("standard layout");
-        // Every byte routes: there is no failing row.
-        let bad = route::route::<LANES, _, _>(&self.nodes, xs, self.n_features.max(1), out);
-        debug_assert!(bad.is_none());
-        Ok(())
+    /// The leaf of every row, as an index into `nodes`.
+    fn leaves(&self, x: ArrayView2<u8>) -> Result<Vec<usize>> {
+        // Every byte routes (`ByteNode::child` is never `None`), so the error is never built.
+        route::leaves::<LANES, _, _>(&self.nodes, self.n_features, x, |row, col, v| KdError::NonFinite { what: "byte features".into(), row, col, value: v as f32 })
     }
 
     /// Leaf reached by each byte row, as its index in the [`Tree`] (what [`Tree::apply`] gives on the
     /// decoded rows).
     pub fn apply(&self, x: ArrayView2<u8>) -> Result<Array1<usize>> {
-        let mut out = vec![0usize; x.nrows()];
-        self.route(x, &mut out)?;
-        Ok(out.into_iter().map(|i| self.orig[i] as usize).collect())
+        Ok(self.leaves(x)?.into_iter().map(|i| self.orig[i] as usize).collect())
     }
 
     /// Predicted target rows (`n × n_outputs`), in parallel over chunks of rows; errors on a column
     /// count mismatch.
     pub fn predict(&self, x: ArrayView2<u8>) -> Result<Array2<f32>> {
-        let mut leaves = vec![0usize; x.nrows()];
-        self.route(x, &mut leaves)?;
-        Ok(route::gather(&self.values, self.n_outputs, &leaves))
+        Ok(route::gather(&self.values, self.n_outputs, &self.leaves(x)?))
     }
 }
 

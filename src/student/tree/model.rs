@@ -296,18 +296,9 @@ impl Tree {
         }
     }
 
-    fn route(&self, x: ArrayView2<f32>, out: &mut [usize]) -> Result<()> {
-        if x.ncols() != self.n_features {
-            return Err(KdError::Shape(format!("tree expects {} features, got {}", self.n_features, x.ncols())));
-        }
-        let x = x.as_standard_layout();
-        let xs = x.as_slice().expect("standard layout");
-        let d = self.n_features.max(1);
-        let bad = route::route::<LANES, _, _>(&self.nodes, xs, d, out).map(|(row, col)| (row, col, xs[row * d + col]));
-        match bad {
-            Some((row, col, value)) => Err(KdError::NonFinite { what: "features".into(), row, col, value }),
-            None => Ok(()),
-        }
+    /// The leaf of every row; a NaN or infinite value on a row's path is an error naming it.
+    fn leaves(&self, x: ArrayView2<f32>) -> Result<Vec<usize>> {
+        route::leaves::<LANES, _, _>(&self.nodes, self.n_features, x, |row, col, value| KdError::NonFinite { what: "features".into(), row, col, value })
     }
 
     /// Leaf reached by each row of `x`.
@@ -322,9 +313,7 @@ impl Tree {
     /// assert!(tree.apply(array![[0.0f32, 1.0]].view()).is_err()); // 2 columns, tree has 1
     /// ```
     pub fn apply(&self, x: ArrayView2<f32>) -> Result<Array1<usize>> {
-        let mut out = vec![0usize; x.nrows()];
-        self.route(x, &mut out)?;
-        Ok(out.into())
+        Ok(self.leaves(x)?.into())
     }
 
     /// Predicted target rows (`n × n_outputs`), in parallel over chunks of rows. Errors on a column
@@ -344,11 +333,7 @@ impl Tree {
     /// assert!(tree.predict(array![[f32::NAN, 0.0]].view()).is_err());
     /// ```
     pub fn predict(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let n = x.nrows();
-        let k = self.n_outputs;
-        let mut leaves = vec![0usize; n];
-        self.route(x, &mut leaves)?;
-        Ok(route::gather(&self.values, k, &leaves))
+        Ok(route::gather(&self.values, self.n_outputs, &self.leaves(x)?))
     }
 
     /// Structural check of a tree from outside (deserialised): sizes, indices, features, finiteness.

@@ -8,7 +8,8 @@
 //! its lane to the next row, so deep and shallow paths mix without idle lanes.
 //! Chunks of [`PREDICT_CHUNK`] rows run in parallel (rayon). The result does not depend on the lane
 //! count or the thread count: each row's leaf is a function of the row alone.
-use ndarray::Array2;
+use crate::error::{KdError, Result};
+use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 /// Rows per parallel task.
@@ -50,13 +51,10 @@ fn prefetch<T>(p: *const T) {
 /// steps to the child (also prefetched a round earlier, as one of the node's two children), and
 /// prefetches the child's tested value and its two children. A lane whose row reaches a leaf takes
 /// the next row at the root; when none waits, the last lane moves into it and is stepped at once.
-fn route_rows<const LANES: usize, T: Copy, N: Split<T>>(nodes: &[N], xs: &[T], d: usize, out: &mut [usize]) -> Result<(), (usize, usize)> {
+/// The root must not be a leaf.
+fn route_rows<const LANES: usize, T: Copy, N: Split<T>>(nodes: &[N], xs: &[T], d: usize, out: &mut [usize]) -> std::result::Result<(), (usize, usize)> {
     let m = out.len();
     let root = nodes[0];
-    if root.is_leaf() {
-        out.fill(0);
-        return Ok(());
-    }
     let mut live = LANES.min(m);
     let mut next = live;
     let mut row: [usize; LANES] = std::array::from_fn(|l| l);
@@ -119,17 +117,39 @@ fn route_rows<const LANES: usize, T: Copy, N: Split<T>>(nodes: &[N], xs: &[T], d
     bad.map_or(Ok(()), Err)
 }
 
-/// [`route_rows`] with `LANES` rows in flight, over chunks of rows in parallel. `xs` holds `out.len()` rows of `d` cells
-/// (`d ≥ 1`). Returns the first row (and its feature) that could not be routed, if any.
-pub(crate) fn route<const LANES: usize, T: Copy + Sync, N: Split<T> + Sync>(nodes: &[N], xs: &[T], d: usize, out: &mut [usize]) -> Option<(usize, usize)> {
-    out.par_chunks_mut(PREDICT_CHUNK)
+/// The leaf of every row of `x` (which must have `n_features` columns): [`route_rows`] with `LANES`
+/// rows in flight, over chunks of rows in parallel. The first row whose path meets a value its node
+/// cannot route gives the error `unroutable(row, feature, value)`.
+pub(crate) fn leaves<const LANES: usize, T: Copy + Sync, N: Split<T> + Sync>(
+    nodes: &[N],
+    n_features: usize,
+    x: ArrayView2<T>,
+    unroutable: impl FnOnce(usize, usize, T) -> KdError,
+) -> Result<Vec<usize>> {
+    if x.ncols() != n_features {
+        return Err(KdError::Shape(format!("tree expects {n_features} features, got {}", x.ncols())));
+    }
+    let mut out = vec![0usize; x.nrows()];
+    // A single leaf reads nothing (the rows may even have no features).
+    if nodes[0].is_leaf() || out.is_empty() {
+        return Ok(out);
+    }
+    let x = x.as_standard_layout();
+    let xs = x.as_slice().expect("standard layout");
+    let d = n_features;
+    let bad = out
+        .par_chunks_mut(PREDICT_CHUNK)
         .enumerate()
         .map(|(c, o)| {
             let r0 = c * PREDICT_CHUNK;
             route_rows::<LANES, _, _>(nodes, &xs[r0 * d..(r0 + o.len()) * d], d, o).err().map(|(r, col)| (r0 + r, col))
         })
         .find_first(|b| b.is_some())
-        .flatten()
+        .flatten();
+    match bad {
+        Some((row, col)) => Err(unroutable(row, col, xs[row * d + col])),
+        None => Ok(out),
+    }
 }
 
 /// The rows of `values` (`k` per node) at `leaves`, as an `n × k` matrix (copied in parallel).
@@ -172,16 +192,25 @@ mod tests {
         let xs = x.as_slice().unwrap();
         for m in [1, 5, 3000] {
             let want: Vec<usize> = (0..m).map(|r| tree.leaf_index(&xs[r * 4..(r + 1) * 4])).collect();
-            type Router = fn(&[Node], &[f32], usize, &mut [usize]) -> Option<(usize, usize)>;
-            let run = |f: Router| {
-                let mut o = vec![0; m];
-                assert!(f(tree.nodes(), &xs[..m * 4], 4, &mut o).is_none());
-                o
-            };
-            for got in [run(route::<1, _, _>), run(route::<3, _, _>), run(route::<64, _, _>)] {
+            type Router = fn(&[Node], usize, ArrayView2<f32>, fn(usize, usize, f32) -> KdError) -> Result<Vec<usize>>;
+            let run = |f: Router| f(tree.nodes(), 4, x.slice(ndarray::s![..m, ..]), |_, _, _| panic!("every value is finite")).unwrap();
+            for got in [run(leaves::<1, _, _>), run(leaves::<3, _, _>), run(leaves::<64, _, _>)] {
                 assert_eq!(got, want, "m = {m}");
             }
         }
+    }
+
+    /// A tree that is a single leaf reads no feature: rows without any are fine.
+    #[test]
+    fn a_single_leaf_needs_no_features() {
+        let tree = crate::student::tree::Tree::from_parts(
+            0,
+            1,
+            vec![Node { feature: crate::student::tree::LEAF, threshold: 0.0, left: 0, right: 0 }],
+            vec![crate::student::tree::NodeStats { n_samples: 1, weight: 1.0, impurity: 0.0, depth: 0 }],
+            vec![0.5],
+        );
+        assert_eq!(tree.predict(Array2::<f32>::zeros((3000, 0)).view()).unwrap(), Array2::from_elem((3000, 1), 0.5f32));
     }
 
     #[test]
