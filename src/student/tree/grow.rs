@@ -187,15 +187,13 @@ thread_local! {
 
 struct Scratch {
     kernel: kernel::Scratch,
-    keys: Vec<u16>,
-    left: Vec<f64>,
     tmp_u8: Vec<u8>,
     tmp_f64: Vec<f64>,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
-        Self { kernel: kernel::Scratch::new(), keys: Vec::new(), left: Vec::new(), tmp_u8: Vec::new(), tmp_f64: Vec::new() }
+        Self { kernel: kernel::Scratch::new(), tmp_u8: Vec::new(), tmp_f64: Vec::new() }
     }
 }
 
@@ -425,7 +423,7 @@ impl Fitter<'_> {
                 dom: self.binned.dominant_code(f as usize),
             };
             let (varies, found) = match mode {
-                Mode::Scratch if col.len() <= kernel::SMALL => kernel::small_scan(s, &job, &mut sc.keys, &mut sc.left),
+                Mode::Scratch if col.len() <= kernel::SMALL => kernel::small_scan(s, &job, &mut sc.kernel),
                 Mode::Scratch => {
                     let (present, found) = kernel::hist_scan(s, &job, &mut sc.kernel);
                     (present > 1, found)

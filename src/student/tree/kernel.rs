@@ -84,11 +84,13 @@ pub(crate) struct Scratch {
     sl: Vec<f64>,
     codes: Vec<u8>,
     seen: [u8; 256],
+    /// Sort keys of [`small_scan`] (`code << 8 | row`).
+    keys: Vec<u16>,
 }
 
 impl Scratch {
     pub(crate) fn new() -> Self {
-        Self { hist: Vec::new(), pref: Vec::new(), sl: vec![0.0; 256], codes: vec![0; 256], seen: [0; 256] }
+        Self { hist: Vec::new(), pref: Vec::new(), sl: vec![0.0; 256], codes: vec![0; 256], seen: [0; 256], keys: Vec::new() }
     }
     fn ensure(&mut self, s: usize) {
         if self.hist.len() < 256 * s {
@@ -169,13 +171,11 @@ fn acc_row<const S: usize, const AVX: bool, const SUB: bool>(h: &mut [f64; S], r
 
 #[inline(always)]
 fn hist_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
-    let Scratch { hist, pref, sl, codes, seen } = scr;
+    let Scratch { hist, pref, sl, codes, seen, .. } = scr;
     let block = &mut hist[..256 * S];
     accumulate::<S, AVX, false>(job.col, job.rows, job.dom, block, seen);
     let bits = seen_to_bits(seen);
-    let out = scan_block::<S, AVX>(job, block, bits, pref, sl, codes);
-    clear_block::<S>(block, bits);
-    out
+    scan_block::<S, AVX, true>(job, block, bits, pref, sl, codes)
 }
 
 /// `block[c] += row` (or `-=` with `SUB`) for every row whose code `c` is not `dom`; marks `seen[c]`.
@@ -196,25 +196,27 @@ fn accumulate<const S: usize, const AVX: bool, const SUB: bool>(col: &[u8], rows
     });
 }
 
-/// Zero the cells of the codes in `bits`.
-#[inline(always)]
-fn clear_block<const S: usize>(block: &mut [f64], bits: [u64; 4]) {
-    for_bits!(bits, |c| {
-        block[c * S..c * S + S].fill(0.0);
-    });
-}
-
 /// Best split of one feature from its histogram `block` (non-dominant codes in `bits`; the dominant
-/// code's cell is the node total minus every other bin). Leaves `block` as it was.
+/// code's cell is the node total minus every other bin). Zeroes the cells it read with `CLEAR`, else
+/// leaves `block` as it was.
 #[inline(always)]
-fn scan_block<const S: usize, const AVX: bool>(
+fn scan_block<const S: usize, const AVX: bool, const CLEAR: bool>(
     job: &Job<'_>,
-    block: &[f64],
+    block: &mut [f64],
     mut bits: [u64; 4],
     pref: &mut [f64],
     sl: &mut [f64],
     codes: &mut [u8],
 ) -> (u32, Found) {
+    let dc = job.dom as usize;
+    assert!(pref.len() >= 256 * S && codes.len() >= 256);
+    #[cfg(target_arch = "x86_64")]
+    if AVX && S % 4 == 0 {
+        // SAFETY: only inside `#[target_feature(enable = "avx2")]` after a run-time check; sizes
+        // asserted above and in `prefix_avx`.
+        let p = unsafe { prefix_avx::<S, CLEAR>(job.tot, block, &mut bits, dc, pref, codes) };
+        return (p as u32, best_boundary::<AVX>(job, pref, sl, codes, p));
+    }
     // The dominant bin: node total minus every other bin.
     let mut rest: [f64; S] = job.tot.try_into().expect("stride");
     for_bits!(bits, |c| {
@@ -223,14 +225,12 @@ fn scan_block<const S: usize, const AVX: bool>(
             rest[j] -= h[j];
         }
     });
-    let dc = job.dom as usize;
     if rest[0] > 0.5 {
         bits[dc >> 6] |= 1u64 << (dc & 63);
     }
     // Prefix sums over the present bins (slot-major).
     let mut run = [0f64; S];
     let mut p = 0usize;
-    assert!(pref.len() >= 256 * S && codes.len() >= 256);
     let pp = pref.as_mut_ptr();
     for_bits!(bits, |c| {
         let h: &[f64; S] = if c == dc { &rest } else { block[c * S..c * S + S].try_into().expect("stride") };
@@ -239,10 +239,65 @@ fn scan_block<const S: usize, const AVX: bool>(
             // SAFETY: j < S and p < 256 (at most 256 bits are set); pref holds 256·S (asserted).
             unsafe { *pp.add(j * 256 + p) = run[j] };
         }
+        if CLEAR && c != dc {
+            block[c * S..c * S + S].fill(0.0);
+        }
         codes[p] = c as u8;
         p += 1;
     });
     (p as u32, best_boundary::<AVX>(job, pref, sl, codes, p))
+}
+
+/// The dominant bin and the prefix sums of [`scan_block`] with the slot vectors held in AVX registers
+/// (`S = 4·q`, q ≤ 4): the same additions and subtractions, element by element, as the scalar loops.
+/// Returns the number of present bins; zeroes the cells it read with `CLEAR`.
+///
+/// # Safety
+/// AVX2 must be present; `pref` holds `256·S` values and `codes` 256 (the caller asserts both).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn prefix_avx<const S: usize, const CLEAR: bool>(tot: &[f64], block: &mut [f64], bits: &mut [u64; 4], dc: usize, pref: &mut [f64], codes: &mut [u8]) -> usize {
+    use std::arch::x86_64::*;
+    let nq = S / 4;
+    assert!(nq <= 4 && tot.len() >= S);
+    let (bp, bl) = (block.as_mut_ptr(), block.len());
+    let row = |c: usize, q: usize| {
+        assert!(c * S + S <= bl, "code {c} outside the feature's histogram");
+        _mm256_loadu_pd(bp.add(c * S + 4 * q))
+    };
+    let mut rest = [_mm256_setzero_pd(); 4];
+    for (q, r) in rest.iter_mut().enumerate().take(nq) {
+        *r = _mm256_loadu_pd(tot.as_ptr().add(4 * q));
+    }
+    for_bits!(*bits, |c| {
+        for (q, r) in rest.iter_mut().enumerate().take(nq) {
+            *r = _mm256_sub_pd(*r, row(c, q));
+        }
+    });
+    if _mm256_cvtsd_f64(rest[0]) > 0.5 {
+        bits[dc >> 6] |= 1u64 << (dc & 63);
+    }
+    let mut run = [_mm256_setzero_pd(); 4];
+    let mut p = 0usize;
+    let pp = pref.as_mut_ptr();
+    for_bits!(*bits, |c| {
+        for q in 0..nq {
+            let h = if c == dc {
+                rest[q]
+            } else {
+                let h = row(c, q);
+                if CLEAR {
+                    _mm256_storeu_pd(bp.add(c * S + 4 * q), _mm256_setzero_pd());
+                }
+                h
+            };
+            run[q] = _mm256_add_pd(run[q], h);
+            store_slot_major(pp.add(4 * q * 256 + p), run[q]);
+        }
+        codes[p] = c as u8;
+        p += 1;
+    });
+    p
 }
 
 /// Strides with a persistent-histogram kernel (up to 15 outputs unweighted, 14 weighted).
@@ -290,25 +345,25 @@ fn build_body<const S: usize, const AVX: bool>(job: &Job<'_>, block: &mut [f64],
     let Scratch { pref, sl, codes, seen, .. } = scr;
     accumulate::<S, AVX, false>(job.col, job.rows, job.dom, block, seen);
     *bits = seen_to_bits(seen);
-    scan_block::<S, AVX>(job, block, *bits, pref, sl, codes)
+    scan_block::<S, AVX, false>(job, block, *bits, pref, sl, codes)
 }
 
 /// Best split of one feature from a kept histogram (`job.col`/`job.rows` are not read).
-pub(crate) fn hist_rescan(s: usize, job: &Job<'_>, block: &[f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+pub(crate) fn hist_rescan(s: usize, job: &Job<'_>, block: &mut [f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
     scr.ensure(s);
     stride_dispatch!(s, rescan_avx2, rescan_body, (job, block, bits, scr))
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn rescan_avx2<const S: usize>(job: &Job<'_>, block: &[f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+unsafe fn rescan_avx2<const S: usize>(job: &Job<'_>, block: &mut [f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
     rescan_body::<S, true>(job, block, bits, scr)
 }
 
 #[inline(always)]
-fn rescan_body<const S: usize, const AVX: bool>(job: &Job<'_>, block: &[f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
+fn rescan_body<const S: usize, const AVX: bool>(job: &Job<'_>, block: &mut [f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
     let Scratch { pref, sl, codes, .. } = scr;
-    scan_block::<S, AVX>(job, block, bits, pref, sl, codes)
+    scan_block::<S, AVX, false>(job, block, bits, pref, sl, codes)
 }
 
 /// Remove rows from a kept histogram (sibling subtraction: parent − smaller child = larger child).
@@ -363,10 +418,15 @@ fn best_boundary<const AVX: bool>(job: &Job<'_>, pref: &[f64], out: &mut [f64], 
         use std::arch::x86_64::*;
         // SAFETY: only inside `#[target_feature(enable = "avx2")]` after a run-time check. Lanes read
         // pref[j·256 + b .. + 4] with b + 4 ≤ 256 (nb ≤ 255, blocks start below nb): in bounds; lanes
-        // past nb hold stale values and are never read back.
-        unsafe {
+        // past nb hold stale values and are masked out of the choice.
+        let chosen = unsafe {
             let pp = pref.as_ptr();
             let wt = _mm256_set1_pd(w_tot);
+            let (msl, n_tot, w_eps) = (_mm256_set1_pd(job.msl), _mm256_set1_pd(tot[0]), _mm256_set1_pd(job.w_eps));
+            let nbf = _mm256_set1_pd(nb as f64);
+            let mut idx = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
+            let (mut best_v, mut best_i) = (_mm256_set1_pd(f64::NEG_INFINITY), _mm256_set1_pd(-1.0));
+            let mut nan = _mm256_setzero_pd();
             while done < nb {
                 let (mut al, mut ar) = (_mm256_setzero_pd(), _mm256_setzero_pd());
                 for (j, &t) in tot.iter().enumerate().skip(y0).take(k) {
@@ -378,8 +438,39 @@ fn best_boundary<const AVX: bool>(job: &Job<'_>, pref: &[f64], out: &mut [f64], 
                 let wl = _mm256_loadu_pd(pp.add(w * 256 + done));
                 let v = _mm256_add_pd(_mm256_div_pd(al, wl), _mm256_div_pd(ar, _mm256_sub_pd(wt, wl)));
                 _mm256_storeu_pd(out.as_mut_ptr().add(done), v);
+                // The scalar loop's validity test, lane by lane, and lanes past nb masked out.
+                let nl = _mm256_loadu_pd(pp.add(done));
+                let ok = _mm256_and_pd(
+                    _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(nl, msl), _mm256_cmp_pd::<_CMP_GE_OQ>(_mm256_sub_pd(n_tot, nl), msl)),
+                    _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(wl, w_eps), _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(wt, wl), w_eps)),
+                );
+                let ok = _mm256_and_pd(ok, _mm256_cmp_pd::<_CMP_LT_OQ>(idx, nbf));
+                nan = _mm256_or_pd(nan, _mm256_and_pd(ok, _mm256_cmp_pd::<_CMP_UNORD_Q>(v, v)));
+                // Strict `>`: each lane keeps its first maximum.
+                let better = _mm256_and_pd(ok, _mm256_cmp_pd::<_CMP_GT_OQ>(v, best_v));
+                best_v = _mm256_blendv_pd(best_v, v, better);
+                best_i = _mm256_blendv_pd(best_i, idx, better);
+                idx = _mm256_add_pd(idx, _mm256_set1_pd(4.0));
                 done += 4;
             }
+            // A NaN proxy (only from overflowing sums) makes the choice order-dependent: the scalar
+            // loop below decides then.
+            (_mm256_movemask_pd(nan) == 0).then(|| {
+                let (mut v, mut i) = ([0f64; 4], [0f64; 4]);
+                _mm256_storeu_pd(v.as_mut_ptr(), best_v);
+                _mm256_storeu_pd(i.as_mut_ptr(), best_i);
+                // The largest proxy over the lanes; on equal proxies the lowest boundary.
+                let mut pick: Option<usize> = None;
+                for l in 0..4 {
+                    if i[l] >= 0.0 && pick.is_none_or(|p| v[l] > v[p] || (v[l] == v[p] && i[l] < i[p])) {
+                        pick = Some(l);
+                    }
+                }
+                pick.map(|l| i[l] as usize)
+            })
+        };
+        if let Some(best) = chosen {
+            return best.map(|b| (out[b], codes[b], codes[b + 1]));
         }
     }
     for b in done..nb {
@@ -446,19 +537,37 @@ fn hist_scan_dyn(s: usize, job: &Job<'_>, scr: &mut Scratch) -> (u32, Found) {
 /// Largest node (rows) evaluated by [`small_scan`] instead of a histogram.
 pub(crate) const SMALL: usize = 48;
 
-/// Exact split search for a small node (`col.len() ≤ SMALL`): sort the rows by code and scan the
-/// boundaries between distinct codes, accumulating the rows in sorted order. Returns whether the
+/// Exact split search for a small node (`col.len() ≤ SMALL`): sort the rows by code, accumulate them in
+/// that order, store the left-side sums at each boundary between distinct codes (slot-major, as the
+/// histogram prefix sums), and evaluate the boundaries with [`best_boundary`]. Returns whether the
 /// feature varies in the node and its best split (same criterion and tie rule as [`hist_scan`]).
-pub(crate) fn small_scan(s: usize, job: &Job<'_>, keys: &mut Vec<u16>, left: &mut Vec<f64>) -> (bool, Found) {
+pub(crate) fn small_scan(s: usize, job: &Job<'_>, scr: &mut Scratch) -> (bool, Found) {
     let col = job.col;
     debug_assert!(col.len() <= SMALL && !col.is_empty());
     let c0 = col[0];
     if col.iter().all(|&c| c == c0) {
         return (false, None);
     }
+    scr.ensure(s);
+    // Rows sorted by (code, row): only the non-dominant ones need sorting; the dominant code's rows
+    // go between them in row order.
+    let (keys, dom) = (&mut scr.keys, job.dom);
     keys.clear();
-    keys.extend(col.iter().enumerate().map(|(i, &c)| ((c as u16) << 8) | i as u16));
+    keys.extend(col.iter().enumerate().filter(|&(_, &c)| c != dom).map(|(i, &c)| ((c as u16) << 8) | i as u16));
     keys.sort_unstable();
+    let (m, n) = (keys.len(), col.len());
+    if m < n {
+        let at = keys.partition_point(|&key| (key >> 8) < dom as u16);
+        keys.resize(n, 0);
+        keys.copy_within(at..m, at + n - m);
+        let mut d = at;
+        for (i, &c) in col.iter().enumerate() {
+            if c == dom {
+                keys[d] = ((dom as u16) << 8) | i as u16;
+                d += 1;
+            }
+        }
+    }
     macro_rules! dispatch {
         ($($n:literal)*) => {
             match s {
@@ -466,11 +575,15 @@ pub(crate) fn small_scan(s: usize, job: &Job<'_>, keys: &mut Vec<u16>, left: &mu
                     #[cfg(target_arch = "x86_64")]
                     if has_avx2() {
                         // SAFETY: AVX2 is present (checked at run time).
-                        return (true, unsafe { small_scan_avx2::<$n>(job, keys) });
+                        return (true, unsafe { small_scan_avx2::<$n>(job, scr) });
                     }
-                    (true, small_scan_body::<$n, false>(job, keys))
+                    (true, small_scan_body::<$n, false>(job, scr))
                 })*
-                _ => (true, small_scan_dyn(s, job, keys, left)),
+                _ => {
+                    let Scratch { pref, sl, codes, keys, .. } = scr;
+                    let p = small_prefix_dyn(s, job.rows, keys, pref, codes);
+                    (true, best_boundary::<false>(job, pref, sl, codes, p))
+                }
             }
         };
     }
@@ -479,73 +592,112 @@ pub(crate) fn small_scan(s: usize, job: &Job<'_>, keys: &mut Vec<u16>, left: &mu
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn small_scan_avx2<const S: usize>(job: &Job<'_>, keys: &[u16]) -> Found {
-    small_scan_body::<S, true>(job, keys)
+unsafe fn small_scan_avx2<const S: usize>(job: &Job<'_>, scr: &mut Scratch) -> Found {
+    small_scan_body::<S, true>(job, scr)
 }
 
 #[inline(always)]
-fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, keys: &[u16]) -> Found {
+fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, scr: &mut Scratch) -> Found {
+    let Scratch { pref, sl, codes, keys, .. } = scr;
+    let p = small_prefix::<S, AVX>(job.rows, keys, pref, codes);
+    best_boundary::<AVX>(job, pref, sl, codes, p)
+}
+
+/// The left-side sums of every boundary between distinct codes of the sorted `keys` (`code << 8 | row`),
+/// rows added one by one in key order, stored slot-major in `pref` (`pref[j·256 + b]`, `b` < number of
+/// distinct codes − 1) with `codes[b]` the code left of boundary `b`. Returns the number of distinct
+/// codes. With `AVX` the running sums live in AVX registers (same additions, element by element).
+#[inline(always)]
+fn small_prefix<const S: usize, const AVX: bool>(rows: &[f64], keys: &[u16], pref: &mut [f64], codes: &mut [u8]) -> usize {
     let n = keys.len();
-    assert_eq!(job.rows.len(), n * S);
+    assert!((1..=256).contains(&n) && rows.len() == n * S && pref.len() >= 256 * S && codes.len() >= 256);
+    let code = |idx: usize| (keys[idx] >> 8) as u8;
+    let row = |idx: usize| -> &[f64; S] {
+        let i = (keys[idx] & 0xff) as usize;
+        rows[i * S..i * S + S].try_into().expect("stride")
+    };
+    let mut p = 0usize;
+    #[cfg(target_arch = "x86_64")]
+    if AVX && S % 4 == 0 {
+        use std::arch::x86_64::*;
+        let nq = S / 4;
+        assert!(nq <= 4);
+        // SAFETY: only inside `#[target_feature(enable = "avx2")]` after a run-time check; `row`
+        // returns S values; p < n − 1 < 256 and pref holds 256·S values (asserted).
+        unsafe {
+            let mut left = [_mm256_setzero_pd(); 4];
+            for idx in 0..n - 1 {
+                let r = row(idx);
+                for (q, l) in left.iter_mut().enumerate().take(nq) {
+                    *l = _mm256_add_pd(*l, _mm256_loadu_pd(r.as_ptr().add(4 * q)));
+                }
+                if code(idx) != code(idx + 1) {
+                    for (q, &l) in left.iter().enumerate().take(nq) {
+                        store_slot_major(pref.as_mut_ptr().add(4 * q * 256 + p), l);
+                    }
+                    codes[p] = code(idx);
+                    p += 1;
+                }
+            }
+        }
+        codes[p] = code(n - 1);
+        return p + 1;
+    }
     let mut left = [0f64; S];
-    let mut best: Found = None;
     for idx in 0..n - 1 {
-        let i = (keys[idx] & 0xff) as usize;
-        let r: &[f64; S] = job.rows[i * S..i * S + S].try_into().expect("stride");
-        acc_row::<S, AVX, false>(&mut left, r);
-        let (c, cn) = ((keys[idx] >> 8) as u8, (keys[idx + 1] >> 8) as u8);
-        if c == cn {
-            continue;
+        let r = row(idx);
+        for j in 0..S {
+            left[j] += r[j];
         }
-        let Some(proxy) = boundary_proxy(job, &left[..]) else { continue };
-        if best.is_none_or(|bb| proxy > bb.0) {
-            best = Some((proxy, c, cn));
+        if code(idx) != code(idx + 1) {
+            for j in 0..S {
+                pref[j * 256 + p] = left[j];
+            }
+            codes[p] = code(idx);
+            p += 1;
         }
     }
-    best
+    codes[p] = code(n - 1);
+    p + 1
 }
 
-/// The split proxy `Σ_k S_Lk²/W_L + Σ_k S_Rk²/W_R` of the boundary whose left side has the slot
-/// sums `left` (right = node total − left), or `None` when a side has fewer than `min_samples_leaf`
-/// rows or (near) zero weight. The output sums run in output order, as in [`best_boundary`].
-#[inline(always)]
-fn boundary_proxy(job: &Job<'_>, left: &[f64]) -> Option<f64> {
-    let (tot, w) = (job.tot, job.w);
-    let (nl, wl) = (left[0], left[w]);
-    let wr = tot[w] - wl;
-    if !(nl >= job.msl && tot[0] - nl >= job.msl && wl > job.w_eps && wr > job.w_eps) {
-        return None;
-    }
-    let (mut a, mut b) = (0.0, 0.0);
-    for j in job.y0..job.y0 + job.k {
-        let (l, r) = (left[j], tot[j] - left[j]);
-        a += l * l;
-        b += r * r;
-    }
-    Some(a / wl + b / wr)
-}
-
-/// [`small_scan_body`] for a stride without a specialisation.
-fn small_scan_dyn(s: usize, job: &Job<'_>, keys: &[u16], left: &mut Vec<f64>) -> Found {
+/// [`small_prefix`] for a stride without a specialisation.
+fn small_prefix_dyn(s: usize, rows: &[f64], keys: &[u16], pref: &mut [f64], codes: &mut [u8]) -> usize {
     let n = keys.len();
-    left.clear();
-    left.resize(s, 0.0);
-    let mut best: Found = None;
-    for idx in 0..n - 1 {
-        let i = (keys[idx] & 0xff) as usize;
-        for (l, v) in left.iter_mut().zip(&job.rows[i * s..(i + 1) * s]) {
+    let mut left = vec![0f64; s];
+    let mut p = 0usize;
+    for pair in keys.windows(2) {
+        let i = (pair[0] & 0xff) as usize;
+        for (l, v) in left.iter_mut().zip(&rows[i * s..(i + 1) * s]) {
             *l += v;
         }
-        let (c, cn) = ((keys[idx] >> 8) as u8, (keys[idx + 1] >> 8) as u8);
-        if c == cn {
-            continue;
-        }
-        let Some(proxy) = boundary_proxy(job, &left[..]) else { continue };
-        if best.is_none_or(|bb| proxy > bb.0) {
-            best = Some((proxy, c, cn));
+        let (c, cn) = ((pair[0] >> 8) as u8, (pair[1] >> 8) as u8);
+        if c != cn {
+            for (j, &l) in left.iter().enumerate() {
+                pref[j * 256 + p] = l;
+            }
+            codes[p] = c;
+            p += 1;
         }
     }
-    best
+    codes[p] = (keys[n - 1] >> 8) as u8;
+    p + 1
+}
+
+/// Store the four lanes of `v` at `at`, `at + 256`, `at + 512` and `at + 768` (four consecutive slots
+/// of one bin in the slot-major prefix array).
+///
+/// # Safety
+/// AVX must be enabled in the caller; the four places must be writable.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn store_slot_major(at: *mut f64, v: std::arch::x86_64::__m256d) {
+    use std::arch::x86_64::*;
+    let (lo, hi) = (_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
+    _mm_storel_pd(at, lo);
+    _mm_storeh_pd(at.add(256), lo);
+    _mm_storel_pd(at.add(512), hi);
+    _mm_storeh_pd(at.add(768), hi);
 }
 
 /// The set `{c : seen[c] ≠ 0}` as a 256-bit bitmap; clears `seen`.
@@ -754,26 +906,101 @@ mod tests {
         }
     }
 
+    /// The small-node search as a plain loop: rows added one by one in (code, row) order, the proxy of
+    /// each boundary between distinct codes computed on the spot, the first maximum kept.
+    fn small_scan_reference(job: &Job<'_>, s: usize) -> Found {
+        let mut order: Vec<usize> = (0..job.col.len()).collect();
+        order.sort_by_key(|&i| (job.col[i], i));
+        let (tot, w) = (job.tot, job.w);
+        let mut left = vec![0f64; s];
+        let mut best: Found = None;
+        for win in order.windows(2) {
+            let i = win[0];
+            for (l, v) in left.iter_mut().zip(&job.rows[i * s..(i + 1) * s]) {
+                *l += v;
+            }
+            let (c, cn) = (job.col[i], job.col[win[1]]);
+            let (nl, wl) = (left[0], left[w]);
+            let wr = tot[w] - wl;
+            if c == cn || !(nl >= job.msl && tot[0] - nl >= job.msl && wl > job.w_eps && wr > job.w_eps) {
+                continue;
+            }
+            let (mut a, mut b) = (0.0, 0.0);
+            for j in job.y0..job.y0 + job.k {
+                let (l, r) = (left[j], tot[j] - left[j]);
+                a += l * l;
+                b += r * r;
+            }
+            let proxy = a / wl + b / wr;
+            if best.is_none_or(|bb| proxy > bb.0) {
+                best = Some((proxy, c, cn));
+            }
+        }
+        best
+    }
+
+    /// Every path of the small-node search (dispatched, portable, any stride) against the reference,
+    /// bit for bit; the histogram search finds the same boundary.
     #[test]
     fn small_scan_paths_agree() {
-        let n = 40;
-        let s = 12;
-        let col: Vec<u8> = (0..n).map(|i| (i * 7 % 9) as u8).collect();
-        let rows: Vec<f64> = (0..n * s).map(|i| if i % s == 0 { 1.0 } else if i % s < 11 { ((i * 5) % 11) as f64 / 11.0 } else { 0.0 }).collect();
-        let mut tot = vec![0f64; s];
-        rows.chunks(s).for_each(|r| tot.iter_mut().zip(r).for_each(|(t, v)| *t += v));
-        let job = Job { col: &col, rows: &rows, tot: &tot, y0: 1, k: 10, w: 0, msl: 1.0, w_eps: 1e-9, dom: 0 };
-        let (mut keys, mut left) = (Vec::new(), Vec::new());
-        let a = small_scan(s, &job, &mut keys, &mut left);
-        assert_eq!(a.1, small_scan_body::<12, false>(&job, &keys));
-        assert_eq!(a.1, small_scan_dyn(s, &job, &keys, &mut left));
+        for (n, dom) in [(40usize, 0u8), (40, 3), (7, 8), (48, 0), (2, 0)] {
+            for s in [12usize, 7] {
+                let col: Vec<u8> = (0..n).map(|i| (i * 7 % 9) as u8).collect();
+                let rows: Vec<f64> = (0..n * s).map(|i| if i % s == 0 { 1.0 } else if i % s < 11 { ((i * 5) % 11) as f64 / 11.0 } else { 0.0 }).collect();
+                let mut tot = vec![0f64; s];
+                rows.chunks(s).for_each(|r| tot.iter_mut().zip(r).for_each(|(t, v)| *t += v));
+                let k = (s - 1).min(10);
+                let job = Job { col: &col, rows: &rows, tot: &tot, y0: 1, k, w: 0, msl: 1.0, w_eps: 1e-9, dom };
+                let want = small_scan_reference(&job, s);
+                let mut scr = Scratch::new();
+                let got = small_scan(s, &job, &mut scr);
+                assert_eq!(got, (true, want), "n {n} dom {dom} s {s}");
+                if s == 12 {
+                    assert_eq!(small_scan_body::<12, false>(&job, &mut scr), want, "portable, n {n} dom {dom}");
+                    let (_, h) = hist_scan(s, &job, &mut scr);
+                    let ((pa, ba, na), (ph, bh, nh)) = (want.unwrap(), h.unwrap());
+                    assert_eq!((ba, na), (bh, nh));
+                    assert!((pa - ph).abs() < 1e-9 * pa);
+                }
+            }
+        }
+        // A constant feature does not vary.
+        let job = Job { col: &[5; 4], rows: &[1.0; 16], tot: &[4.0; 4], y0: 1, k: 2, w: 0, msl: 1.0, w_eps: 1e-9, dom: 0 };
+        assert_eq!(small_scan(4, &job, &mut Scratch::new()), (false, None));
+    }
+
+    /// Equal proxies keep the lowest boundary, and a NaN proxy (overflowing sums) is decided as the
+    /// scalar loop decides it, in the AVX2 and the portable boundary search alike.
+    #[test]
+    fn boundary_ties_and_nan_follow_the_scalar_rule() {
+        // Rows 0..8 with codes 0..8 and mirror-symmetric targets: boundaries b and 6 − b tie.
+        let s = 4;
+        let n = 8;
+        let col: Vec<u8> = (0..n as u8).collect();
+        let ys = [0.0, 1.0, 3.0, 2.0, 2.0, 3.0, 1.0, 0.0];
+        let rows: Vec<f64> = ys.iter().flat_map(|&y| [1.0, y, 0.0, 0.0]).collect();
+        let tot = vec![8.0, 12.0, 0.0, 0.0];
+        let job = Job { col: &col, rows: &rows, tot: &tot, y0: 1, k: 1, w: 0, msl: 1.0, w_eps: 1e-9, dom: 0 };
+        let want = small_scan_reference(&job, s);
         let mut scr = Scratch::new();
-        let h = hist_scan(s, &job, &mut scr);
-        let (pa, ba, na) = a.1.unwrap();
-        let (ph, bh, nh) = h.1.unwrap();
-        assert_eq!((ba, na), (bh, nh));
-        assert!((pa - ph).abs() < 1e-9 * pa);
-        assert!(a.0 && h.0 == 9);
+        assert_eq!(hist_scan(s, &job, &mut scr).1.map(|f| (f.1, f.2)), want.map(|f| (f.1, f.2)));
+        scr.ensure(s);
+        assert_eq!(hist_scan_body::<4, false>(&job, &mut scr).1.map(|f| (f.1, f.2)), want.map(|f| (f.1, f.2)));
+        // A tie exists: the mirrored boundary has the same proxy and lies above the chosen one.
+        let (p, b, _) = want.unwrap();
+        let mirror = (6 - b as usize) as u8;
+        assert!(mirror > b);
+        assert!(p.is_finite());
+        // NaN: an infinite target in the first row makes `inf − inf` on the right side of every
+        // boundary. The scalar rule keeps the first valid boundary, whose proxy is NaN.
+        let rows: Vec<f64> = ys.iter().enumerate().flat_map(|(i, &y)| [1.0, if i == 0 { f64::INFINITY } else { y }, 0.0, 0.0]).collect();
+        let tot = vec![8.0, f64::INFINITY, 0.0, 0.0];
+        let job = Job { col: &col, rows: &rows, tot: &tot, y0: 1, k: 1, w: 0, msl: 1.0, w_eps: 1e-9, dom: 0 };
+        let scalar = hist_scan_body::<4, false>(&job, &mut scr);
+        let dispatched = hist_scan(s, &job, &mut scr);
+        assert!(scalar.1.is_some_and(|f| f.0.is_nan() && (f.1, f.2) == (0, 1)), "{scalar:?}");
+        assert_eq!(format!("{scalar:?}"), format!("{dispatched:?}"));
+        assert_eq!(format!("{:?}", small_scan_reference(&job, s)), format!("{:?}", small_scan(s, &job, &mut scr).1));
     }
 
     #[test]
