@@ -43,8 +43,8 @@ struct Args {
     /// Softmax temperature of the soft targets.
     #[arg(long, default_value_t = 1.0)]
     temperature: f32,
-    /// Repeats of our fit (the minimum is reported).
-    #[arg(long, default_value_t = 1)]
+    /// Repeats of each fit, ours and scikit-learn's alike (each side's minimum is reported).
+    #[arg(long, default_value_t = 3)]
     repeats: usize,
     /// Skip scikit-learn (our side only).
     #[arg(long)]
@@ -127,8 +127,12 @@ const SETTINGS: [Setting; 3] = [
 #[derive(Serialize)]
 struct Row {
     name: String,
+    /// Fastest of `--repeats` fits (each side).
     fit_ours_s: f64,
     fit_sklearn_s: Option<f64>,
+    /// Every repeat's fit time, to show the spread.
+    fit_ours_all_s: Vec<f64>,
+    fit_sklearn_all_s: Option<Vec<f64>>,
     speedup: Option<f64>,
     acc_ours: f64,
     acc_sklearn: Option<f64>,
@@ -221,11 +225,13 @@ fn run(a: Args) -> Result<()> {
         let mut tree = None;
         let mut cpu = 0.0;
         let mut fit_peak = 0usize;
+        let mut all = Vec::new();
         for _ in 0..a.repeats.max(1) {
             let (t0, c0) = (Instant::now(), cpu_seconds());
             let (t, peak) = peak_during(|| p.fit(train.x.view(), soft.view(), None));
             let t = t?;
             let el = t0.elapsed().as_secs_f64();
+            all.push(el);
             fit_peak = fit_peak.max(peak);
             if el < best {
                 best = el;
@@ -282,6 +288,8 @@ fn run(a: Args) -> Result<()> {
             name: s.name.to_string(),
             fit_ours_s: best,
             fit_sklearn_s: None,
+            fit_ours_all_s: all,
+            fit_sklearn_all_s: None,
             speedup: None,
             acc_ours: acc,
             acc_sklearn: None,
@@ -316,7 +324,9 @@ fn run(a: Args) -> Result<()> {
             .arg("--settings")
             .arg(serde_json::to_string(&settings)?)
             .arg("--out")
-            .arg(&out);
+            .arg(&out)
+            .arg("--fit-repeats")
+            .arg(a.repeats.max(1).to_string());
         if let Ok(pp) = std::env::var("KD_SKLEARN_PYTHONPATH") {
             let old = std::env::var("PYTHONPATH").unwrap_or_default();
             cmd.env("PYTHONPATH", if old.is_empty() { pp } else { format!("{pp}:{old}") });
@@ -332,6 +342,7 @@ fn run(a: Args) -> Result<()> {
             if let Some(row) = rows.iter_mut().find(|x| r["name"] == x.name.as_str()) {
                 let fit = r["fit_s"].as_f64();
                 row.fit_sklearn_s = fit;
+                row.fit_sklearn_all_s = r["fit_all_s"].as_array().map(|v| v.iter().filter_map(|x| x.as_f64()).collect());
                 row.speedup = fit.map(|f| f / row.fit_ours_s);
                 row.acc_sklearn = r["acc"].as_f64();
                 row.predict_sklearn_us_per_row = r["predict_s"].as_f64().map(|p| p * 1e6 / test.len() as f64);
@@ -360,6 +371,10 @@ fn run(a: Args) -> Result<()> {
             r.predict_us_per_row_per_core,
             r.predict_bytes_us_per_row_per_core
         );
+    }
+    for r in &rows {
+        let list = |v: &[f64]| v.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>().join(", ");
+        println!("{:<10} every fit (s): ours {}; sklearn {}", r.name, list(&r.fit_ours_all_s), r.fit_sklearn_all_s.as_deref().map_or("-".into(), list));
     }
     let report = Report {
         settings: rows,
