@@ -86,11 +86,13 @@ pub(crate) struct Scratch {
     seen: [u8; 256],
     /// Sort keys of [`small_scan`] (`code << 8 | row`).
     keys: Vec<u16>,
+    /// Running sums of [`small_scan`] for a stride without a specialisation.
+    left: Vec<f64>,
 }
 
 impl Scratch {
     pub(crate) fn new() -> Self {
-        Self { hist: Vec::new(), pref: Vec::new(), sl: vec![0.0; 256], codes: vec![0; 256], seen: [0; 256], keys: Vec::new() }
+        Self { hist: Vec::new(), pref: Vec::new(), sl: vec![0.0; 256], codes: vec![0; 256], seen: [0; 256], keys: Vec::new(), left: Vec::new() }
     }
     fn ensure(&mut self, s: usize) {
         if self.hist.len() < 256 * s {
@@ -348,7 +350,8 @@ fn build_body<const S: usize, const AVX: bool>(job: &Job<'_>, block: &mut [f64],
     scan_block::<S, AVX, false>(job, block, *bits, pref, sl, codes)
 }
 
-/// Best split of one feature from a kept histogram (`job.col`/`job.rows` are not read).
+/// Best split of one feature from a kept histogram (`job.col`/`job.rows` are not read; `block` is
+/// left as it was).
 pub(crate) fn hist_rescan(s: usize, job: &Job<'_>, block: &mut [f64], bits: [u64; 4], scr: &mut Scratch) -> (u32, Found) {
     scr.ensure(s);
     stride_dispatch!(s, rescan_avx2, rescan_body, (job, block, bits, scr))
@@ -580,8 +583,10 @@ pub(crate) fn small_scan(s: usize, job: &Job<'_>, scr: &mut Scratch) -> (bool, F
                     (true, small_scan_body::<$n, false>(job, scr))
                 })*
                 _ => {
-                    let Scratch { pref, sl, codes, keys, .. } = scr;
-                    let p = small_prefix_dyn(s, job.rows, keys, pref, codes);
+                    let Scratch { pref, sl, codes, keys, left, .. } = scr;
+                    left.clear();
+                    left.resize(s, 0.0);
+                    let p = small_prefix_dyn(s, job.rows, keys, left, pref, codes);
                     (true, best_boundary::<false>(job, pref, sl, codes, p))
                 }
             }
@@ -611,17 +616,17 @@ fn small_scan_body<const S: usize, const AVX: bool>(job: &Job<'_>, scr: &mut Scr
 fn small_prefix<const S: usize, const AVX: bool>(rows: &[f64], keys: &[u16], pref: &mut [f64], codes: &mut [u8]) -> usize {
     let n = keys.len();
     assert!((1..=256).contains(&n) && rows.len() == n * S && pref.len() >= 256 * S && codes.len() >= 256);
-    let code = |idx: usize| (keys[idx] >> 8) as u8;
-    let row = |idx: usize| -> &[f64; S] {
-        let i = (keys[idx] & 0xff) as usize;
-        rows[i * S..i * S + S].try_into().expect("stride")
-    };
-    let mut p = 0usize;
     #[cfg(target_arch = "x86_64")]
     if AVX && S % 4 == 0 {
         use std::arch::x86_64::*;
+        let code = |idx: usize| (keys[idx] >> 8) as u8;
+        let row = |idx: usize| -> &[f64; S] {
+            let i = (keys[idx] & 0xff) as usize;
+            rows[i * S..i * S + S].try_into().expect("stride")
+        };
         let nq = S / 4;
         assert!(nq <= 4);
+        let mut p = 0usize;
         // SAFETY: only inside `#[target_feature(enable = "avx2")]` after a run-time check; `row`
         // returns S values; p < n − 1 < 256 and pref holds 256·S values (asserted).
         unsafe {
@@ -643,28 +648,13 @@ fn small_prefix<const S: usize, const AVX: bool>(rows: &[f64], keys: &[u16], pre
         codes[p] = code(n - 1);
         return p + 1;
     }
-    let mut left = [0f64; S];
-    for idx in 0..n - 1 {
-        let r = row(idx);
-        for j in 0..S {
-            left[j] += r[j];
-        }
-        if code(idx) != code(idx + 1) {
-            for j in 0..S {
-                pref[j * 256 + p] = left[j];
-            }
-            codes[p] = code(idx);
-            p += 1;
-        }
-    }
-    codes[p] = code(n - 1);
-    p + 1
+    small_prefix_dyn(S, rows, keys, &mut [0f64; S], pref, codes)
 }
 
-/// [`small_prefix`] for a stride without a specialisation.
-fn small_prefix_dyn(s: usize, rows: &[f64], keys: &[u16], pref: &mut [f64], codes: &mut [u8]) -> usize {
+/// [`small_prefix`] for any stride `s`, the running sums in `left` (`s` zeros on entry).
+fn small_prefix_dyn(s: usize, rows: &[f64], keys: &[u16], left: &mut [f64], pref: &mut [f64], codes: &mut [u8]) -> usize {
     let n = keys.len();
-    let mut left = vec![0f64; s];
+    assert!(n >= 1 && left.len() == s && left.iter().all(|&v| v == 0.0));
     let mut p = 0usize;
     for pair in keys.windows(2) {
         let i = (pair[0] & 0xff) as usize;
