@@ -1,0 +1,417 @@
+//! The experiment's settings: budget presets ([`Mode`], [`Budget`]), the teacher ([`TeacherKind`]), and
+//! [`MnistConfig`] with its checks; the published figures.
+use crate::error::{KdError, Result};
+use crate::neural::DeviceChoice;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Budget preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// A few thousand training images and few epochs: minutes on a 2-core CPU.
+    #[default]
+    Quick,
+    /// All 60 000 training images, the published architectures and long training (meant for a GPU).
+    Full,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = KdError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "quick" => Ok(Mode::Quick),
+            "full" => Ok(Mode::Full),
+            other => Err(KdError::param("mode", other, "expected quick or full")),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Quick => "quick",
+            Mode::Full => "full",
+        })
+    }
+}
+
+/// Which teacher the students learn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TeacherKind {
+    /// Hinton's 784→1200→1200→10 MLP.
+    #[default]
+    Mlp,
+    /// The small CNN of [`super::cnn`].
+    Cnn,
+    /// The mean of the MLP's and the CNN's probabilities.
+    Ensemble,
+}
+
+impl std::str::FromStr for TeacherKind {
+    type Err = KdError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "mlp" => Ok(TeacherKind::Mlp),
+            "cnn" => Ok(TeacherKind::Cnn),
+            "ensemble" => Ok(TeacherKind::Ensemble),
+            other => Err(KdError::param("teacher", other, "expected mlp, cnn or ensemble")),
+        }
+    }
+}
+
+impl TeacherKind {
+    /// The networks this teacher trains: itself, or the MLP and the CNN for the ensemble.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::experiments::mnist::TeacherKind;
+    /// assert_eq!(TeacherKind::Ensemble.members(), vec![TeacherKind::Mlp, TeacherKind::Cnn]);
+    /// assert_eq!(TeacherKind::Cnn.members(), vec![TeacherKind::Cnn]);
+    /// ```
+    pub fn members(self) -> Vec<TeacherKind> {
+        match self {
+            TeacherKind::Ensemble => vec![TeacherKind::Mlp, TeacherKind::Cnn],
+            t => vec![t],
+        }
+    }
+}
+
+impl std::fmt::Display for TeacherKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TeacherKind::Mlp => "mlp",
+            TeacherKind::Cnn => "cnn",
+            TeacherKind::Ensemble => "ensemble",
+        })
+    }
+}
+
+/// Sizes and training lengths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Training images used (`None`: all); a seeded random subset otherwise.
+    pub n_train: Option<usize>,
+    /// Test images used (`None`: all); the first ones otherwise.
+    pub n_test: Option<usize>,
+    /// Validation rows carved from the training images for the omitted-3 bias.
+    pub n_val: usize,
+    /// Epochs of the MLP teacher.
+    pub teacher_epochs: usize,
+    /// Epochs of the CNN teacher.
+    pub cnn_epochs: usize,
+    /// Epochs of the 2×800 students (hard, distilled, omitted-3).
+    pub student_epochs: usize,
+    /// Epochs of the small students.
+    pub small_epochs: usize,
+    /// Mini-batch size of the teachers and the 2×800 students.
+    pub batch_size: usize,
+    /// Mini-batch size of the small students.
+    pub small_batch_size: usize,
+    /// Leaf limits of the trees.
+    pub tree_leaves: Vec<usize>,
+    /// Jittered copies of each training image for the tree augmentation.
+    pub aug_copies: usize,
+    /// Channels of the CNN teacher's two convolutions.
+    pub cnn_channels: (usize, usize),
+    /// Hidden width of the CNN teacher.
+    pub cnn_hidden: usize,
+    /// Maximum random translation (pixels) of the teachers' and jittered students' inputs.
+    pub max_shift: usize,
+}
+
+impl Budget {
+    /// The quick preset: 5 000 training images, 1 000 validation, full test set, few epochs.
+    pub fn quick() -> Self {
+        Budget {
+            n_train: Some(4_000),
+            n_test: None,
+            n_val: 800,
+            teacher_epochs: 3,
+            cnn_epochs: 6,
+            student_epochs: 4,
+            small_epochs: 3,
+            batch_size: 32,
+            small_batch_size: 32,
+            tree_leaves: vec![256, 1024, 4096],
+            aug_copies: 2,
+            cnn_channels: (16, 32),
+            cnn_hidden: 256,
+            max_shift: 1,
+        }
+    }
+    /// The full preset: all 60 000 training images (5 000 of them also serve as the omitted-3
+    /// validation split), the published architectures and long training.
+    pub fn full() -> Self {
+        Budget {
+            n_train: None,
+            n_test: None,
+            n_val: 5_000,
+            teacher_epochs: 150,
+            cnn_epochs: 20,
+            student_epochs: 80,
+            small_epochs: 20,
+            batch_size: 128,
+            small_batch_size: 256,
+            tree_leaves: vec![256, 1024, 4096],
+            aug_copies: 2,
+            cnn_channels: (32, 64),
+            cnn_hidden: 512,
+            max_shift: 2,
+        }
+    }
+}
+
+/// Everything the experiment needs. [`MnistConfig::new`] gives the preset of a [`Mode`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MnistConfig {
+    /// Preset the budget came from (reported as `mode`).
+    pub mode: Mode,
+    /// Sizes and epochs.
+    pub budget: Budget,
+    /// Where to train.
+    pub device: DeviceChoice,
+    /// Folder with the four IDX files.
+    pub data_dir: PathBuf,
+    /// Run `data/fetch_mnist.sh` when the data folder or a file is missing.
+    pub fetch: bool,
+    /// Where reports go.
+    pub out_dir: PathBuf,
+    /// Teacher cache folder.
+    pub cache_dir: PathBuf,
+    /// Reuse cached teachers (false: retrain and overwrite).
+    pub use_cache: bool,
+    /// Seed of everything (subset, initialisations, shuffles, augmentation).
+    pub seed: u64,
+    /// The teacher the students learn from.
+    pub teacher: TeacherKind,
+    /// Distillation temperature of the 2×800 students.
+    pub temperature: f32,
+    /// Hard-label weight α of every distilled network.
+    pub alpha: f32,
+    /// Temperatures of the small-student sweep.
+    pub temperatures: Vec<f32>,
+    /// Hard-label weight α of the small students' distillation (with the `T²` factor, α = 0.5 at T = 3
+    /// already weights the soft term 9 : 1).
+    pub small_alpha: f32,
+    /// Temperature of the teacher probabilities the soft trees are fitted on.
+    pub tree_temperature: f32,
+    /// Leaf limit of the trees in the headline numbers (`tree_hard_acc`, `tree_soft_acc`).
+    pub headline_leaves: usize,
+    /// Also train the 2×800 students on randomly translated images (labels + jitter, and distilled with
+    /// the teacher labelling each translated batch); the distilled one is then `student_soft_errors`,
+    /// and the omitted-3 student is trained the same way.
+    pub student_jitter: bool,
+    /// Progress bars and one line per model on stdout.
+    pub verbose: bool,
+    /// The command line that ran the experiment, quoted in the report (`None`: the preset's command).
+    #[serde(default)]
+    pub command: Option<String>,
+}
+
+impl MnistConfig {
+    /// The preset of `mode`: data in `data/mnist`, reports in `reports/mnist`, the default cache folder.
+    pub fn new(mode: Mode) -> Self {
+        MnistConfig {
+            mode,
+            budget: match mode {
+                Mode::Quick => Budget::quick(),
+                Mode::Full => Budget::full(),
+            },
+            device: DeviceChoice::Auto,
+            data_dir: PathBuf::from("data/mnist"),
+            fetch: true,
+            out_dir: PathBuf::from("reports/mnist"),
+            cache_dir: default_cache_dir(),
+            use_cache: true,
+            seed: 0,
+            teacher: match mode {
+                Mode::Quick => TeacherKind::Cnn,
+                Mode::Full => TeacherKind::Ensemble,
+            },
+            temperature: 20.0,
+            alpha: 0.1,
+            temperatures: vec![1.0, 2.0, 3.0, 4.0, 8.0, 20.0],
+            small_alpha: 0.5,
+            tree_temperature: 1.0,
+            headline_leaves: 1024,
+            student_jitter: mode == Mode::Full,
+            verbose: true,
+            command: None,
+        }
+    }
+
+    /// Settings that differ from the preset of [`MnistConfig::mode`], as `name value (preset value)`
+    /// (only the ones that change what is trained: budget, teacher, jitter, seed, temperature, α; the
+    /// epochs of a teacher that is not used are left out).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::experiments::mnist::{MnistConfig, Mode, TeacherKind};
+    /// let mut c = MnistConfig::new(Mode::Full);
+    /// assert!(c.changes_from_preset().is_empty());
+    /// c.teacher = TeacherKind::Cnn;
+    /// c.budget.cnn_epochs = 12;
+    /// assert_eq!(c.changes_from_preset(), vec!["cnn_epochs 12 (20)", "teacher cnn (ensemble)"]);
+    /// ```
+    pub fn changes_from_preset(&self) -> Vec<String> {
+        let p = MnistConfig::new(self.mode);
+        let (b, pb) = (&self.budget, &p.budget);
+        let mut out = Vec::new();
+        let mut diff = |name: &str, v: String, pv: String| {
+            if v != pv {
+                out.push(format!("{name} {v} ({pv})"));
+            }
+        };
+        let n = |v: Option<usize>| v.map_or("all".to_string(), |v| v.to_string());
+        diff("n_train", n(b.n_train), n(pb.n_train));
+        diff("n_test", n(b.n_test), n(pb.n_test));
+        diff("n_val", b.n_val.to_string(), pb.n_val.to_string());
+        // A teacher that is not trained has no epochs worth reporting.
+        let members = self.teacher.members();
+        if members.contains(&TeacherKind::Mlp) {
+            diff("teacher_epochs", b.teacher_epochs.to_string(), pb.teacher_epochs.to_string());
+        }
+        if members.contains(&TeacherKind::Cnn) {
+            diff("cnn_epochs", b.cnn_epochs.to_string(), pb.cnn_epochs.to_string());
+        }
+        diff("student_epochs", b.student_epochs.to_string(), pb.student_epochs.to_string());
+        diff("small_epochs", b.small_epochs.to_string(), pb.small_epochs.to_string());
+        diff("batch_size", b.batch_size.to_string(), pb.batch_size.to_string());
+        diff("small_batch_size", b.small_batch_size.to_string(), pb.small_batch_size.to_string());
+        diff("tree_leaves", format!("{:?}", b.tree_leaves), format!("{:?}", pb.tree_leaves));
+        diff("aug_copies", b.aug_copies.to_string(), pb.aug_copies.to_string());
+        diff("cnn_channels", format!("{:?}", b.cnn_channels), format!("{:?}", pb.cnn_channels));
+        diff("cnn_hidden", b.cnn_hidden.to_string(), pb.cnn_hidden.to_string());
+        diff("max_shift", b.max_shift.to_string(), pb.max_shift.to_string());
+        diff("teacher", self.teacher.to_string(), p.teacher.to_string());
+        diff("student_jitter", self.student_jitter.to_string(), p.student_jitter.to_string());
+        diff("seed", self.seed.to_string(), p.seed.to_string());
+        diff("temperature", self.temperature.to_string(), p.temperature.to_string());
+        diff("alpha", self.alpha.to_string(), p.alpha.to_string());
+        out
+    }
+
+    /// Check every setting (called by [`super::run`]).
+    pub fn validate(&self) -> Result<()> {
+        let b = &self.budget;
+        for (name, v) in [
+            ("teacher_epochs", b.teacher_epochs),
+            ("cnn_epochs", b.cnn_epochs),
+            ("student_epochs", b.student_epochs),
+            ("small_epochs", b.small_epochs),
+            ("batch_size", b.batch_size),
+            ("small_batch_size", b.small_batch_size),
+        ] {
+            if v == 0 {
+                return Err(KdError::param(name, 0, "must be ≥ 1"));
+            }
+        }
+        if b.n_train.is_some_and(|n| n < 100) {
+            return Err(KdError::param("n_train", b.n_train.unwrap_or(0), "use at least 100 training images"));
+        }
+        if b.n_test == Some(0) {
+            return Err(KdError::param("n_test", 0, "must be ≥ 1"));
+        }
+        if b.n_val < 10 {
+            return Err(KdError::param("n_val", b.n_val, "the omitted-3 validation split needs at least 10 rows"));
+        }
+        if b.tree_leaves.is_empty() || b.tree_leaves.iter().any(|&l| l < 2) {
+            return Err(KdError::param("tree_leaves", format!("{:?}", b.tree_leaves), "need at least one limit, each ≥ 2"));
+        }
+        if !b.tree_leaves.contains(&self.headline_leaves) {
+            return Err(KdError::param("headline_leaves", self.headline_leaves, format!("must be one of tree_leaves {:?}", b.tree_leaves)));
+        }
+        if self.temperatures.is_empty() {
+            return Err(KdError::Empty("the small-student temperature sweep needs at least one temperature".into()));
+        }
+        for t in self.temperatures.iter().chain([&self.temperature, &self.tree_temperature]) {
+            crate::soft::check_temperature(*t)?;
+        }
+        for (name, a) in [("alpha", self.alpha), ("small_alpha", self.small_alpha)] {
+            if !(0.0..=1.0).contains(&a) {
+                return Err(KdError::param(name, a, "must be in [0, 1]"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `${KD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdistill}/mnist` (the same root as `data/fetch_mnist.sh`).
+pub fn default_cache_dir() -> PathBuf {
+    let root = std::env::var_os("KD_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir)
+            .join("kdistill")
+    });
+    root.join("mnist")
+}
+
+/// The published figures (Hinton, Vinyals & Dean 2015, §3), test errors out of 10 000.
+pub mod published {
+    /// 784→1200→1200→10 teacher, dropout + jitter.
+    pub const TEACHER: usize = 67;
+    /// 784→800→800→10 on labels, no regularisation.
+    pub const STUDENT_HARD: usize = 146;
+    /// 784→800→800→10 distilled at T = 20.
+    pub const STUDENT_SOFT: usize = 74;
+    /// Omitted-3 student, before the bias fix: errors overall.
+    pub const OMIT3_ERRORS: usize = 206;
+    /// … of which on the 1 010 test 3s.
+    pub const OMIT3_THREE_ERRORS: usize = 133;
+    /// After raising the class-3 bias (by 3.5 in the paper).
+    pub const OMIT3_FIXED_ERRORS: usize = 109;
+    /// … of which on 3s.
+    pub const OMIT3_FIXED_THREE_ERRORS: usize = 14;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_validation() {
+        let mut c = MnistConfig::new(Mode::Quick);
+        assert!(c.validate().is_ok());
+        c.temperatures = vec![];
+        assert!(matches!(c.validate(), Err(KdError::Empty(_))));
+        c.temperatures = vec![1.0, 0.0];
+        assert!(matches!(c.validate(), Err(KdError::InvalidParam { name: "temperature", .. })));
+        let mut c = MnistConfig::new(Mode::Full);
+        c.budget.tree_leaves = vec![256];
+        assert!(matches!(c.validate(), Err(KdError::InvalidParam { name: "headline_leaves", .. })));
+        let mut c = MnistConfig::new(Mode::Quick);
+        c.alpha = 1.5;
+        assert!(c.validate().is_err());
+        assert_eq!("FULL".parse::<Mode>().unwrap(), Mode::Full);
+        assert!("fast".parse::<Mode>().is_err());
+        assert_eq!("ensemble".parse::<TeacherKind>().unwrap(), TeacherKind::Ensemble);
+    }
+
+    #[test]
+    fn changes_from_preset_name_only_what_is_trained_differently() {
+        let mut c = MnistConfig::new(Mode::Full);
+        c.data_dir = "elsewhere".into();
+        c.out_dir = "out".into();
+        c.verbose = false;
+        assert!(c.changes_from_preset().is_empty(), "folders and verbosity are not part of the experiment");
+        // The MLP teacher's epochs matter with the ensemble, not with the CNN alone.
+        c.budget.teacher_epochs = 3;
+        assert_eq!(c.changes_from_preset(), vec!["teacher_epochs 3 (150)"]);
+        c.teacher = TeacherKind::Cnn;
+        assert_eq!(c.changes_from_preset(), vec!["teacher cnn (ensemble)"]);
+        c.budget.n_train = Some(1000);
+        c.student_jitter = false;
+        assert_eq!(c.changes_from_preset(), vec!["n_train 1000 (all)", "teacher cnn (ensemble)", "student_jitter false (true)"]);
+        // An old serialised config without `command` still reads.
+        let mut v = serde_json::to_value(&c).unwrap();
+        v.as_object_mut().unwrap().remove("command");
+        let back: MnistConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(back, c);
+    }
+}

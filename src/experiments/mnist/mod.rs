@@ -1,0 +1,160 @@
+//! The MNIST experiment: Hinton, Vinyals & Dean (2015, §3) reproduced, plus trees.
+//!
+//! | model | trained on | published (test errors) |
+//! |---|---|---|
+//! | teacher MLP 784→1200→1200→10 | labels, dropout 0.2 / 0.5, max-norm 3.5, random translations by ≤ 2 px | 67 |
+//! | teacher CNN (2 conv + fc) | labels + the same translations | — |
+//! | teacher ensemble | mean of the MLP's and the CNN's *probabilities* (default in `full` mode; `quick` uses the CNN) | — |
+//! | student 784→800→800→10, hard | labels, no regularisation | 146 |
+//! | student 784→800→800→10, distilled | `α·CE + (1−α)·T²·KL(q_T ‖ p_T)`, `T = 20`, `α = 0.1`, on the training images | 74 |
+//! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher's probabilities on each translated image (the headline distilled student; looked up in a [`shifts::ShiftBank`] of the teacher's logits on all `(2s+1)²` translations) | 74 |
+//! | small 784→30→30→10 and 784→10→10→10 | labels (plain images or + jittered copies) vs distilled (`α = 0.5`) at `T ∈ {1, 2, 3, 4, 8, 20}` | — |
+//! | tree (256 / 1024 / 4096 leaves) | one-hot labels vs teacher probabilities, ± jittered copies labelled by the teacher | — |
+//! | omitted-3 student 2×800 | distilled like the headline student on a transfer set **without any 3**; then the class-3 logit bias is raised by the amount that minimises errors on the validation split | 206 (133 on 3s) → 109 (14 on 3s) |
+//!
+//! **No choice is made on the test set.** A validation split (`n_val` training images, drawn with the
+//! seed) is held out of the omitted-3 student's transfer set and of the small students' training; it
+//! picks the omitted-3 bias ([`choose_bias`]), the small students' temperature and the transfer set of
+//! their hard baseline. The teachers and the 2×800 students train on all training images (as in the
+//! paper), with fixed, pre-declared settings.
+//!
+//! Teachers are cached in `cache_dir` (weights as safetensors plus their logits on the training, test and
+//! jittered images and, with `student_jitter`, on every translation of the training images, each
+//! written atomically) under a key that hashes the data and every setting that
+//! changes them; later runs reuse them unless `use_cache` is false. A cache file that cannot be read is
+//! an error naming the file and the flag that rebuilds it (`--no-cache`).
+//!
+//! [`run`] does the work and returns [`MnistReport`]; [`write_reports`] writes `metrics.json`,
+//! `README.md` (with the published numbers side by side) and the PNGs.
+//!
+//! ```no_run
+//! use kdistill::experiments::mnist::{run, write_reports, MnistConfig, Mode};
+//! let cfg = MnistConfig::new(Mode::Quick);
+//! let report = run(&cfg).unwrap();
+//! write_reports(&report, &cfg.out_dir).unwrap();
+//! assert!(report.metrics.student_soft_errors <= report.n_test);
+//! ```
+pub mod cnn;
+pub mod shifts;
+mod cache;
+mod config;
+mod omitted;
+mod report;
+mod results;
+mod run;
+mod students;
+mod teachers;
+mod trees;
+
+pub use config::{default_cache_dir, published, Budget, MnistConfig, Mode, TeacherKind};
+pub use omitted::choose_bias;
+pub use report::{summary, write_reports};
+pub use results::{Metrics, MnistReport, ModelResult, SmallSweep, TreeRow};
+pub use run::run;
+pub use teachers::{cnn_teacher_params, hinton_teacher_params};
+
+use crate::data::idx::{self, Mnist};
+use crate::error::{KdError, Result};
+use ndarray::{concatenate, Array2, ArrayView2, Axis};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use std::path::Path;
+
+fn say(cfg: &MnistConfig, msg: impl AsRef<str>) {
+    if cfg.verbose {
+        println!("{}", msg.as_ref());
+    }
+}
+
+fn label(cfg: &MnistConfig, s: &str) -> Option<String> {
+    cfg.verbose.then(|| s.to_string())
+}
+
+/// Load MNIST from `cfg.data_dir`, running `data/fetch_mnist.sh` first when files are missing and
+/// `cfg.fetch` is set.
+pub fn load_data(cfg: &MnistConfig) -> Result<Mnist> {
+    let dir = &cfg.data_dir;
+    let missing = [idx::TRAIN_IMAGES, idx::TRAIN_LABELS, idx::TEST_IMAGES, idx::TEST_LABELS]
+        .iter()
+        .any(|s| idx::find_file(dir, s).is_err());
+    if missing && cfg.fetch {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("fetch_mnist.sh");
+        say(cfg, format!("MNIST not found in {}; running {}", dir.display(), script.display()));
+        let status = std::process::Command::new("bash").arg(&script).arg(dir).status().map_err(|e| KdError::io(&script, e))?;
+        if !status.success() {
+            return Err(KdError::Idx {
+                path: dir.clone(),
+                msg: format!("downloading MNIST failed ({status}); run `bash {} {}` to see why", script.display(), dir.display()),
+            });
+        }
+    }
+    idx::load_mnist(dir)
+}
+
+/// `copies` jittered versions of every row of `x` (images `rows × cols`): each a random translation by
+/// `(dy, dx) ∈ {−s..s}² \ {(0, 0)}`, zero-filled. Copy `c` of row `i` is row `c·n + i`. Seeded, on the CPU.
+pub fn jitter_images(x: ArrayView2<f32>, rows: usize, cols: usize, copies: usize, max_shift: usize, seed: u64) -> Result<Array2<f32>> {
+    if x.ncols() != rows * cols {
+        return Err(KdError::Shape(format!("{} features per row but images are {rows}×{cols}", x.ncols())));
+    }
+    if max_shift == 0 {
+        return Err(KdError::param("max_shift", 0, "must be ≥ 1 (a shift of 0 copies the images)"));
+    }
+    let n = x.nrows();
+    let s = max_shift as i64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let offsets: Vec<(i64, i64)> = (0..copies * n)
+        .map(|_| loop {
+            let (dy, dx) = (rng.gen_range(-s..=s), rng.gen_range(-s..=s));
+            if (dy, dx) != (0, 0) {
+                break (dy, dx);
+            }
+        })
+        .collect();
+    let mut out = Array2::<f32>::zeros((copies * n, rows * cols));
+    out.axis_iter_mut(Axis(0)).into_par_iter().enumerate().for_each(|(k, mut row)| {
+        let src = x.row(k % n);
+        let (dy, dx) = offsets[k];
+        for r in 0..rows as i64 {
+            let sr = r - dy;
+            if sr < 0 || sr >= rows as i64 {
+                continue;
+            }
+            for c in 0..cols as i64 {
+                let sc = c - dx;
+                if sc >= 0 && sc < cols as i64 {
+                    row[(r * cols as i64 + c) as usize] = src[(sr * cols as i64 + sc) as usize];
+                }
+            }
+        }
+    });
+    Ok(out)
+}
+fn cat<'a>(a: ArrayView2<'a, f32>, b: ArrayView2<'a, f32>) -> Result<Array2<f32>> {
+    concatenate(Axis(0), &[a, b]).map_err(|e| KdError::Shape(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_shifts_and_zero_fills() {
+        // One 3×3 image with a single bright pixel in the middle: every copy moves it by one pixel
+        // (max_shift 1, never (0, 0)), so it lands on one of the 8 neighbours.
+        let mut x = Array2::<f32>::zeros((1, 9));
+        x[[0, 4]] = 1.0;
+        let j = jitter_images(x.view(), 3, 3, 200, 1, 5).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in j.axis_iter(Axis(0)) {
+            assert_eq!(r.sum(), 1.0);
+            let p = r.iter().position(|&v| v == 1.0).unwrap();
+            assert_ne!(p, 4);
+            seen.insert(p);
+        }
+        assert_eq!(seen.len(), 8);
+        assert_eq!(jitter_images(x.view(), 3, 3, 3, 1, 5).unwrap(), jitter_images(x.view(), 3, 3, 3, 1, 5).unwrap());
+        assert!(jitter_images(x.view(), 3, 2, 1, 1, 0).is_err());
+    }
+}
