@@ -126,6 +126,57 @@ pub fn write_json<T: serde::Serialize>(path: impl AsRef<Path>, value: &T) -> Res
     atomic_write(path, &bytes)
 }
 
+/// A model as versioned JSON text: `{"format_version": version, "model": kind, key: value}`. Read it
+/// back with [`from_versioned_json`].
+///
+/// # Examples
+///
+/// ```
+/// let json = kdistill::io::to_versioned_json("demo.model", 3, "weights", &vec![0.1f32, 2.0]).unwrap();
+/// assert_eq!(json, r#"{"format_version":3,"model":"demo.model","weights":[0.1,2.0]}"#);
+/// ```
+pub fn to_versioned_json<T: serde::Serialize>(kind: &str, version: u32, key: &str, value: &T) -> Result<String> {
+    // Written directly (not through `serde_json::Value`, which would print every f32 as its f64 expansion).
+    let (kind, key, body) = (serde_json::to_string(kind)?, serde_json::to_string(key)?, serde_json::to_string(value)?);
+    Ok(format!("{{\"format_version\":{version},\"model\":{kind},{key}:{body}}}"))
+}
+
+/// Parse JSON written by [`to_versioned_json`]: it must be valid JSON with an integer `format_version`
+/// in `1..=version`, `"model": kind`, and a `key` that deserialises as `T`. Every failure is a
+/// [`KdError::Model`] naming `origin` and what is wrong.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::io::{from_versioned_json, to_versioned_json};
+/// let json = to_versioned_json("demo.model", 1, "weights", &vec![1.5f32]).unwrap();
+/// let back: Vec<f32> = from_versioned_json(&json, "m.json".as_ref(), "demo.model", 1, "weights").unwrap();
+/// assert_eq!(back, vec![1.5]);
+/// let err = |text: &str| from_versioned_json::<Vec<f32>>(text, "m.json".as_ref(), "demo.model", 1, "weights").unwrap_err().to_string();
+/// assert!(err(&json.replace(":1,", ":2,")).contains("newer"));
+/// assert!(err(&json.replace(":1,", ":0,")).contains("format_version 0"));
+/// assert!(err(&json.replace("demo.model", "other")).contains("`other`, expected `demo.model`"));
+/// assert!(err("{not json").starts_with("m.json: cannot load model: not valid JSON"));
+/// ```
+pub fn from_versioned_json<T: serde::de::DeserializeOwned>(text: &str, origin: &Path, kind: &str, version: u32, key: &str) -> Result<T> {
+    let err = |msg: String| crate::error::KdError::Model { path: origin.to_path_buf(), msg };
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    let found = v.get("format_version").and_then(|f| f.as_u64()).ok_or_else(|| err("missing or non-integer `format_version`".into()))?;
+    if found > version as u64 {
+        return Err(err(format!("format_version {found} is newer than this build understands ({version}); upgrade kdistill")));
+    }
+    if found == 0 {
+        return Err(err("format_version 0 is not a valid version".into()));
+    }
+    match v.get("model").and_then(|m| m.as_str()) {
+        Some(m) if m == kind => {}
+        Some(m) => return Err(err(format!("the file holds a model of kind `{m}`, expected `{kind}`"))),
+        None => return Err(err(format!("missing `model` (expected `{kind}`)"))),
+    }
+    let body = v.get_mut(key).map(serde_json::Value::take).ok_or_else(|| err(format!("missing `{key}`")))?;
+    serde_json::from_value(body).map_err(|e| err(format!("not a valid `{kind}`: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

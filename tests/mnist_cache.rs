@@ -43,13 +43,15 @@ fn tiny_config(data: &Path, cache: &Path, out: &Path) -> MnistConfig {
         batch_size: 64,
         small_batch_size: 64,
         tree_leaves: vec![8, 16],
-        aug_copies: 1,
+        transfer_views: 2,
+        soft_tree_epochs: 1,
         cnn_channels: (4, 8),
         cnn_hidden: 16,
         max_shift: 1,
     };
     cfg.headline_leaves = 16;
-    cfg.temperatures = vec![1.0, 3.0];
+    cfg.small_grid = kdistill::experiments::mnist::SmallGrid { alphas: vec![0.0], temperatures: vec![1.0, 3.0], epoch_factors: vec![1], ..cfg.small_grid };
+    cfg.soft_tree = kdistill::experiments::mnist::SoftTreeGrid { depth: 3, temperatures: vec![2.0], epoch_factors: vec![1], ..cfg.soft_tree };
     cfg.data_dir = data.to_path_buf();
     cfg.fetch = false;
     cfg.cache_dir = cache.to_path_buf();
@@ -120,7 +122,7 @@ fn teachers_are_cached_reused_and_a_bad_cache_is_reported() {
 }
 
 #[test]
-fn the_jittered_students_shift_bank_is_cached_reused_and_a_bad_one_is_reported() {
+fn the_jittered_students_view_bank_is_cached_reused_and_a_bad_one_is_reported() {
     let data = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -131,7 +133,7 @@ fn the_jittered_students_shift_bank_is_cached_reused_and_a_bad_one_is_reported()
 
     let first = mnist::run(&cfg).unwrap();
     assert!(first.metrics.student_soft_jitter_errors.is_some() && first.metrics.student_hard_jitter_errors.is_some());
-    let banks: Vec<PathBuf> = files_under(cache.path()).into_iter().filter(|p| p.file_name().unwrap() == "shifts-1.safetensors").collect();
+    let banks: Vec<PathBuf> = files_under(cache.path()).into_iter().filter(|p| p.file_name().unwrap() == "views-translations-1.safetensors").collect();
     assert_eq!(banks.len(), 1, "one bank beside the CNN teacher: {:?}", files_under(cache.path()));
 
     // Second run: the bank comes from the cache and every jittered student comes out the same.

@@ -19,6 +19,7 @@
 //! let l = distillation_loss(&z, Some(&y), None, None, 1.0, 1.0).unwrap().double_value(&[]);
 //! assert!((l - (1.0 + (-1.0f64).exp()).ln()).abs() < 1e-6);
 //! ```
+use super::{BatchTargets, Objective};
 use crate::error::{KdError, Result};
 use tch::{Kind, Tensor};
 
@@ -69,10 +70,75 @@ pub fn distillation_loss(
         });
     }
     let per_row = per_row.expect("alpha is in [0, 1], so at least one term exists");
-    Ok(match weights {
-        Some(w) => (&per_row * w).sum(Kind::Float) / w.sum(Kind::Float).clamp_min(1e-12),
+    Ok(weighted_mean(&per_row, weights))
+}
+
+/// Per-batch logit-matching loss (scalar tensor): `α·CE(y, softmax(z)) + (1−α)·½·mean_k(((z − z̄) − (v − v̄))_k²)`
+/// for student logits `z` and teacher logits `v` (`n × K`), averaged over the batch (weighted mean when
+/// row weights are given). The gradient of the matching term is `((z − z̄) − (v − v̄))/K`: what
+/// `T²·KL(q_T ‖ p_T)` tends to as `T` grows (Hinton et al. 2015, §2.1).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::loss::logit_matching_loss;
+/// use tch::Tensor;
+/// let z = Tensor::from_slice(&[1.0f32, 0.0]).view([1, 2]);
+/// // Teacher logits that differ only by a constant shift are matched exactly.
+/// let v = Tensor::from_slice(&[6.0f32, 5.0]).view([1, 2]);
+/// assert_eq!(logit_matching_loss(&z, None, &v, None, 0.0).unwrap().double_value(&[]), 0.0);
+/// // Centred: z → (½, −½), v' → (−½, ½); ½·mean((1, −1)²) = ½.
+/// let v2 = Tensor::from_slice(&[0.0f32, 1.0]).view([1, 2]);
+/// assert!((logit_matching_loss(&z, None, &v2, None, 0.0).unwrap().double_value(&[]) - 0.5).abs() < 1e-6);
+/// ```
+pub fn logit_matching_loss(z: &Tensor, labels: Option<&Tensor>, teacher_logits: &Tensor, weights: Option<&Tensor>, alpha: f32) -> Result<Tensor> {
+    let alpha = alpha as f64;
+    let centre = |a: &Tensor| a - a.mean_dim(-1, true, Kind::Float);
+    let diff = centre(z) - centre(teacher_logits);
+    let mut per_row = diff.square().mean_dim(-1, false, Kind::Float) * (0.5 * (1.0 - alpha));
+    if alpha > 0.0 {
+        let y = labels.ok_or_else(|| KdError::param("alpha", alpha, "cross-entropy term needs labels"))?;
+        let ce = -z.log_softmax(-1, Kind::Float).gather(1, &y.unsqueeze(1), false).squeeze_dim(1);
+        per_row = per_row + ce * alpha;
+    }
+    Ok(weighted_mean(&per_row, weights))
+}
+
+/// The loss of [`Objective`] `objective` on one batch of logits `z`: [`distillation_loss`] for
+/// `Hard` (α = 1) and `Distill`, [`logit_matching_loss`] for `LogitMatch` (whose soft targets are the
+/// teacher's logits).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::{loss::{distillation_loss, objective_loss}, BatchTargets, Objective};
+/// use tch::Tensor;
+/// let z = Tensor::from_slice(&[1.0f32, 0.0]).view([1, 2]);
+/// let y = Tensor::from_slice(&[1i64]);
+/// let t = BatchTargets { labels: Some(&y), soft: None, weights: None };
+/// let hard = objective_loss(&z, t, Objective::Hard)?.double_value(&[]);
+/// assert_eq!(hard, distillation_loss(&z, Some(&y), None, None, 1.0, 1.0)?.double_value(&[]));
+/// assert!(objective_loss(&z, t, Objective::LogitMatch { alpha: 0.5 }).is_err()); // no teacher logits
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
+pub fn objective_loss(z: &Tensor, targets: BatchTargets<'_>, objective: Objective) -> Result<Tensor> {
+    let BatchTargets { labels, soft, weights } = targets;
+    match objective {
+        Objective::Hard => distillation_loss(z, labels, None, weights, 1.0, 1.0),
+        Objective::Distill { alpha, temperature } => distillation_loss(z, labels, soft, weights, alpha, temperature),
+        Objective::LogitMatch { alpha } => {
+            let v = soft.ok_or_else(|| KdError::param("alpha", alpha, "logit matching needs the teacher's logits as soft targets"))?;
+            logit_matching_loss(z, labels, v, weights, alpha)
+        }
+    }
+}
+
+/// `Σ wᵢ Lᵢ / Σ wᵢ`, or the plain mean without weights.
+pub(crate) fn weighted_mean(per_row: &Tensor, weights: Option<&Tensor>) -> Tensor {
+    match weights {
+        Some(w) => (per_row * w).sum(Kind::Float) / w.sum(Kind::Float).clamp_min(1e-12),
         None => per_row.mean(Kind::Float),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -142,5 +208,23 @@ mod tests {
         let z = t2(&[0.0, 1.0], 2);
         assert!(distillation_loss(&z, None, None, None, 1.0, 1.0).is_err());
         assert!(distillation_loss(&z, None, None, None, 0.0, 1.0).is_err());
+    }
+
+    #[test]
+    fn logit_matching_is_the_high_temperature_limit_of_distillation() {
+        // ∂(T²·KL)/∂z → (z − v)/K for zero-meaned logits as T grows; logit matching's gradient is exactly that.
+        let v = t2(&[0.4, -0.1, -0.3], 3);
+        let grad = |f: &dyn Fn(&Tensor) -> Tensor| {
+            let z = t2(&[0.2, 0.1, -0.3], 3).set_requires_grad(true);
+            f(&z).backward();
+            Vec::<f32>::try_from(z.grad().view([-1])).unwrap()
+        };
+        let t = 200.0f32;
+        let kd = grad(&|z| distillation_loss(z, None, Some(&(&v / t as f64).softmax(-1, Kind::Float)), None, 0.0, t).unwrap());
+        let lm = grad(&|z| logit_matching_loss(z, None, &v, None, 0.0).unwrap());
+        for (a, b) in kd.iter().zip(&lm) {
+            assert!((a - b).abs() < 1e-3, "{kd:?} vs {lm:?}");
+        }
+        assert!(lm.iter().map(|g| g.abs()).sum::<f32>() > 0.01);
     }
 }

@@ -36,4 +36,4 @@ pub use model::{Mlp, MlpParams};
 pub use net::{MlpSpec, Net};
 pub use tensor::{to_array2, to_tensor};
 pub(crate) use train::seeded_fit_lock;
-pub use train::{train, train_model, InputTransform, Objective, SoftTargets, TrainData, TrainParams, TrainReport, Trainable};
+pub use train::{train, train_model, BatchTargets, InputTransform, Objective, SoftTargets, TrainData, TrainParams, TrainReport, Trainable};

@@ -16,6 +16,8 @@ use tch::{nn, nn::OptimizerConfig, Kind, Tensor};
 /// // Hinton's setting for a large student: mostly the soft term, at a high temperature
 /// let distil = Objective::Distill { alpha: 0.1, temperature: 20.0 };
 /// assert_ne!(hard, distil);
+/// assert_eq!((hard.alpha(), distil.alpha(), Objective::LogitMatch { alpha: 0.0 }.alpha()), (1.0, 0.1, 0.0));
+/// assert!(Objective::Distill { alpha: 2.0, temperature: 1.0 }.check().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Objective {
@@ -29,6 +31,47 @@ pub enum Objective {
         /// Temperature `T > 0`.
         temperature: f32,
     },
+    /// Logit matching (Caruana; the high-temperature limit of `Distill`, Hinton et al. 2015 §2.1):
+    /// `α·CE(labels) + (1−α)·½·mean_k(((z − z̄) − (v − v̄))_k²)`, where the soft targets `v` are the
+    /// teacher's *logits* (not probabilities) and `z̄`, `v̄` are row means (softmax ignores a shift of all
+    /// logits, so only the centred logits are matched; see [`loss::logit_matching_loss`]).
+    LogitMatch {
+        /// Weight of the hard-label cross-entropy, in [0, 1].
+        alpha: f32,
+    },
+}
+
+impl Objective {
+    /// The hard-label weight `α` (1 for [`Objective::Hard`]).
+    pub fn alpha(&self) -> f32 {
+        match *self {
+            Objective::Hard => 1.0,
+            Objective::Distill { alpha, .. } | Objective::LogitMatch { alpha } => alpha,
+        }
+    }
+    /// `α ∈ [0, 1]` and a valid temperature.
+    pub fn check(&self) -> Result<()> {
+        let alpha = self.alpha();
+        if !(0.0..=1.0).contains(&alpha) {
+            return Err(KdError::param("alpha", alpha, "must be in [0, 1]"));
+        }
+        if let Objective::Distill { temperature, .. } = *self {
+            crate::soft::check_temperature(temperature)?;
+        }
+        Ok(())
+    }
+}
+
+/// One mini-batch's targets, on the model's device, as [`Trainable::batch_loss`] receives them.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchTargets<'a> {
+    /// Hard labels (Int64, `B`), when the objective uses them.
+    pub labels: Option<&'a Tensor>,
+    /// Soft targets (`B × K`): probabilities at the objective's temperature, or the teacher's logits for
+    /// [`Objective::LogitMatch`].
+    pub soft: Option<&'a Tensor>,
+    /// Row weights (`B`), when given.
+    pub weights: Option<&'a Tensor>,
 }
 
 /// Mini-batch AdamW settings. Validated by [`train`] and [`train_model`].
@@ -51,8 +94,11 @@ pub struct TrainParams {
     pub batch_size: usize,
     /// Adam step size (> 0).
     pub learning_rate: f64,
-    /// Multiply the learning rate by this after every epoch (in (0, 1]).
+    /// Multiply the learning rate by this after every epoch (in (0, 1]); ignored with `cosine`.
     pub lr_decay: f64,
+    /// Follow a half cosine from `learning_rate` down to 0 over all steps instead (updated every step).
+    #[serde(default)]
+    pub cosine: bool,
     /// Decoupled weight decay (AdamW), ≥ 0.
     pub weight_decay: f64,
     /// Optional max-norm on each unit's incoming weights.
@@ -70,6 +116,7 @@ impl Default for TrainParams {
             batch_size: 64,
             learning_rate: 1e-3,
             lr_decay: 1.0,
+            cosine: false,
             weight_decay: 0.0,
             max_norm: None,
             seed: 0,
@@ -176,6 +223,12 @@ pub trait Trainable {
     fn var_store(&self) -> &nn::VarStore;
     /// Called after every optimiser step (default: nothing).
     fn after_step(&mut self) {}
+    /// The loss minimised on one training batch `x` (already augmented). Default:
+    /// [`loss::objective_loss`] of `forward_t(x, true)`; a model with a loss of its own (e.g. the soft
+    /// decision tree's path-weighted leaf losses and balance penalty) overrides it.
+    fn batch_loss(&mut self, x: &Tensor, targets: BatchTargets<'_>, objective: Objective) -> Result<Tensor> {
+        loss::objective_loss(&self.forward_t(x, true), targets, objective)
+    }
 }
 
 /// A [`Net`] held to [`TrainParams::max_norm`]: every unit's incoming weights are clipped after each step.
@@ -258,7 +311,7 @@ pub enum SoftTargets<'a> {
     /// the device) and its rows, returns the augmented rows and their `B × K` soft targets at the
     /// objective's temperature, without gradients. For targets that are looked up rather than computed,
     /// e.g. a teacher's logits on every translation of every row, computed once
-    /// ([`crate::experiments::mnist::shifts`]). It is the batch's input transform too, even when
+    /// ([`crate::teacher::bank::ViewBank`]). It is the batch's input transform too, even when
     /// `α = 1`, so [`TrainData::transform`] must be unset.
     Augmented(&'a dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)),
 }
@@ -435,7 +488,8 @@ pub fn train(
 /// The one mini-batch training loop (AdamW) shared by every network in the crate.
 ///
 /// After validating `params` and `data`, it seeds libtorch with `params.seed` and, for each epoch,
-/// sets the learning rate to `learning_rate · lr_decay^epoch`, draws a random permutation of the rows,
+/// sets the learning rate to `learning_rate · lr_decay^epoch` (with `cosine`: `learning_rate · ½(1 + cos(π·s/S))`
+/// before step `s` of `S`), draws a random permutation of the rows,
 /// and for each batch of `batch_size` rows: applies `data.transform`, computes the soft targets
 /// ([`SoftTargets::OnBatch`] sees the transformed batch; [`SoftTargets::Augmented`] makes both the
 /// batch and its targets from the row indices), runs `forward_t(·, true)`, minimises
@@ -479,16 +533,8 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         return Err(KdError::Shape(format!("net expects {} features, got {}", model.n_inputs(), x.ncols())));
     }
     let k = model.n_outputs();
-    let (alpha, temperature) = match objective {
-        Objective::Hard => (1.0f32, 1.0f32),
-        Objective::Distill { alpha, temperature } => {
-            if !(0.0..=1.0).contains(&alpha) {
-                return Err(KdError::param("alpha", alpha, "must be in [0, 1]"));
-            }
-            crate::soft::check_temperature(temperature)?;
-            (alpha, temperature)
-        }
-    };
+    objective.check()?;
+    let alpha = objective.alpha();
     if alpha > 0.0 && labels.is_none() {
         return Err(KdError::param("alpha", alpha, "hard-label weight > 0 but no labels were given"));
     }
@@ -506,7 +552,10 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
                 if s.dim() != (n, k) {
                     return Err(KdError::Shape(format!("soft targets are {:?}, expected ({n}, {k})", s.dim())));
                 }
-                crate::soft::check_probabilities(s, "soft targets", crate::soft::PROB_SUM_TOLERANCE)?;
+                match objective {
+                    Objective::LogitMatch { .. } => crate::data::check_finite(s, "teacher logits")?,
+                    _ => crate::soft::check_probabilities(s, "soft targets", crate::soft::PROB_SUM_TOLERANCE)?,
+                }
             }
             SoftTargets::OnBatch(_) | SoftTargets::Augmented(_) => {}
         }
@@ -544,12 +593,18 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
     let mut last_loss = f64::NAN;
     let n_batches = n.div_ceil(params.batch_size);
     for epoch in 0..params.epochs {
-        opt.set_lr(params.learning_rate * params.lr_decay.powi(epoch as i32));
+        if !params.cosine {
+            opt.set_lr(params.learning_rate * params.lr_decay.powi(epoch as i32));
+        }
         let perm = Tensor::randperm(n as i64, (Kind::Int64, device));
         let mut sum = Tensor::zeros([], (Kind::Float, device));
         for b in 0..n_batches {
             let lo = (b * params.batch_size) as i64;
             let hi = (((b + 1) * params.batch_size).min(n)) as i64;
+            if params.cosine {
+                let done = (epoch * n_batches + b) as f64 / (params.epochs * n_batches) as f64;
+                opt.set_lr(params.learning_rate * 0.5 * (1.0 + (std::f64::consts::PI * done).cos()));
+            }
             let idx = perm.narrow(0, lo, hi - lo);
             let mut xb = xs.index_select(0, &idx);
             if let Some(f) = transform {
@@ -564,10 +619,10 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
                 }
                 (None, None) => qs.as_ref().map(|q| q.index_select(0, &idx)),
             };
-            let z = model.forward_t(&xb, true);
             let yb = ys.as_ref().map(|y| y.index_select(0, &idx));
             let wb = ws.as_ref().map(|w| w.index_select(0, &idx));
-            let loss = loss::distillation_loss(&z, yb.as_ref(), qb.as_ref(), wb.as_ref(), alpha, temperature)?;
+            let targets = BatchTargets { labels: yb.as_ref(), soft: qb.as_ref(), weights: wb.as_ref() };
+            let loss = model.batch_loss(&xb, targets, objective)?;
             opt.backward_step(&loss);
             model.after_step();
             sum += loss.detach() * (hi - lo);

@@ -307,68 +307,113 @@ pub fn plot_confusion(path: impl AsRef<Path>, title: &str, counts: ArrayView2<us
 /// assert!(plot_lines(&path, "t", "x", "y", &ticks[..2], &s).is_err()); // 3 values, 2 ticks
 /// ```
 pub fn plot_lines(path: impl AsRef<Path>, title: &str, x_label: &str, y_label: &str, x_ticks: &[String], series: &[Series]) -> Result<()> {
-    if series.is_empty() || x_ticks.is_empty() {
-        return Err(KdError::Empty(format!("line chart with {} series over {} x values", series.len(), x_ticks.len())));
+    plot_line_panels(path, title, x_label, x_ticks, &[Panel { y_label: y_label.to_string(), series: series.to_vec() }])
+}
+
+/// One panel of [`plot_line_panels`]: its y-axis label and its series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// Y-axis label.
+    pub y_label: String,
+    /// The lines, one value per x tick each.
+    pub series: Vec<Series>,
+}
+
+/// Side-by-side line charts sharing the x categories `x_ticks` and one legend (taken from the first
+/// panel: give every panel the same series names in the same order, e.g. accuracy and fidelity of the
+/// same models). Same errors as [`plot_lines`], per panel; [`KdError::Empty`] for no panels.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::report::{plot_line_panels, Panel, Series};
+/// let dir = tempfile::tempdir().unwrap();
+/// let ticks = ["256", "1024", "4096"].map(String::from);
+/// let acc = Panel { y_label: "test accuracy".into(), series: vec![Series::new("tree", vec![0.80, 0.86, 0.88])] };
+/// let fid = Panel { y_label: "fidelity".into(), series: vec![Series::new("tree", vec![0.81, 0.87, 0.89])] };
+/// plot_line_panels(dir.path().join("curve.png"), "size curve", "leaves", &ticks, &[acc, fid])?;
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
+pub fn plot_line_panels(path: impl AsRef<Path>, title: &str, x_label: &str, x_ticks: &[String], panels: &[Panel]) -> Result<()> {
+    if panels.is_empty() {
+        return Err(KdError::Empty("line chart without panels".into()));
     }
     let m = x_ticks.len();
-    for s in series {
-        if s.values.len() != m {
-            return Err(KdError::Shape(format!("series `{}` has {} values for {m} x ticks", s.name, s.values.len())));
+    for panel in panels {
+        if panel.series.is_empty() || m == 0 {
+            return Err(KdError::Empty(format!("line chart with {} series over {m} x values", panel.series.len())));
         }
-        check_finite_values(s.values.iter().copied(), &format!("series `{}`", s.name))?;
+        for s in &panel.series {
+            if s.values.len() != m {
+                return Err(KdError::Shape(format!("series `{}` has {} values for {m} x ticks", s.name, s.values.len())));
+            }
+            check_finite_values(s.values.iter().copied(), &format!("series `{}`", s.name))?;
+        }
     }
-    let (lo, hi) = series.iter().flat_map(|s| s.values.iter()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let pad = ((hi - lo) * 0.12).max(hi.abs().max(1e-3) * 1e-3);
-    let (lo, hi) = (lo - pad, hi + pad);
-    let colors: Vec<RGBColor> = (0..series.len()).map(class_color).collect();
-    let legend: Vec<_> = series
+    let first = &panels[0].series;
+    let colors: Vec<RGBColor> = (0..first.len()).map(class_color).collect();
+    let legend: Vec<_> = first
         .iter()
         .zip(&colors)
         .map(|(s, &c)| (if s.dashed { Swatch::Line(c) } else { Swatch::LineDot(c) }, s.name.clone()))
         .collect();
-    render_png(path.as_ref(), (900, 560), |root| {
+    let width = 900 * panels.len() as u32 - 100 * (panels.len() as u32 - 1);
+    render_png(path.as_ref(), (width, 560), |root| {
         root.fill(&WHITE)?;
         let mut area = titled(&root.margin(10, 0, 0, 0), title, None, 24.0)?;
-        // At most 3 legend entries per row, rows balanced.
-        let per_row = legend.len().div_ceil(legend.len().div_ceil(3));
+        // At most 3 legend entries per row per panel, rows balanced.
+        let per_row_max = 3 * panels.len();
+        let per_row = legend.len().div_ceil(legend.len().div_ceil(per_row_max));
         for chunk in legend.chunks(per_row) {
             area = legend_row(&area, chunk, 14.0)?;
         }
-        let mut chart = ChartBuilder::on(&area)
-            .margin(14)
-            .margin_right(30)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d((0..m as i32 - 1).into_segmented(), lo..hi)?;
-        let fx = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(j) if (0..m as i32).contains(j) => x_ticks[*j as usize].clone(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .x_labels(m + 1)
-            .y_labels(8)
-            .x_label_formatter(&fx)
-            .y_label_formatter(&fmt_tick)
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .label_style(text(15.0, INK))
-            .axis_desc_style(text(15.0, MUTED))
-            .draw()?;
-        for (s, &c) in series.iter().zip(&colors) {
-            let pts: Vec<_> = s.values.iter().enumerate().map(|(j, &v)| (SegmentValue::CenterOf(j as i32), v)).collect();
-            if s.dashed {
-                chart.draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))?;
-            } else {
-                chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
-                chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, c.filled())))?;
-            }
+        for (panel, sub) in panels.iter().zip(area.split_evenly((1, panels.len()))) {
+            draw_lines(&sub, x_label, &panel.y_label, x_ticks, &panel.series)?;
         }
         Ok(())
     })
+}
+
+fn draw_lines(area: &super::canvas::Area, x_label: &str, y_label: &str, x_ticks: &[String], series: &[Series]) -> super::canvas::DrawResult {
+    let m = x_ticks.len();
+    let (lo, hi) = series.iter().flat_map(|s| s.values.iter()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let pad = ((hi - lo) * 0.12).max(hi.abs().max(1e-3) * 1e-3);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let colors: Vec<RGBColor> = (0..series.len()).map(class_color).collect();
+    let mut chart = ChartBuilder::on(area)
+        .margin(14)
+        .margin_right(30)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d((0..m as i32 - 1).into_segmented(), lo..hi)?;
+    let fx = |v: &SegmentValue<i32>| match v {
+        SegmentValue::CenterOf(j) if (0..m as i32).contains(j) => x_ticks[*j as usize].clone(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .x_labels(m + 1)
+        .y_labels(8)
+        .x_label_formatter(&fx)
+        .y_label_formatter(&fmt_tick)
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(text(15.0, INK))
+        .axis_desc_style(text(15.0, MUTED))
+        .draw()?;
+    for (s, &c) in series.iter().zip(&colors) {
+        let pts: Vec<_> = s.values.iter().enumerate().map(|(j, &v)| (SegmentValue::CenterOf(j as i32), v)).collect();
+        if s.dashed {
+            chart.draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))?;
+        } else {
+            chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
+            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, c.filled())))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

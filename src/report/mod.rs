@@ -10,17 +10,21 @@
 //! * [`charts`] — bar chart with reference markers ([`plot_bars`]), confusion-matrix heatmap
 //!   ([`plot_confusion`]), line chart over categories such as temperatures ([`plot_lines`]);
 //! * [`digits`] — captioned grid of grayscale images, e.g. misclassified digits ([`plot_image_grid`]);
+//! * [`soft_tree`] — a soft decision tree's filters, class distributions and example routes
+//!   ([`plot_soft_tree`]);
 //! * [`table`] — GitHub markdown tables for generated `README.md` reports ([`markdown_table`]).
 mod canvas;
 pub mod boundary;
 pub mod charts;
 pub mod digits;
 pub mod palette;
+pub mod soft_tree;
 pub mod table;
 
 pub use boundary::{plot_boundary, plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
-pub use charts::{plot_bars, plot_confusion, plot_lines, Bar, Series};
+pub use charts::{plot_bars, plot_confusion, plot_line_panels, plot_lines, Bar, Panel, Series};
 pub use digits::plot_image_grid;
+pub use soft_tree::plot_soft_tree;
 pub use table::markdown_table;
 
 #[cfg(test)]

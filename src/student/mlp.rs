@@ -18,7 +18,7 @@
 //! let acc = kdistill::metrics::accuracy(Predictor::predict(&s, d.x.view()).unwrap().view(), d.y.view()).unwrap();
 //! ```
 pub use crate::neural::{Mlp, MlpParams};
-use crate::error::Result;
+use crate::error::{KdError, Result};
 use crate::neural::Objective;
 use crate::student::{FitData, Predictor, Student};
 use ndarray::{Array1, Array2, ArrayView2};
@@ -61,6 +61,9 @@ impl Student for MlpParams {
         let soft = match self.objective {
             Objective::Hard => None,
             Objective::Distill { .. } => Some(d.targets),
+            Objective::LogitMatch { .. } => {
+                return Err(KdError::param("objective", "logit matching", "a Student is fitted on probabilities; fit logit matching with MlpParams::fit and the teacher's logits"))
+            }
         };
         self.fit(d.x, labels, soft, d.weights, d.targets.ncols())
     }

@@ -9,6 +9,7 @@
 //! * [`adapters`] — smartcore regressors (one per class) and linfa-trees as baselines.
 pub mod adapters;
 pub mod mlp;
+pub mod soft_tree;
 pub mod tree;
 
 use crate::error::Result;

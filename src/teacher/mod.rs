@@ -6,6 +6,7 @@
 //!
 //! Implementations: [`mlp::MlpTeacher`] (a tch network trained here), [`table::ProbTable`] (probabilities
 //! computed by any outside model and loaded from a file), [`ensemble::Ensemble`] (mean of probabilities).
+pub mod bank;
 pub mod ensemble;
 pub mod mlp;
 pub mod table;

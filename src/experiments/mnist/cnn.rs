@@ -1,73 +1,19 @@
-//! The optional small CNN teacher and the random-translation input transform of the MNIST experiment.
-//!
-//! **Translation** ([`random_translate`]): each image of a batch (`B × rows·cols`, row-major) is shifted by
-//! an independent uniform integer offset `(dy, dx) ∈ {−s..s}²`, filling with zeros (MNIST's background),
-//! as in Hinton et al.'s teacher ("jittered by up to two pixels in any direction"). Implemented with two
-//! `gather`s on a zero-padded batch, so it runs on the device, seeded by libtorch's generator.
+//! The optional small CNN teacher of the MNIST experiment.
 //!
 //! **CNN** ([`Cnn`]): `conv5×5(1→c₁, pad 2) → ReLU → maxpool 2 → conv5×5(c₁→c₂, pad 2) → ReLU → maxpool 2
 //! → linear(c₂·⌊r/4⌋·⌊c/4⌋ → h) → ReLU → dropout 0.5 → linear(h → K)`, trained with AdamW on
 //! cross-entropy with random translations by the crate's one training loop
 //! ([`crate::neural::train_model`]; the CNN is a [`crate::neural::Trainable`]). It answers with logits,
-//! so it is a [`Teacher`].
-//!
-//! ```
-//! use kdistill::experiments::mnist::cnn::random_translate;
-//! use tch::{Device, Kind, Tensor};
-//! let x = Tensor::ones([3, 16], (Kind::Float, Device::Cpu)); // three 4×4 images of ones
-//! let y = random_translate(&x, 4, 4, 0);                      // shift 0: unchanged
-//! assert_eq!(Vec::<f32>::try_from(y.view([-1])).unwrap(), vec![1.0; 48]);
-//! ```
+//! so it is a [`Teacher`]. Its inputs are randomly translated during training
+//! ([`crate::augment::images::random_translate`]).
+use crate::augment::images::random_translate;
 use crate::error::{KdError, Result};
 use crate::neural::{describe_device, to_array2, to_tensor, train_model, DeviceChoice, Objective, TrainData, TrainParams};
 use crate::teacher::{Teacher, TeacherOutput};
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use tch::{nn, Device, Kind, Tensor};
-
-/// Shift every image of `x` (`B × rows·cols`) by a random integer offset in `−max_shift..=max_shift` on
-/// both axes, zero-filling. Returns a new `B × rows·cols` tensor on the same device.
-pub fn random_translate(x: &Tensor, rows: usize, cols: usize, max_shift: usize) -> Tensor {
-    let b = x.size()[0];
-    let s = max_shift as i64;
-    if s == 0 || b == 0 {
-        return x.shallow_clone();
-    }
-    let dev = x.device();
-    let oy = Tensor::randint(2 * s + 1, [b], (Kind::Int64, dev));
-    let ox = Tensor::randint(2 * s + 1, [b], (Kind::Int64, dev));
-    translate_by(x, rows, cols, max_shift, &oy, &ox)
-}
-
-/// Shift image `i` of `x` (`B × rows·cols`) by the given window offsets `oy[i], ox[i] ∈ 0..=2·max_shift`
-/// (Int64, length `B`, on `x`'s device): the image moves by `max_shift − o` pixels on each axis (down /
-/// right for positive), zero-filling. [`random_translate`] is this with uniform random offsets.
-///
-/// ```
-/// use kdistill::experiments::mnist::cnn::translate_by;
-/// use tch::{Device, Kind, Tensor};
-/// let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0]).view([1, 4]); // one 2×2 image [[1, 2], [3, 4]]
-/// let o = |v: i64| Tensor::from_slice(&[v]);
-/// let down_right = translate_by(&x, 2, 2, 1, &o(0), &o(0));             // offset 0: shift by +1, +1
-/// assert_eq!(Vec::<f32>::try_from(down_right.view([-1])).unwrap(), vec![0.0, 0.0, 0.0, 1.0]);
-/// let same = translate_by(&x, 2, 2, 1, &o(1), &o(1));                   // offset s: unchanged
-/// assert_eq!(Vec::<f32>::try_from(same.view([-1])).unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
-/// ```
-pub fn translate_by(x: &Tensor, rows: usize, cols: usize, max_shift: usize, oy: &Tensor, ox: &Tensor) -> Tensor {
-    let b = x.size()[0];
-    let (r, c, s) = (rows as i64, cols as i64, max_shift as i64);
-    if s == 0 || b == 0 {
-        return x.shallow_clone();
-    }
-    let dev = x.device();
-    let padded = x.view([b, r, c]).constant_pad_nd([s, s, s, s]); // B × (r+2s) × (c+2s)
-    // Offsets in 0..=2s select the window start; s − offset is the shift.
-    let ri = (oy.view([b, 1]) + Tensor::arange(r, (Kind::Int64, dev)).view([1, r])).view([b, r, 1]).expand([b, r, c + 2 * s], false);
-    let rows_sel = padded.gather(1, &ri, false); // B × r × (c+2s)
-    let ci = (ox.view([b, 1]) + Tensor::arange(c, (Kind::Int64, dev)).view([1, c])).view([b, 1, c]).expand([b, r, c], false);
-    rows_sel.gather(2, &ci, false).view([b, r * c])
-}
+use tch::{nn, Device, Tensor};
 
 /// Hyper-parameters of the CNN teacher.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -300,6 +246,7 @@ impl CnnParams {
             batch_size: self.batch_size,
             learning_rate: self.learning_rate,
             lr_decay: self.lr_decay,
+            cosine: false,
             weight_decay: self.weight_decay,
             max_norm: None,
             seed: self.seed.wrapping_add(1),
@@ -339,6 +286,7 @@ impl CnnParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tch::Kind;
 
     #[test]
     fn translate_moves_a_single_pixel_by_at_most_the_shift() {

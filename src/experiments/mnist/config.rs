@@ -1,5 +1,6 @@
 //! The experiment's settings: budget presets ([`Mode`], [`Budget`]), the teacher ([`TeacherKind`]), and
 //! [`MnistConfig`] with its checks; the published figures.
+use crate::augment::views::ViewRecipe;
 use crate::error::{KdError, Result};
 use crate::neural::DeviceChoice;
 use serde::{Deserialize, Serialize};
@@ -104,16 +105,18 @@ pub struct Budget {
     pub cnn_epochs: usize,
     /// Epochs of the 2×800 students (hard, distilled, omitted-3).
     pub student_epochs: usize,
-    /// Epochs of the small students.
+    /// Epochs of the small students (each run of their grid; the grid's epoch factors multiply it).
     pub small_epochs: usize,
     /// Mini-batch size of the teachers and the 2×800 students.
     pub batch_size: usize,
     /// Mini-batch size of the small students.
     pub small_batch_size: usize,
-    /// Leaf limits of the trees.
+    /// Leaf limits of the trees (the size curve).
     pub tree_leaves: Vec<usize>,
-    /// Jittered copies of each training image for the tree augmentation.
-    pub aug_copies: usize,
+    /// Teacher-labelled views of each training image (outside the validation split) in the transfer set.
+    pub transfer_views: usize,
+    /// Epochs of the soft decision trees (each run of their grid; the grid's epoch factors multiply it).
+    pub soft_tree_epochs: usize,
     /// Channels of the CNN teacher's two convolutions.
     pub cnn_channels: (usize, usize),
     /// Hidden width of the CNN teacher.
@@ -123,7 +126,8 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The quick preset: 5 000 training images, 1 000 validation, full test set, few epochs.
+    /// The quick preset: 4 000 training images (800 of them the validation split), the full test set,
+    /// few epochs for the 2×800 networks.
     pub fn quick() -> Self {
         Budget {
             n_train: Some(4_000),
@@ -132,11 +136,12 @@ impl Budget {
             teacher_epochs: 3,
             cnn_epochs: 6,
             student_epochs: 4,
-            small_epochs: 3,
+            small_epochs: 20,
             batch_size: 32,
-            small_batch_size: 32,
-            tree_leaves: vec![256, 1024, 4096],
-            aug_copies: 2,
+            small_batch_size: 64,
+            tree_leaves: vec![64, 256, 1024, 4096],
+            transfer_views: 20,
+            soft_tree_epochs: 20,
             cnn_channels: (16, 32),
             cnn_hidden: 256,
             max_shift: 1,
@@ -152,15 +157,139 @@ impl Budget {
             teacher_epochs: 150,
             cnn_epochs: 20,
             student_epochs: 80,
-            small_epochs: 20,
+            small_epochs: 40,
             batch_size: 128,
             small_batch_size: 256,
-            tree_leaves: vec![256, 1024, 4096],
-            aug_copies: 2,
+            tree_leaves: vec![256, 1024, 4096, 16384, 65536],
+            transfer_views: 20,
+            soft_tree_epochs: 30,
             cnn_channels: (32, 64),
             cnn_hidden: 512,
             max_shift: 2,
         }
+    }
+}
+
+/// Where a small student's or a soft tree's training images come from, each batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Inputs {
+    /// The training images as they are.
+    Plain,
+    /// Each image translated by up to `budget.max_shift` pixels, redrawn every batch (for distillation,
+    /// labelled by the teacher on the translated image).
+    Translations,
+    /// A view drawn from the transfer set every batch (translations and mixtures of pairs, labelled by
+    /// the teacher): distillation only, a mixture has no label.
+    Transfer,
+}
+
+impl std::fmt::Display for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Inputs::Plain => "images",
+            Inputs::Translations => "translations",
+            Inputs::Transfer => "transfer set",
+        })
+    }
+}
+
+fn check_grid(name: &'static str, alphas: &[f32], temperatures: &[f32], inputs: &[Inputs], epoch_factors: &[usize]) -> Result<()> {
+    if alphas.is_empty() || temperatures.is_empty() || inputs.is_empty() || epoch_factors.is_empty() {
+        return Err(KdError::Empty(format!("the {name} grid needs at least one α, temperature, input and epoch factor")));
+    }
+    if let Some(&a) = alphas.iter().find(|a| !(0.0..=1.0).contains(*a)) {
+        return Err(KdError::param("alpha", a, format!("{name}: must be in [0, 1]")));
+    }
+    for &t in temperatures {
+        crate::soft::check_temperature(t)?;
+    }
+    if epoch_factors.contains(&0) {
+        return Err(KdError::param("epoch_factors", format!("{epoch_factors:?}"), format!("{name}: each must be ≥ 1")));
+    }
+    Ok(())
+}
+
+/// The small students' grid. For each architecture: the label-trained runs on the plain images and
+/// on translations; the distilled runs over `alphas × temperatures × inputs`; then, for the best
+/// setting of each kind, the schedule lengthened by each of `epoch_factors`. Validation errors choose
+/// every step. Also, at the first architecture, logit matching on the chosen distilled setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmallGrid {
+    /// Hidden widths of each student.
+    pub archs: Vec<Vec<usize>>,
+    /// Hard-label weights α of the distilled runs.
+    pub alphas: Vec<f32>,
+    /// Temperatures of the distilled runs.
+    pub temperatures: Vec<f32>,
+    /// Inputs of the distilled runs.
+    pub inputs: Vec<Inputs>,
+    /// Multiples of `budget.small_epochs` tried for the chosen settings (1 is the grid's own).
+    pub epoch_factors: Vec<usize>,
+    /// Adam's starting learning rate (cosine schedule to 0).
+    pub learning_rate: f64,
+}
+
+impl SmallGrid {
+    /// 784-30-30-10 and 784-10-10-10; α ∈ {0, 0.5}; T ∈ {2, 4}; the plain images, translations and the
+    /// transfer set; schedules of 1× and 4×; learning rate 0.003.
+    pub fn preset() -> Self {
+        SmallGrid {
+            archs: vec![vec![30, 30], vec![10, 10]],
+            alphas: vec![0.0, 0.5],
+            temperatures: vec![2.0, 4.0],
+            inputs: vec![Inputs::Plain, Inputs::Translations, Inputs::Transfer],
+            epoch_factors: vec![1, 4],
+            learning_rate: 3e-3,
+        }
+    }
+    /// Non-empty grid, α ∈ [0, 1], valid temperatures, epoch factors ≥ 1, widths ≥ 1.
+    pub fn check(&self) -> Result<()> {
+        check_grid("small-student", &self.alphas, &self.temperatures, &self.inputs, &self.epoch_factors)?;
+        if self.archs.is_empty() || self.archs.iter().any(|a| a.is_empty() || a.contains(&0)) {
+            return Err(KdError::param("archs", format!("{:?}", self.archs), "need at least one student, every width ≥ 1"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(KdError::param("learning_rate", self.learning_rate, "must be finite and > 0"));
+        }
+        Ok(())
+    }
+}
+
+/// The soft decision trees: one on labels (plain images or translations, chosen on validation) and
+/// distilled runs over `alphas × temperatures × inputs`, then the schedule lengthened by each of
+/// `epoch_factors` for the best of each kind; validation accuracy (max-path) chooses every step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SoftTreeGrid {
+    /// Depth (`2^d` leaves).
+    pub depth: usize,
+    /// Balance penalty λ.
+    pub balance_penalty: f64,
+    /// Hard-label weights α of the distilled runs.
+    pub alphas: Vec<f32>,
+    /// Temperatures of the distilled runs.
+    pub temperatures: Vec<f32>,
+    /// Inputs of the distilled runs.
+    pub inputs: Vec<Inputs>,
+    /// Multiples of `budget.soft_tree_epochs` tried for the chosen settings.
+    pub epoch_factors: Vec<usize>,
+}
+
+impl SoftTreeGrid {
+    /// Depth 8, λ = 0.1; α = 0; T ∈ {1, 2}; the plain images and the transfer set; schedules of 1× and 5×.
+    pub fn preset() -> Self {
+        SoftTreeGrid { depth: 8, balance_penalty: 0.1, alphas: vec![0.0], temperatures: vec![1.0, 2.0], inputs: vec![Inputs::Plain, Inputs::Transfer], epoch_factors: vec![1, 5] }
+    }
+    /// Depth in 1..=14, λ ≥ 0, and a valid grid.
+    pub fn check(&self) -> Result<()> {
+        check_grid("soft-tree", &self.alphas, &self.temperatures, &self.inputs, &self.epoch_factors)?;
+        if !(1..=14).contains(&self.depth) {
+            return Err(KdError::param("depth", self.depth, "soft tree depth must be in 1..=14"));
+        }
+        if !(self.balance_penalty.is_finite() && self.balance_penalty >= 0.0) {
+            return Err(KdError::param("balance_penalty", self.balance_penalty, "must be finite and ≥ 0"));
+        }
+        Ok(())
     }
 }
 
@@ -191,14 +320,15 @@ pub struct MnistConfig {
     pub temperature: f32,
     /// Hard-label weight α of every distilled network.
     pub alpha: f32,
-    /// Temperatures of the small-student sweep.
-    pub temperatures: Vec<f32>,
-    /// Hard-label weight α of the small students' distillation (with the `T²` factor, α = 0.5 at T = 3
-    /// already weights the soft term 9 : 1).
-    pub small_alpha: f32,
-    /// Temperature of the teacher probabilities the soft trees are fitted on.
+    /// The small students' grid (chosen on validation).
+    pub small_grid: SmallGrid,
+    /// The soft decision trees' settings and grid (chosen on validation).
+    pub soft_tree: SoftTreeGrid,
+    /// How the transfer set's views are drawn (translations by up to `max_shift`, mixtures).
+    pub transfer: ViewRecipe,
+    /// Temperature of the teacher probabilities the CART trees are fitted on.
     pub tree_temperature: f32,
-    /// Leaf limit of the trees in the headline numbers (`tree_hard_acc`, `tree_soft_acc`).
+    /// Leaf limit of the CART trees in the headline numbers (`tree_hard_acc`, `tree_transfer_acc`, …).
     pub headline_leaves: usize,
     /// Also train the 2×800 students on randomly translated images (labels + jitter, and distilled with
     /// the teacher labelling each translated batch); the distilled one is then `student_soft_errors`,
@@ -233,10 +363,14 @@ impl MnistConfig {
             },
             temperature: 20.0,
             alpha: 0.1,
-            temperatures: vec![1.0, 2.0, 3.0, 4.0, 8.0, 20.0],
-            small_alpha: 0.5,
+            small_grid: SmallGrid::preset(),
+            soft_tree: SoftTreeGrid::preset(),
+            transfer: ViewRecipe { max_shift: 1, mix_fraction: 0.5, min_weight: 0.75 },
             tree_temperature: 1.0,
-            headline_leaves: 1024,
+            headline_leaves: match mode {
+                Mode::Quick => 1024,
+                Mode::Full => 4096,
+            },
             student_jitter: mode == Mode::Full,
             verbose: true,
             command: None,
@@ -283,7 +417,8 @@ impl MnistConfig {
         diff("batch_size", b.batch_size.to_string(), pb.batch_size.to_string());
         diff("small_batch_size", b.small_batch_size.to_string(), pb.small_batch_size.to_string());
         diff("tree_leaves", format!("{:?}", b.tree_leaves), format!("{:?}", pb.tree_leaves));
-        diff("aug_copies", b.aug_copies.to_string(), pb.aug_copies.to_string());
+        diff("transfer_views", b.transfer_views.to_string(), pb.transfer_views.to_string());
+        diff("soft_tree_epochs", b.soft_tree_epochs.to_string(), pb.soft_tree_epochs.to_string());
         diff("cnn_channels", format!("{:?}", b.cnn_channels), format!("{:?}", pb.cnn_channels));
         diff("cnn_hidden", b.cnn_hidden.to_string(), pb.cnn_hidden.to_string());
         diff("max_shift", b.max_shift.to_string(), pb.max_shift.to_string());
@@ -292,6 +427,11 @@ impl MnistConfig {
         diff("seed", self.seed.to_string(), p.seed.to_string());
         diff("temperature", self.temperature.to_string(), p.temperature.to_string());
         diff("alpha", self.alpha.to_string(), p.alpha.to_string());
+        diff("small_grid", format!("{:?}", self.small_grid), format!("{:?}", p.small_grid));
+        diff("soft_tree", format!("{:?}", self.soft_tree), format!("{:?}", p.soft_tree));
+        diff("transfer", format!("{:?}", self.transfer), format!("{:?}", p.transfer));
+        diff("tree_temperature", self.tree_temperature.to_string(), p.tree_temperature.to_string());
+        diff("headline_leaves", self.headline_leaves.to_string(), p.headline_leaves.to_string());
         out
     }
 
@@ -303,6 +443,8 @@ impl MnistConfig {
             ("cnn_epochs", b.cnn_epochs),
             ("student_epochs", b.student_epochs),
             ("small_epochs", b.small_epochs),
+            ("transfer_views", b.transfer_views),
+            ("soft_tree_epochs", b.soft_tree_epochs),
             ("batch_size", b.batch_size),
             ("small_batch_size", b.small_batch_size),
         ] {
@@ -325,17 +467,15 @@ impl MnistConfig {
         if !b.tree_leaves.contains(&self.headline_leaves) {
             return Err(KdError::param("headline_leaves", self.headline_leaves, format!("must be one of tree_leaves {:?}", b.tree_leaves)));
         }
-        if self.temperatures.is_empty() {
-            return Err(KdError::Empty("the small-student temperature sweep needs at least one temperature".into()));
+        for t in [self.temperature, self.tree_temperature] {
+            crate::soft::check_temperature(t)?;
         }
-        for t in self.temperatures.iter().chain([&self.temperature, &self.tree_temperature]) {
-            crate::soft::check_temperature(*t)?;
+        if !(0.0..=1.0).contains(&self.alpha) {
+            return Err(KdError::param("alpha", self.alpha, "must be in [0, 1]"));
         }
-        for (name, a) in [("alpha", self.alpha), ("small_alpha", self.small_alpha)] {
-            if !(0.0..=1.0).contains(&a) {
-                return Err(KdError::param(name, a, "must be in [0, 1]"));
-            }
-        }
+        self.small_grid.check()?;
+        self.soft_tree.check()?;
+        self.transfer.check()?;
         Ok(())
     }
 }
@@ -352,7 +492,8 @@ pub fn default_cache_dir() -> PathBuf {
     root.join("mnist")
 }
 
-/// The published figures (Hinton, Vinyals & Dean 2015, §3), test errors out of 10 000.
+/// The published figures: Hinton, Vinyals & Dean (2015, §3), test errors out of 10 000; Frosst & Hinton
+/// (2017), test accuracy.
 pub mod published {
     /// 784→1200→1200→10 teacher, dropout + jitter.
     pub const TEACHER: usize = 67;
@@ -368,6 +509,10 @@ pub mod published {
     pub const OMIT3_FIXED_ERRORS: usize = 109;
     /// … of which on 3s.
     pub const OMIT3_FIXED_THREE_ERRORS: usize = 14;
+    /// Frosst & Hinton (2017): depth-8 soft decision tree trained on labels, test accuracy.
+    pub const SOFT_TREE_HARD_ACC: f64 = 0.9445;
+    /// Frosst & Hinton (2017): the same tree distilled from a CNN (99.21 %), test accuracy.
+    pub const SOFT_TREE_SOFT_ACC: f64 = 0.9676;
 }
 
 #[cfg(test)]
@@ -378,9 +523,9 @@ mod tests {
     fn config_validation() {
         let mut c = MnistConfig::new(Mode::Quick);
         assert!(c.validate().is_ok());
-        c.temperatures = vec![];
+        c.small_grid.temperatures = vec![];
         assert!(matches!(c.validate(), Err(KdError::Empty(_))));
-        c.temperatures = vec![1.0, 0.0];
+        c.small_grid.temperatures = vec![1.0, 0.0];
         assert!(matches!(c.validate(), Err(KdError::InvalidParam { name: "temperature", .. })));
         let mut c = MnistConfig::new(Mode::Full);
         c.budget.tree_leaves = vec![256];

@@ -7,7 +7,7 @@
 //! | teacher ensemble | mean of the MLP's and the CNN's *probabilities* (default in `full` mode; `quick` uses the CNN) | — |
 //! | student 784→800→800→10, hard | labels, no regularisation | 146 |
 //! | student 784→800→800→10, distilled | `α·CE + (1−α)·T²·KL(q_T ‖ p_T)`, `T = 20`, `α = 0.1`, on the training images | 74 |
-//! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher's probabilities on each translated image (the headline distilled student; looked up in a [`shifts::ShiftBank`] of the teacher's logits on all `(2s+1)²` translations) | 74 |
+//! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher's probabilities on each translated image (the headline distilled student; looked up in a [`crate::teacher::bank::ViewBank`] of the teacher's logits on all `(2s+1)²` translations) | 74 |
 //! | small 784→30→30→10 and 784→10→10→10 | labels (plain images or + jittered copies) vs distilled (`α = 0.5`) at `T ∈ {1, 2, 3, 4, 8, 20}` | — |
 //! | tree (256 / 1024 / 4096 leaves) | one-hot labels vs teacher probabilities, ± jittered copies labelled by the teacher | — |
 //! | omitted-3 student 2×800 | distilled like the headline student on a transfer set **without any 3**; then the class-3 logit bias is raised by the amount that minimises errors on the validation split | 206 (133 on 3s) → 109 (14 on 3s) |
@@ -35,30 +35,29 @@
 //! assert!(report.metrics.student_soft_errors <= report.n_test);
 //! ```
 pub mod cnn;
-pub mod shifts;
 mod cache;
 mod config;
+mod grid;
 mod omitted;
 mod report;
 mod results;
 mod run;
+mod small;
+mod soft_trees;
 mod students;
 mod teachers;
+mod transfer;
 mod trees;
 
-pub use config::{default_cache_dir, published, Budget, MnistConfig, Mode, TeacherKind};
+pub use config::{default_cache_dir, published, Budget, Inputs, MnistConfig, Mode, SmallGrid, SoftTreeGrid, TeacherKind};
 pub use omitted::choose_bias;
 pub use report::{summary, write_reports};
-pub use results::{Metrics, MnistReport, ModelResult, SmallSweep, TreeRow};
+pub use results::{CurveRow, Grid, GridRun, Metrics, MnistReport, ModelResult, SoftTreePicture};
 pub use run::run;
 pub use teachers::{cnn_teacher_params, hinton_teacher_params};
 
 use crate::data::idx::{self, Mnist};
 use crate::error::{KdError, Result};
-use ndarray::{concatenate, Array2, ArrayView2, Axis};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use std::path::Path;
 
 fn say(cfg: &MnistConfig, msg: impl AsRef<str>) {
@@ -92,69 +91,3 @@ pub fn load_data(cfg: &MnistConfig) -> Result<Mnist> {
     idx::load_mnist(dir)
 }
 
-/// `copies` jittered versions of every row of `x` (images `rows × cols`): each a random translation by
-/// `(dy, dx) ∈ {−s..s}² \ {(0, 0)}`, zero-filled. Copy `c` of row `i` is row `c·n + i`. Seeded, on the CPU.
-pub fn jitter_images(x: ArrayView2<f32>, rows: usize, cols: usize, copies: usize, max_shift: usize, seed: u64) -> Result<Array2<f32>> {
-    if x.ncols() != rows * cols {
-        return Err(KdError::Shape(format!("{} features per row but images are {rows}×{cols}", x.ncols())));
-    }
-    if max_shift == 0 {
-        return Err(KdError::param("max_shift", 0, "must be ≥ 1 (a shift of 0 copies the images)"));
-    }
-    let n = x.nrows();
-    let s = max_shift as i64;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let offsets: Vec<(i64, i64)> = (0..copies * n)
-        .map(|_| loop {
-            let (dy, dx) = (rng.gen_range(-s..=s), rng.gen_range(-s..=s));
-            if (dy, dx) != (0, 0) {
-                break (dy, dx);
-            }
-        })
-        .collect();
-    let mut out = Array2::<f32>::zeros((copies * n, rows * cols));
-    out.axis_iter_mut(Axis(0)).into_par_iter().enumerate().for_each(|(k, mut row)| {
-        let src = x.row(k % n);
-        let (dy, dx) = offsets[k];
-        for r in 0..rows as i64 {
-            let sr = r - dy;
-            if sr < 0 || sr >= rows as i64 {
-                continue;
-            }
-            for c in 0..cols as i64 {
-                let sc = c - dx;
-                if sc >= 0 && sc < cols as i64 {
-                    row[(r * cols as i64 + c) as usize] = src[(sr * cols as i64 + sc) as usize];
-                }
-            }
-        }
-    });
-    Ok(out)
-}
-fn cat<'a>(a: ArrayView2<'a, f32>, b: ArrayView2<'a, f32>) -> Result<Array2<f32>> {
-    concatenate(Axis(0), &[a, b]).map_err(|e| KdError::Shape(e.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_shifts_and_zero_fills() {
-        // One 3×3 image with a single bright pixel in the middle: every copy moves it by one pixel
-        // (max_shift 1, never (0, 0)), so it lands on one of the 8 neighbours.
-        let mut x = Array2::<f32>::zeros((1, 9));
-        x[[0, 4]] = 1.0;
-        let j = jitter_images(x.view(), 3, 3, 200, 1, 5).unwrap();
-        let mut seen = std::collections::BTreeSet::new();
-        for r in j.axis_iter(Axis(0)) {
-            assert_eq!(r.sum(), 1.0);
-            let p = r.iter().position(|&v| v == 1.0).unwrap();
-            assert_ne!(p, 4);
-            seen.insert(p);
-        }
-        assert_eq!(seen.len(), 8);
-        assert_eq!(jitter_images(x.view(), 3, 3, 3, 1, 5).unwrap(), jitter_images(x.view(), 3, 3, 3, 1, 5).unwrap());
-        assert!(jitter_images(x.view(), 3, 2, 1, 1, 0).is_err());
-    }
-}

@@ -2,7 +2,7 @@
 //! the validation split.
 use super::config::published;
 use super::run::Ctx;
-use super::shifts::ShiftBank;
+use crate::teacher::bank::ViewBank;
 use super::students::{distill_jittered, student_train_params};
 use super::{say, MnistConfig};
 use crate::data::Dataset;
@@ -64,7 +64,7 @@ pub fn choose_bias(val_logits: ArrayView2<f32>, val_y: ndarray::ArrayView1<usize
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &[usize], q_train: &Array2<f32>, bank: Option<&ShiftBank>) -> Result<OmitResult> {
+pub(super) fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &[usize], q_train: &Array2<f32>, bank: Option<&ViewBank>) -> Result<OmitResult> {
     const THREE: usize = 3;
     let k = train.n_classes;
     if k <= THREE {

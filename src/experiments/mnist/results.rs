@@ -1,9 +1,9 @@
 //! What [`super::run`] measured: one line per model, the tree table, the small-student sweeps, the
 //! headline [`Metrics`] and the whole [`MnistReport`].
-use super::MnistConfig;
+use super::{Inputs, MnistConfig};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::student::soft_tree::SoftTree;
 
 /// One model's line in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,54 +28,79 @@ pub struct ModelResult {
     pub published: Option<usize>,
 }
 
-/// One tree size.
+/// One leaf limit of the CART size curve: test accuracy of the same learner on four training sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TreeRow {
+pub struct CurveRow {
     /// Leaf limit.
-    pub max_leaves: usize,
-    /// Accuracy on one-hot labels.
+    pub leaves: usize,
+    /// One-hot labels of the training images.
     pub hard_acc: f64,
-    /// Accuracy on teacher probabilities.
-    pub soft_acc: f64,
-    /// Accuracy on one-hot labels of the training images and their jittered copies.
+    /// One-hot labels of the training images' translations, as many rows as the transfer set (the
+    /// control: augmentation without a teacher).
     pub hard_aug_acc: f64,
-    /// Accuracy on teacher probabilities of the training images and their jittered copies.
-    pub soft_aug_acc: f64,
-    /// Fidelity (agreement with the teacher) of the four trees, same order.
+    /// The teacher's probabilities on the training images.
+    pub soft_acc: f64,
+    /// The teacher's probabilities on the transfer set.
+    pub transfer_acc: f64,
+    /// Agreement of the transfer-set tree with the teacher on the test images.
+    pub transfer_fidelity: f64,
+    /// Fidelity of the four trees, in the order above.
     pub fidelity: [f64; 4],
-    /// Leaves actually grown, same order.
-    pub leaves: [usize; 4],
+    /// Leaves actually grown, in the order above.
+    pub grown: [usize; 4],
+    /// Fit seconds, in the order above.
+    pub seconds: [f64; 4],
 }
 
-/// A small student's runs: `(validation errors, test errors)` each.
+/// One training run of a small student or a soft tree in its validation grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SmallSweep {
-    /// On labels, plain training images.
-    pub hard_plain: (usize, usize),
-    /// On labels, training images + jittered copies.
-    pub hard_jitter: (usize, usize),
-    /// Distilled on the training images + jittered copies (labelled by the teacher), one per temperature.
-    pub soft: Vec<(usize, usize)>,
-    /// Temperatures of `soft`.
-    pub temperatures: Vec<f32>,
-    /// Index into `soft` with the fewest validation errors (ties: the lower temperature).
-    pub chosen: usize,
-    /// Whether the jittered transfer set won the hard baseline on validation.
-    pub hard_chose_jitter: bool,
+pub struct GridRun {
+    /// `784-30-30-10`, `784-10-10-10` or `soft tree d8`.
+    pub model: String,
+    /// `labels`, `distilled` (KL at T) or `logit matching`.
+    pub loss: String,
+    /// Where its inputs came from.
+    pub inputs: Inputs,
+    /// Hard-label weight (1 for labels).
+    pub alpha: f64,
+    /// Temperature (distilled only).
+    pub temperature: Option<f64>,
+    /// Epochs.
+    pub epochs: usize,
+    /// Errors on the validation split (the max-path prediction for soft trees).
+    pub val_errors: usize,
+    /// Test errors (max-path for soft trees).
+    pub test_errors: usize,
+    /// Test errors of the mixture prediction (soft trees only).
+    pub test_errors_mixture: Option<usize>,
+    /// Agreement with the teacher on the test images.
+    pub fidelity: f64,
+    /// Training seconds.
+    pub seconds: f64,
 }
 
-impl SmallSweep {
-    /// Test errors of the validation-chosen hard baseline.
+/// A validation grid of one model: every run, and the indices of the chosen label-trained and
+/// distilled runs (fewest validation errors; ties: the earlier run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    /// Every run, in training order.
+    pub runs: Vec<GridRun>,
+    /// The label-trained run validation chose.
+    pub hard: usize,
+    /// The distilled run validation chose.
+    pub soft: usize,
+    /// The logit-matching run at the chosen distilled setting, when one was trained.
+    pub logit_match: Option<usize>,
+}
+
+impl Grid {
+    /// Test errors of the chosen label-trained run.
     pub fn hard_errors(&self) -> usize {
-        if self.hard_chose_jitter { self.hard_jitter.1 } else { self.hard_plain.1 }
+        self.runs[self.hard].test_errors
     }
-    /// Test errors of the validation-chosen distilled student.
+    /// Test errors of the chosen distilled run.
     pub fn soft_errors(&self) -> usize {
-        self.soft[self.chosen].1
-    }
-    /// Temperature of the validation-chosen distilled student.
-    pub fn temperature(&self) -> f32 {
-        self.temperatures[self.chosen]
+        self.runs[self.soft].test_errors
     }
 }
 
@@ -106,23 +131,35 @@ pub struct Metrics {
     pub student_soft_jitter_errors: Option<usize>,
     /// Whether the jittered-transfer-set students ran (and `student_soft_errors` is theirs).
     pub student_jitter: bool,
-    /// 784→30→30→10 on labels: test errors on the transfer set (plain or + jitter) with fewer
-    /// validation errors.
+    /// 784→30→30→10 on labels: test errors of the run validation chose (plain images or
+    /// translations, schedule length).
     pub small_hard_errors: usize,
-    /// 784→30→30→10 distilled at the temperature with the fewest validation errors.
+    /// 784→30→30→10 distilled: test errors of the run validation chose from the grid.
     pub small_soft_errors: usize,
     /// 784→10→10→10 on labels, chosen like `small_hard_errors`.
     pub tiny_hard_errors: usize,
-    /// 784→10→10→10 distilled at the temperature with the fewest validation errors.
+    /// 784→10→10→10 distilled, chosen like `small_soft_errors`.
     pub tiny_soft_errors: usize,
-    /// Tree at `headline_leaves` on one-hot labels: test accuracy.
+    /// Soft decision tree on labels (chosen on validation): test accuracy, max-path prediction.
+    pub soft_tree_hard_acc: f64,
+    /// Soft decision tree distilled (chosen on validation): test accuracy, max-path prediction.
+    pub soft_tree_soft_acc: f64,
+    /// The same two trees' accuracy with the mixture prediction.
+    pub soft_tree_mixture_acc: [f64; 2],
+    /// Depth of the soft trees.
+    pub soft_tree_depth: usize,
+    /// Rows of the CART transfer set (teacher-labelled views).
+    pub transfer_rows: usize,
+    /// CART at `tree_leaves` on one-hot labels: test accuracy.
     pub tree_hard_acc: f64,
-    /// Tree at `headline_leaves` on teacher probabilities: test accuracy.
+    /// CART at `tree_leaves` on the teacher's probabilities of the training images.
     pub tree_soft_acc: f64,
-    /// Tree at `headline_leaves` on one-hot labels of the images and their jittered copies.
+    /// CART at `tree_leaves` on labels of as many translated images as the transfer set has rows.
     pub tree_hard_aug_acc: f64,
-    /// Tree at `headline_leaves` on teacher probabilities of the images and their jittered copies.
-    pub tree_soft_aug_acc: f64,
+    /// CART at `tree_leaves` on the teacher's probabilities of the transfer set.
+    pub tree_transfer_acc: f64,
+    /// The CART size curve.
+    pub tree_curve: Vec<CurveRow>,
     /// Omitted-3 student: test errors.
     pub omit3_errors: usize,
     /// Omitted-3 student: fraction of the test 3s classified correctly.
@@ -149,16 +186,24 @@ pub struct Metrics {
     pub n_val: usize,
     /// Temperature of the 2×800 distillation.
     pub temperature: f64,
-    /// Temperature chosen on validation for the 784→30→30→10 headline.
-    pub small_temperature: f64,
-    /// Temperature chosen on validation for the 784→10→10→10 headline.
-    pub tiny_temperature: f64,
     /// Hard-label weight of the 2×800 distillation loss.
     pub alpha: f64,
-    /// Hard-label weight of the small students' distillation loss.
-    pub small_alpha: f64,
     /// Leaf limit of `tree_*_acc`.
     pub tree_leaves: usize,
+}
+
+/// What `soft_tree.png` draws: the chosen distilled soft tree, reference images for its subtree
+/// summaries, and the rows of them whose routes are drawn.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SoftTreePicture {
+    /// The tree.
+    pub tree: SoftTree,
+    /// Image height and width.
+    pub shape: (usize, usize),
+    /// Reference images (test images).
+    pub images: Array2<f32>,
+    /// Rows of `images` whose max-path routes are drawn.
+    pub examples: Vec<usize>,
 }
 
 /// Everything [`super::run`] measured.
@@ -170,12 +215,14 @@ pub struct MnistReport {
     pub models: Vec<ModelResult>,
     /// Teacher members (one, or the MLP and the CNN for the ensemble) with their own test errors.
     pub teacher_members: Vec<ModelResult>,
-    /// Small-student sweep per architecture.
-    pub sweep: BTreeMap<String, SmallSweep>,
-    /// Temperatures of the sweep.
-    pub temperatures: Vec<f32>,
-    /// The tree table.
-    pub trees: Vec<TreeRow>,
+    /// The small students' validation grids, one per architecture (in `config.small_grid.archs` order).
+    pub small: Vec<Grid>,
+    /// The soft decision trees' validation grid.
+    pub soft_tree: Grid,
+    /// The distilled soft tree validation chose, with the test images its picture routes.
+    pub soft_tree_picture: SoftTreePicture,
+    /// The CART size curve.
+    pub trees: Vec<CurveRow>,
     /// Confusion matrices on the test set: teacher, student hard, student distilled.
     pub confusions: Vec<(String, Array2<usize>)>,
     /// Test images the distilled 2×800 student gets wrong (at most 48) with captions.

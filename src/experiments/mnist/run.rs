@@ -1,13 +1,16 @@
 //! [`run`]: the whole experiment, model after model, each recorded with its test errors and fidelity.
-use super::cache::{hash_data, key_of};
-use super::cnn::random_translate;
+use super::cache::hash_data;
+use crate::augment::images::random_translate;
 use super::config::published;
 use super::omitted::omit_three;
-use super::results::{Metrics, MnistReport, ModelResult, SmallSweep};
+use super::results::{GridRun, Metrics, MnistReport, ModelResult};
+use super::small::small_students;
+use super::soft_trees::soft_trees;
+use super::transfer::sources;
 use super::students::{distill_jittered, student_train_params};
-use super::teachers::{lr_decay_for, shift_bank, teacher_member, teacher_probs};
-use super::trees::fit_trees;
-use super::{cat, jitter_images, label, load_data, say, MnistConfig, TeacherKind};
+use super::teachers::{shift_bank, teacher_member, teacher_probs};
+use super::trees::tree_curve;
+use super::{load_data, say, MnistConfig, TeacherKind};
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::metrics::{confusion, errors};
@@ -17,7 +20,6 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub(super) struct Ctx<'a> {
@@ -50,6 +52,24 @@ impl Ctx<'_> {
             published,
         });
         Ok(e)
+    }
+}
+
+impl Ctx<'_> {
+    /// Record a grid run that already measured itself.
+    pub(super) fn push_run(&mut self, name: &str, title: &str, run: &GridRun, size: usize, unit: &str) {
+        let n = self.test.len();
+        self.models.push(ModelResult {
+            name: name.into(),
+            title: title.into(),
+            errors: run.test_errors,
+            accuracy: 1.0 - run.test_errors as f64 / n as f64,
+            fidelity: run.fidelity,
+            size,
+            size_unit: unit.into(),
+            seconds: run.seconds,
+            published: None,
+        });
     }
 }
 
@@ -91,22 +111,16 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         format!("data: {} ({rows}×{cols}, {k} classes): {n_train} training images ({n_val} of them the omitted-3 validation split), {n_test} test images", cfg.data_dir.display()),
     );
 
-    // Jittered copies for the tree augmentation (labelled by the teacher below).
-    let aug_seed = cfg.seed + 7;
-    let aug = jitter_images(train.x.view(), rows, cols, cfg.budget.aug_copies, cfg.budget.max_shift.max(1), aug_seed)?;
-    let aug_labels: Array1<usize> = (0..aug.nrows()).map(|i| train.y[i % n_train]).collect();
-
     // Teachers.
     let data_key = hash_data(&train);
-    let aug_key = key_of(&(cfg.budget.aug_copies, aug_seed, cfg.budget.max_shift.max(1)));
     let mut members = Vec::new();
     for kind in cfg.teacher.members() {
-        members.push(teacher_member(cfg, kind, &train, &test, &aug, data_key, &aug_key, rows, cols)?);
+        members.push(teacher_member(cfg, kind, &train, &test, data_key, rows, cols)?);
     }
     let train_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.train).collect();
     let test_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.test).collect();
-    let aug_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.aug).collect();
-    let bank = if cfg.student_jitter { Some(shift_bank(cfg, &members, &train, rows, cols)?) } else { None };
+    // Every translation of the training images (jittered 2×800 students, distillation on translations).
+    let bank = shift_bank(cfg, &members, &train, rows, cols)?;
     let teacher_test_pred = argmax_rows(teacher_probs(&test_logits, 1.0)?.view());
     let mut ctx = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new() };
     let mut teacher_members = Vec::new();
@@ -154,7 +168,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         let hj_pred = argmax_rows(hj.logits(test.x.view())?.view());
         hard_jitter_errors =
             Some(ctx.record("student_hard_jitter", "student 784-800-800-10, labels + jitter", &hj_pred, hj.n_params(), "params", hj.report.seconds, None)?);
-        let (net, secs) = distill_jittered(cfg, &[800, 800], s_seed, "2×800 distilled+jitter", train.x.view(), train.y.view(), bank.as_ref().expect("built with student_jitter"), k)?;
+        let (net, secs) = distill_jittered(cfg, &[800, 800], s_seed, "2×800 distilled+jitter", train.x.view(), train.y.view(), &bank, k)?;
         soft_pred = predict_net(&net, test.x.view())?;
         let e = ctx.record(
             "student_soft_jitter",
@@ -169,82 +183,18 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         student_soft_errors = e;
     }
 
-    // Small students: trained without the validation rows; validation picks the hard baseline's transfer
-    // set and the distilled student's temperature.
+    // Small students, soft trees and CART: trained without the validation rows, which make every choice.
     let not_val: Vec<usize> = (n_val..n_train).collect();
-    let copies = cfg.budget.aug_copies;
-    let aug_rows: Vec<usize> = (0..copies).flat_map(|c| not_val.iter().map(move |&i| c * n_train + i)).collect();
-    let val = train.select(&val_rows);
-    let plain = train.select(&not_val);
-    let x_jit = cat(plain.x.view(), aug.select(Axis(0), &aug_rows).view())?;
-    let y_jit: Array1<usize> = plain.y.iter().copied().chain(aug_rows.iter().map(|&r| aug_labels[r])).collect();
-    let z_jit: Vec<Array2<f32>> =
-        members.iter().map(|m| cat(m.train.select(Axis(0), &not_val).view(), m.aug.select(Axis(0), &aug_rows).view())).collect::<Result<_>>()?;
-    let z_jit_refs: Vec<&Array2<f32>> = z_jit.iter().collect();
-    let mut sweep = BTreeMap::new();
-    for (arch, hidden) in [("784-30-30-10", vec![30usize, 30]), ("784-10-10-10", vec![10, 10])] {
-        let small = |epochs: usize, what: String| {
-            let mut p = MlpParams::new(&hidden)
-                .epochs(epochs)
-                .batch_size(cfg.budget.small_batch_size)
-                .learning_rate(3e-3)
-                .seed(cfg.seed + 20)
-                .device(cfg.device);
-            p.train.lr_decay = lr_decay_for(epochs);
-            p.train.progress = label(cfg, &what);
-            p
-        };
-        let eval = |m: &crate::neural::Mlp| -> Result<(usize, Array1<usize>)> {
-            let vp = argmax_rows(m.logits(val.x.view())?.view());
-            Ok((errors(vp.view(), val.y.view())?, argmax_rows(m.logits(test.x.view())?.view())))
-        };
-        // The same number of gradient steps on both transfer sets.
-        let e = cfg.budget.small_epochs;
-        let hp = small(e * (1 + copies), format!("{arch} hard")).hard().fit(plain.x.view(), Some(plain.y.view()), None, None, k)?;
-        let (hp_val, hp_pred) = eval(&hp)?;
-        let hp_test = ctx.record(&format!("small_{arch}_hard"), &format!("small {arch}, hard labels"), &hp_pred, hp.n_params(), "params", hp.report.seconds, None)?;
-        let hj = small(e, format!("{arch} hard+jitter")).hard().fit(x_jit.view(), Some(y_jit.view()), None, None, k)?;
-        let (hj_val, hj_pred) = eval(&hj)?;
-        let hj_test =
-            ctx.record(&format!("small_{arch}_hard_jitter"), &format!("small {arch}, labels + jittered copies"), &hj_pred, hj.n_params(), "params", hj.report.seconds, None)?;
-        let mut soft = Vec::new();
-        for &ts in &cfg.temperatures {
-            let q = teacher_probs(&z_jit_refs, ts)?;
-            let m = small(e, format!("{arch} T={ts}")).distill(cfg.small_alpha, ts).fit(x_jit.view(), Some(y_jit.view()), Some(q.view()), None, k)?;
-            let (v, p) = eval(&m)?;
-            let t_err =
-                ctx.record(&format!("small_{arch}_soft_T{ts}"), &format!("small {arch}, distilled T={ts} (+ jitter)"), &p, m.n_params(), "params", m.report.seconds, None)?;
-            soft.push((v, t_err));
-        }
-        let chosen = (0..soft.len()).min_by_key(|&i| (soft[i].0, i)).expect("at least one temperature");
-        let sw = SmallSweep {
-            hard_plain: (hp_val, hp_test),
-            hard_jitter: (hj_val, hj_test),
-            soft,
-            temperatures: cfg.temperatures.clone(),
-            chosen,
-            hard_chose_jitter: hj_val < hp_val,
-        };
-        say(
-            cfg,
-            format!(
-                "small {arch}: validation picks hard = {} ({} test errors) and T = {} ({} test errors)",
-                if sw.hard_chose_jitter { "labels + jitter" } else { "plain labels" },
-                sw.hard_errors(),
-                sw.temperature(),
-                sw.soft_errors()
-            ),
-        );
-        sweep.insert(arch.to_string(), sw);
-    }
-    drop((x_jit, z_jit));
-
-    // Trees.
-    let trees = fit_trees(cfg, &mut ctx, &train, &aug, &aug_labels, &train_logits, &aug_logits)?;
-    let headline = trees.iter().find(|r| r.max_leaves == cfg.headline_leaves).expect("validated");
+    let src = sources(cfg, &members, &train, &not_val, &val_rows, &bank, rows, cols)?;
+    let small = small_students(&src, &mut ctx)?;
+    let (soft_tree, soft_tree_picture) = soft_trees(&src, &mut ctx)?;
+    let trees = tree_curve(&src, &mut ctx)?;
+    let transfer_rows = src.transfer.n_views();
+    drop(src);
+    let headline = trees.iter().find(|r| r.leaves == cfg.headline_leaves).expect("validated");
 
     // Omitted-3 experiment.
-    let omit = omit_three(cfg, &mut ctx, &train, &val_rows, &q_train, bank.as_ref())?;
+    let omit = omit_three(cfg, &mut ctx, &train, &val_rows, &q_train, cfg.student_jitter.then_some(&bank))?;
 
     let confusions = vec![
         ("teacher".to_string(), confusion(teacher_test_pred.view(), test.y.view(), k)?),
@@ -265,14 +215,20 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         student_soft_plain_errors,
         student_hard_jitter_errors: hard_jitter_errors,
         student_soft_jitter_errors: soft_jitter_errors,
-        small_hard_errors: sweep["784-30-30-10"].hard_errors(),
-        small_soft_errors: sweep["784-30-30-10"].soft_errors(),
-        tiny_hard_errors: sweep["784-10-10-10"].hard_errors(),
-        tiny_soft_errors: sweep["784-10-10-10"].soft_errors(),
+        small_hard_errors: small[0].hard_errors(),
+        small_soft_errors: small[0].soft_errors(),
+        tiny_hard_errors: small.get(1).map_or(0, |g| g.hard_errors()),
+        tiny_soft_errors: small.get(1).map_or(0, |g| g.soft_errors()),
+        soft_tree_hard_acc: 1.0 - soft_tree.hard_errors() as f64 / n_test as f64,
+        soft_tree_soft_acc: 1.0 - soft_tree.soft_errors() as f64 / n_test as f64,
+        soft_tree_mixture_acc: [soft_tree.hard, soft_tree.soft].map(|i| 1.0 - soft_tree.runs[i].test_errors_mixture.unwrap_or(n_test) as f64 / n_test as f64),
+        soft_tree_depth: cfg.soft_tree.depth,
+        transfer_rows,
         tree_hard_acc: headline.hard_acc,
         tree_soft_acc: headline.soft_acc,
         tree_hard_aug_acc: headline.hard_aug_acc,
-        tree_soft_aug_acc: headline.soft_aug_acc,
+        tree_transfer_acc: headline.transfer_acc,
+        tree_curve: trees.clone(),
         omit3_errors: omit.errors[0],
         omit3_threes_correct: 1.0 - omit.three_errors[0] as f64 / omit.threes as f64,
         omit3_fixed_errors: omit.errors[1],
@@ -286,9 +242,6 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         n_test,
         n_val,
         temperature: clean(cfg.temperature),
-        small_temperature: clean(sweep["784-30-30-10"].temperature()),
-        tiny_temperature: clean(sweep["784-10-10-10"].temperature()),
-        small_alpha: clean(cfg.small_alpha),
         alpha: clean(cfg.alpha),
         tree_leaves: cfg.headline_leaves,
         student_jitter: cfg.student_jitter,
@@ -298,8 +251,9 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         metrics,
         models: ctx.models,
         teacher_members,
-        sweep,
-        temperatures: cfg.temperatures.clone(),
+        small,
+        soft_tree,
+        soft_tree_picture,
         trees,
         confusions,
         mistakes,

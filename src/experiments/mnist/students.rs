@@ -1,5 +1,5 @@
 //! The 2×800 students' training settings and distillation on a jittered transfer set.
-use super::shifts::ShiftBank;
+use crate::teacher::bank::{BankTargets, ViewBank};
 use super::teachers::lr_decay_for;
 use super::{label, MnistConfig};
 use crate::error::{KdError, Result};
@@ -30,7 +30,7 @@ pub(super) fn distill_jittered(
     what: &str,
     x: ArrayView2<f32>,
     y: ndarray::ArrayView1<usize>,
-    bank: &ShiftBank,
+    bank: &ViewBank,
     k: usize,
 ) -> Result<(crate::neural::Net, f64)> {
     let p = student_train_params(cfg, seed, what);
@@ -40,10 +40,10 @@ pub(super) fn distill_jittered(
     let _guard = crate::neural::seeded_fit_lock();
     let mut net = crate::neural::Net::new(&crate::neural::MlpSpec::new(x.ncols(), hidden, k), device, seed)?;
     if bank.len() != x.nrows() {
-        return Err(KdError::Shape(format!("the shift bank has {} rows, the transfer set {}", bank.len(), x.nrows())));
+        return Err(KdError::Shape(format!("the view bank has {} rows, the transfer set {}", bank.len(), x.nrows())));
     }
     let (alpha, t) = (cfg.alpha, cfg.temperature);
-    let jitter = move |idx: &tch::Tensor, xb: &tch::Tensor| bank.batch(idx, xb, t);
+    let jitter = move |idx: &tch::Tensor, xb: &tch::Tensor| bank.batch(idx, xb, BankTargets::Probs { temperature: t });
     let data = crate::neural::TrainData::new(x.view()).labels(y.view()).augmented(&jitter);
     let report = crate::neural::train_model(&mut net, &p, data, crate::neural::Objective::Distill { alpha, temperature: t })?;
     Ok((net, report.seconds))

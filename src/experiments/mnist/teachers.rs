@@ -1,8 +1,10 @@
 //! The teachers: Hinton's MLP and the CNN, trained or loaded from the cache, with their logits on the
 //! training, test and jittered images; their probabilities at a temperature; the shift bank.
 use super::cache::{hash_data, key_of, read_logits, write_logits};
-use super::cnn::{self, random_translate, Cnn, CnnParams};
-use super::shifts::ShiftBank;
+use super::cnn::{self, Cnn, CnnParams};
+use crate::augment::images::random_translate;
+use crate::augment::views::Views;
+use crate::teacher::bank::ViewBank;
 use super::{label, say, MnistConfig, TeacherKind};
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
@@ -40,7 +42,7 @@ impl Live {
     }
 }
 
-/// One teacher member: the model and its logits on the training, test and jittered images.
+/// One teacher member: the model and its logits on the training and test images.
 pub(super) struct Member {
     pub(super) name: String,
     /// The member's cache folder.
@@ -51,7 +53,6 @@ pub(super) struct Member {
     pub(super) live: Live,
     pub(super) train: Array2<f32>,
     pub(super) test: Array2<f32>,
-    pub(super) aug: Array2<f32>,
 }
 
 /// Hinton's teacher: 784→1200→1200→10, dropout 0.2 (input) / 0.5 (hidden), max-norm 3.5 on every
@@ -96,19 +97,8 @@ pub fn cnn_teacher_params(cfg: &MnistConfig) -> CnnParams {
     }
 }
 
-/// Train (or load from the cache) one teacher member and get its logits on the three image sets.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn teacher_member(
-    cfg: &MnistConfig,
-    which: TeacherKind,
-    train: &Dataset,
-    test: &Dataset,
-    aug: &Array2<f32>,
-    data_key: u64,
-    aug_key: &str,
-    rows: usize,
-    cols: usize,
-) -> Result<Member> {
+/// Train (or load from the cache) one teacher member and get its logits on the training and test images.
+pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, train: &Dataset, test: &Dataset, data_key: u64, rows: usize, cols: usize) -> Result<Member> {
     let k = train.n_classes;
     let device = cfg.device.resolve()?;
     let shift = cfg.budget.max_shift;
@@ -154,19 +144,18 @@ pub(super) fn teacher_member(
         }
     };
     let seconds = if cached { 0.0 } else { start.elapsed().as_secs_f64() };
-    let logits_path = dir.join(format!("logits-{}-{aug_key}.safetensors", key_of(&(test.len(), hash_data(test)))));
-    let expect = [("train", train.len()), ("test", test.len()), ("aug", aug.nrows())];
-    let (tr, te, au) = if cached && logits_path.exists() {
+    let logits_path = dir.join(format!("logits-{}.safetensors", key_of(&(test.len(), hash_data(test)))));
+    let expect = [("train", train.len()), ("test", test.len())];
+    let (tr, te) = if cached && logits_path.exists() {
         let mut v = read_logits(&logits_path, &expect, k)?;
-        let au = v.pop().expect("three sets");
-        let te = v.pop().expect("three sets");
-        (v.pop().expect("three sets"), te, au)
+        let te = v.pop().expect("two sets");
+        (v.pop().expect("two sets"), te)
     } else {
-        let (tr, te, au) = (live.logits(train.x.view())?, live.logits(test.x.view())?, live.logits(aug.view())?);
-        write_logits(&logits_path, &[("train", &tr), ("test", &te), ("aug", &au)])?;
-        (tr, te, au)
+        let (tr, te) = (live.logits(train.x.view())?, live.logits(test.x.view())?);
+        write_logits(&logits_path, &[("train", &tr), ("test", &te)])?;
+        (tr, te)
     };
-    Ok(Member { name: name.into(), dir, title, seconds, cached, live, train: tr, test: te, aug: au })
+    Ok(Member { name: name.into(), dir, title, seconds, cached, live, train: tr, test: te })
 }
 
 impl CnnParams {
@@ -195,32 +184,36 @@ pub(super) fn teacher_probs(members: &[&Array2<f32>], t: f32) -> Result<Array2<f
     }
 }
 
-/// The teachers' logits on every translation of the training images ([`ShiftBank`]), read from each
-/// member's cache folder (`shifts-<max_shift>.safetensors`) when the member came from the cache, else
-/// computed and written there.
-pub(super) fn shift_bank(cfg: &MnistConfig, members: &[Member], train: &Dataset, rows: usize, cols: usize) -> Result<ShiftBank> {
+/// The teachers' logits on every view of `views` (a [`ViewBank`] over `images`), read from each member's
+/// cache folder (`<cache_name>.safetensors`) when the member came from the cache, else computed and
+/// written there. `what` names the views in messages.
+pub(super) fn view_bank(cfg: &MnistConfig, members: &[Member], images: &Dataset, views: Views, cache_name: &str, what: &str) -> Result<ViewBank> {
     let device = cfg.device.resolve()?;
-    let shift = cfg.budget.max_shift;
-    let n_shifts = ShiftBank::n_shifts(shift);
     let mut logits = Vec::new();
     for m in members {
-        let path = m.dir.join(format!("shifts-{shift}.safetensors"));
+        let path = m.dir.join(format!("{cache_name}.safetensors"));
         let start = Instant::now();
         if m.cached && path.exists() {
-            logits.push(ShiftBank::load_member(&path, shift, train.len(), train.n_classes, device)?);
-            say(cfg, format!("{}: logits on the {n_shifts} translations loaded from cache {}", m.title, path.display()));
+            logits.push(ViewBank::load_member(&path, &views, images.n_classes, device)?);
+            say(cfg, format!("{}: logits on {what} loaded from cache {}", m.title, path.display()));
         } else {
-            let label = label(cfg, &format!("{} shifts", m.name.trim_start_matches("teacher_")));
-            let z = ShiftBank::member_logits(&|x: &tch::Tensor| m.live.logits_t(x), train.x.view(), rows, cols, shift, device, label.as_deref())?;
-            ShiftBank::save_member(&z, &path)?;
-            say(
-                cfg,
-                format!("{}: logits on all {n_shifts} translations of the {} training images in {:.1} s (cached in {})", m.title, train.len(), start.elapsed().as_secs_f64(), path.display()),
-            );
+            let label = label(cfg, &format!("{} on {what}", m.name.trim_start_matches("teacher_")));
+            let z = ViewBank::member_logits(&|x: &tch::Tensor| m.live.logits_t(x), images.x.view(), &views, device, label.as_deref())?;
+            ViewBank::save_member(&z, &path)?;
+            say(cfg, format!("{}: logits on {} views ({what}) in {:.1} s (cached in {})", m.title, views.len(), start.elapsed().as_secs_f64(), path.display()));
             logits.push(z);
         }
     }
-    ShiftBank::new(logits, rows, cols, shift)
+    ViewBank::new(views, images.x.view(), logits, device)
+}
+
+/// The bank of every translation by up to `budget.max_shift` pixels of the training images (what the
+/// jittered 2×800 students draw from).
+pub(super) fn shift_bank(cfg: &MnistConfig, members: &[Member], train: &Dataset, rows: usize, cols: usize) -> Result<ViewBank> {
+    let s = cfg.budget.max_shift;
+    let views = Views::translations(train.len(), rows, cols, s)?;
+    let what = format!("all {} translations of the {} training images", views.per_image(), train.len());
+    view_bank(cfg, members, train, views, &format!("views-translations-{s}"), &what)
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@
 //! Every file is written atomically ([`crate::io::atomic_write`]).
 use super::model::Tree;
 use crate::error::{KdError, Result};
-use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -31,17 +30,8 @@ use std::path::Path;
 /// ```
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct SavedRef<'a> {
-    format_version: u32,
-    model: &'static str,
-    tree: &'a Tree,
-}
-
-#[derive(Deserialize)]
-struct Saved {
-    tree: Tree,
-}
+/// The `model` field of a saved tree.
+const MODEL_KIND: &str = "kdistill.tree";
 
 impl Tree {
     /// The tree as versioned JSON text.
@@ -55,7 +45,7 @@ impl Tree {
     /// assert!(json.starts_with(r#"{"format_version":1,"model":"kdistill.tree""#), "{json}");
     /// ```
     pub fn to_json(&self) -> Result<String> {
-        Ok(serde_json::to_string(&SavedRef { format_version: FORMAT_VERSION, model: "kdistill.tree", tree: self })?)
+        crate::io::to_versioned_json(MODEL_KIND, FORMAT_VERSION, "tree", self)
     }
 
     /// Parse JSON written by [`Tree::to_json`]; `origin` names the source in errors.
@@ -72,23 +62,9 @@ impl Tree {
     /// assert!(Tree::from_json("{not json", "t.json".as_ref()).unwrap_err().to_string().starts_with("t.json: cannot load model"));
     /// ```
     pub fn from_json(text: &str, origin: &Path) -> Result<Tree> {
-        let err = |msg: String| KdError::Model { path: origin.to_path_buf(), msg };
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
-        let version = v
-            .get("format_version")
-            .and_then(|f| f.as_u64())
-            .ok_or_else(|| err("missing or non-integer `format_version`".into()))?;
-        if version > FORMAT_VERSION as u64 {
-            return Err(err(format!(
-                "format_version {version} is newer than this build understands ({FORMAT_VERSION}); upgrade kdistill"
-            )));
-        }
-        if version == 0 {
-            return Err(err("format_version 0 is not a valid version".into()));
-        }
-        let saved: Saved = serde_json::from_value(v).map_err(|e| err(format!("not a kdistill tree: {e}")))?;
-        saved.tree.validate().map_err(|m| err(format!("corrupted tree: {m}")))?;
-        Ok(saved.tree)
+        let tree: Tree = crate::io::from_versioned_json(text, origin, MODEL_KIND, FORMAT_VERSION, "tree")?;
+        tree.validate().map_err(|m| KdError::Model { path: origin.to_path_buf(), msg: format!("corrupted tree: {m}") })?;
+        Ok(tree)
     }
 
     /// Write the tree as versioned JSON to `path` (atomically).

@@ -479,3 +479,21 @@ fn quantile_bins_cost_little_accuracy_on_moons() {
     let (a256, a32) = (acc(256), acc(32));
     assert!((a256 - a32).abs() < 0.03, "{a256} vs {a32}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Binning the bytes directly gives the matrix of binning their decoded values, whatever the number of
+    /// distinct bytes relative to the bin limit.
+    #[test]
+    fn binning_bytes_equals_binning_their_values(
+        (n, d) in (1usize..60, 1usize..70), seed in 0u64..1000, max_bins in prop_oneof![Just(256usize), 2usize..40], spread in 1u32..256,
+    ) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let px = ndarray::Array2::from_shape_fn((n, d), |_| (rng.gen_range(0..spread) * 7 % 256) as u8);
+        let decode = |p: u8| (p as f32 - 20.0) / 3.0;
+        let a = BinnedMatrix::from_bytes(px.view(), max_bins, decode).unwrap();
+        let b = BinnedMatrix::new(px.mapv(decode).view(), max_bins).unwrap();
+        prop_assert_eq!(a, b);
+    }
+}

@@ -8,7 +8,8 @@
 //!   otherwise kept. Repeated `k` times, giving `k · n` new rows near the data manifold.
 //! * [`jitter`] — Gaussian jitter `e + N(0, σ²)` (σ per feature, in standard-deviation units).
 //!
-//! All seeded.
+//! All seeded. For images: [`images`] (translations and 8-bit mixing on tensors) and [`views`] (fixed or
+//! freshly drawn tables of translated and mixed views, for function matching).
 //!
 //! ```
 //! use kdistill::augment::{munge, uniform_box};
@@ -19,6 +20,9 @@
 //! let m = munge(x.view(), 2, 0.5, 1.0, 7).unwrap();
 //! assert_eq!(m.dim(), (6, 2));
 //! ```
+pub mod images;
+pub mod views;
+
 use crate::error::{KdError, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::{Rng, SeedableRng};

@@ -1,0 +1,161 @@
+//! The validation grid shared by the small students and the soft trees: which settings are trained,
+//! in which order, and how validation errors choose among them. No choice ever looks at the test set.
+//!
+//! 1. Labels, on each of `hard_inputs` (the plain images, translations), at the base schedule.
+//! 2. Distillation over `alphas × temperatures × inputs` at the base schedule (`α > 0` is skipped on
+//!    the transfer set, whose mixtures have no label).
+//! 3. For the best label-trained and the best distilled setting so far, the schedule times each epoch
+//!    factor above 1.
+//! 4. Optionally, logit matching at the chosen distilled setting (reported beside it, never chosen).
+//!
+//! Each kind's choice is the run with the fewest validation errors; ties go to the earlier run, so
+//! the shorter schedule and the grid's first settings win ties.
+use super::results::{Grid, GridRun};
+use super::Inputs;
+use crate::error::{KdError, Result};
+use crate::neural::Objective;
+
+/// One run to train.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Setting {
+    pub(super) objective: Objective,
+    pub(super) inputs: Inputs,
+    pub(super) epochs: usize,
+}
+
+/// What a grid trains (see the module docs).
+pub(super) struct GridSpec<'a> {
+    pub(super) hard_inputs: &'a [Inputs],
+    pub(super) alphas: &'a [f32],
+    pub(super) temperatures: &'a [f32],
+    pub(super) inputs: &'a [Inputs],
+    pub(super) epochs: usize,
+    pub(super) epoch_factors: &'a [usize],
+    pub(super) logit_match: bool,
+}
+
+/// The setting a run was trained with (inverse of [`GridRun`]'s fields).
+pub(super) fn setting_of(run: &GridRun) -> Setting {
+    let objective = match (run.loss.as_str(), run.temperature) {
+        ("labels", _) => Objective::Hard,
+        ("logit matching", _) => Objective::LogitMatch { alpha: run.alpha as f32 },
+        (_, t) => Objective::Distill { alpha: run.alpha as f32, temperature: t.unwrap_or(1.0) as f32 },
+    };
+    Setting { objective, inputs: run.inputs, epochs: run.epochs }
+}
+
+/// The name of an objective in [`GridRun::loss`].
+pub(super) fn loss_name(o: Objective) -> &'static str {
+    match o {
+        Objective::Hard => "labels",
+        Objective::Distill { .. } => "distilled",
+        Objective::LogitMatch { .. } => "logit matching",
+    }
+}
+
+/// The index among `candidates` with the fewest validation errors (ties: the first).
+fn best(runs: &[GridRun], candidates: &[usize]) -> Result<usize> {
+    candidates.iter().copied().min_by_key(|&i| (runs[i].val_errors, i)).ok_or_else(|| KdError::Empty("a grid step trained nothing".into()))
+}
+
+/// Train the grid with `train` and choose on validation.
+pub(super) fn run_grid(spec: &GridSpec<'_>, mut train: impl FnMut(Setting) -> Result<GridRun>) -> Result<Grid> {
+    let mut runs: Vec<GridRun> = Vec::new();
+    let mut hard: Vec<usize> = Vec::new();
+    for &inputs in spec.hard_inputs {
+        hard.push(runs.len());
+        runs.push(train(Setting { objective: Objective::Hard, inputs, epochs: spec.epochs })?);
+    }
+    let mut soft: Vec<usize> = Vec::new();
+    for &inputs in spec.inputs {
+        for &alpha in spec.alphas {
+            if inputs == Inputs::Transfer && alpha > 0.0 {
+                continue;
+            }
+            for &temperature in spec.temperatures {
+                soft.push(runs.len());
+                runs.push(train(Setting { objective: Objective::Distill { alpha, temperature }, inputs, epochs: spec.epochs })?);
+            }
+        }
+    }
+    let (h0, s0) = (best(&runs, &hard)?, best(&runs, &soft)?);
+    for &factor in spec.epoch_factors.iter().filter(|&&f| f > 1) {
+        for (base, kind) in [(h0, &mut hard), (s0, &mut soft)] {
+            let s = setting_of(&runs[base]);
+            kind.push(runs.len());
+            runs.push(train(Setting { epochs: spec.epochs * factor, ..s })?);
+        }
+    }
+    let (h, s) = (best(&runs, &hard)?, best(&runs, &soft)?);
+    let logit_match = if spec.logit_match {
+        let chosen = setting_of(&runs[s]);
+        runs.push(train(Setting { objective: Objective::LogitMatch { alpha: chosen.objective.alpha() }, ..chosen })?);
+        Some(runs.len() - 1)
+    } else {
+        None
+    };
+    Ok(Grid { runs, hard: h, soft: s, logit_match })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake trainer: validation errors from a formula of the setting, test errors = validation + 1.
+    fn fake(s: Setting) -> Result<GridRun> {
+        let (loss, alpha, t) = match s.objective {
+            Objective::Hard => ("labels", 1.0, None),
+            Objective::Distill { alpha, temperature } => ("distilled", alpha as f64, Some(temperature as f64)),
+            Objective::LogitMatch { alpha } => ("logit matching", alpha as f64, None),
+        };
+        let mut val = match s.inputs {
+            Inputs::Plain => 100,
+            Inputs::Translations => 90,
+            Inputs::Transfer => 80,
+        };
+        if let Some(t) = t {
+            val -= (10.0 / (1.0 + (t - 4.0).abs())) as usize + if alpha > 0.0 { 0 } else { 3 };
+        }
+        val -= s.epochs / 10;
+        Ok(GridRun {
+            model: "m".into(),
+            loss: loss.into(),
+            inputs: s.inputs,
+            alpha,
+            temperature: t,
+            epochs: s.epochs,
+            val_errors: val,
+            test_errors: val + 1,
+            test_errors_mixture: None,
+            fidelity: 0.9,
+            seconds: 0.0,
+        })
+    }
+
+    #[test]
+    fn the_grid_trains_what_it_says_and_chooses_on_validation() {
+        let spec = GridSpec {
+            hard_inputs: &[Inputs::Plain, Inputs::Translations],
+            alphas: &[0.0, 0.5],
+            temperatures: &[2.0, 4.0],
+            inputs: &[Inputs::Plain, Inputs::Transfer],
+            epochs: 10,
+            epoch_factors: &[1, 3],
+            logit_match: true,
+        };
+        let g = run_grid(&spec, fake).unwrap();
+        // 2 hard + (plain: 2 α × 2 T) + (transfer: α = 0 only, 2 T) + 2 longer + 1 logit matching.
+        assert_eq!(g.runs.len(), 2 + 4 + 2 + 2 + 1);
+        let chosen = &g.runs[g.soft];
+        assert_eq!((chosen.inputs, chosen.temperature, chosen.alpha, chosen.epochs), (Inputs::Transfer, Some(4.0), 0.0, 30));
+        let hard = &g.runs[g.hard];
+        assert_eq!((hard.loss.as_str(), hard.inputs, hard.epochs), ("labels", Inputs::Translations, 30));
+        let lm = &g.runs[g.logit_match.unwrap()];
+        assert_eq!((lm.loss.as_str(), lm.inputs, lm.epochs, lm.alpha), ("logit matching", Inputs::Transfer, 30, 0.0));
+        assert_eq!((g.hard_errors(), g.soft_errors()), (hard.test_errors, chosen.test_errors));
+        // Ties go to the earlier run.
+        let tie = |s: Setting| fake(s).map(|r| GridRun { val_errors: 5, ..r });
+        let g = run_grid(&GridSpec { logit_match: false, ..spec }, tie).unwrap();
+        assert_eq!((g.hard, g.soft, g.logit_match), (0, 2, None));
+    }
+}

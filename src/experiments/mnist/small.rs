@@ -1,0 +1,97 @@
+//! The small students (784-30-30-10 and 784-10-10-10): each trained on labels and distilled over the
+//! validation grid of [`super::grid`], with Adam on a cosine schedule; the first architecture also
+//! gets logit matching at its chosen setting.
+use super::grid::{loss_name, run_grid, setting_of, GridSpec, Setting};
+use super::results::{Grid, GridRun};
+use super::run::{clean, Ctx};
+use super::transfer::Sources;
+use super::{label, say, Inputs};
+use crate::error::Result;
+use crate::metrics::{errors, fidelity};
+use crate::neural::{seeded_fit_lock, train_model, MlpSpec, Net, TrainParams};
+use crate::soft::argmax_rows;
+
+/// The architecture's name, e.g. `784-30-30-10`.
+pub(super) fn arch_name(d: usize, hidden: &[usize], k: usize) -> String {
+    std::iter::once(d).chain(hidden.iter().copied()).chain(std::iter::once(k)).map(|w| w.to_string()).collect::<Vec<_>>().join("-")
+}
+
+/// A short description of a setting, e.g. `distilled T=4 α=0, transfer set, 60 epochs`.
+pub(super) fn describe(s: &Setting) -> String {
+    let what = match s.objective {
+        crate::neural::Objective::Hard => "labels".to_string(),
+        crate::neural::Objective::Distill { alpha, temperature } => format!("distilled T={temperature} α={alpha}"),
+        crate::neural::Objective::LogitMatch { alpha } => format!("logit matching α={alpha}"),
+    };
+    format!("{what}, {}, {} epochs", s.inputs, s.epochs)
+}
+
+/// Train one small student for `setting`; returns its grid record.
+fn train_small(src: &Sources<'_>, ctx: &Ctx<'_>, hidden: &[usize], s: Setting) -> Result<GridRun> {
+    let cfg = src.cfg;
+    let (d, k) = (src.plain.x.ncols(), src.plain.n_classes);
+    let arch = arch_name(d, hidden, k);
+    let params = TrainParams {
+        epochs: s.epochs,
+        batch_size: cfg.budget.small_batch_size,
+        learning_rate: cfg.small_grid.learning_rate,
+        cosine: true,
+        seed: cfg.seed + 20,
+        progress: label(cfg, &format!("{arch} {}", describe(&s))),
+        ..TrainParams::default()
+    };
+    let device = cfg.device.resolve()?;
+    let _seeded = seeded_fit_lock();
+    let mut net = Net::new(&MlpSpec::new(d, hidden, k), device, cfg.seed + 20)?;
+    let report = src.with_data(s.inputs, s.objective, |data| train_model(&mut net, &params, data, s.objective))?;
+    let val = errors(argmax_rows(net.logits(src.val.x.view())?.view()).view(), src.val.y.view())?;
+    let pred = argmax_rows(net.logits(ctx.test.x.view())?.view());
+    let test = errors(pred.view(), ctx.test.y.view())?;
+    let fid = fidelity(pred.view(), ctx.teacher_test_pred.view())?;
+    say(cfg, format!("  {arch} {:<48} validation errors {val:>4}, test errors {test:>4}, fidelity {:.2}%, {:.1} s", describe(&s), 100.0 * fid, report.seconds));
+    let (alpha, temperature) = match s.objective {
+        crate::neural::Objective::Distill { alpha, temperature } => (clean(alpha), Some(clean(temperature))),
+        o => (clean(o.alpha()), None),
+    };
+    Ok(GridRun {
+        model: arch,
+        loss: loss_name(s.objective).into(),
+        inputs: s.inputs,
+        alpha,
+        temperature,
+        epochs: s.epochs,
+        val_errors: val,
+        test_errors: test,
+        test_errors_mixture: None,
+        fidelity: fid,
+        seconds: report.seconds,
+    })
+}
+
+/// Every small student's grid, in `small_grid.archs` order; the chosen runs are recorded in `ctx`.
+pub(super) fn small_students(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<Vec<Grid>> {
+    let cfg = src.cfg;
+    let g = &cfg.small_grid;
+    let mut out = Vec::new();
+    for (a, hidden) in g.archs.iter().enumerate() {
+        let spec = GridSpec {
+            hard_inputs: &[Inputs::Plain, Inputs::Translations],
+            alphas: &g.alphas,
+            temperatures: &g.temperatures,
+            inputs: &g.inputs,
+            epochs: cfg.budget.small_epochs,
+            epoch_factors: &g.epoch_factors,
+            logit_match: a == 0,
+        };
+        let arch = arch_name(src.plain.x.ncols(), hidden, src.plain.n_classes);
+        say(cfg, format!("small student {arch}: validation grid"));
+        let grid = run_grid(&spec, |s| train_small(src, ctx, hidden, s))?;
+        let params = MlpSpec::new(src.plain.x.ncols(), hidden, src.plain.n_classes).n_params();
+        for (kind, i) in [("hard", grid.hard), ("soft", grid.soft)].into_iter().chain(grid.logit_match.map(|i| ("logit_match", i))) {
+            let r = &grid.runs[i];
+            ctx.push_run(&format!("small_{arch}_{kind}"), &format!("small {arch}, {}", describe(&setting_of(r))), r, params, "params");
+        }
+        out.push(grid);
+    }
+    Ok(out)
+}
