@@ -1,8 +1,9 @@
-//! MNIST distillation (Hinton et al. 2015, §3) plus trees: teachers, hard vs distilled students, the
-//! temperature sweep, the omitted-3 experiment; reports in `reports/mnist/`.
+//! MNIST distillation (Hinton et al. 2015, §3), then small students, soft decision trees and CART trees
+//! on labels against distilled from the teacher, each chosen on a validation split; the omitted-3
+//! experiment; reports in `reports/mnist/`.
 //!
 //! ```text
-//! scripts/cargo run --release --example mnist -- --quick   # about a minute on a 2-core CPU
+//! scripts/cargo run --release --example mnist -- --quick   # a few minutes on a 2-core CPU
 //! scripts/cargo run --release --example mnist -- --full    # all 60 000 images, meant for a GPU (default there)
 //! scripts/cargo run --release --example mnist -- --help
 //! ```
@@ -11,7 +12,8 @@ use kdistill::experiments::mnist::{self, MnistConfig, Mode, TeacherKind};
 use kdistill::neural::DeviceChoice;
 use std::path::PathBuf;
 
-/// Distil an MNIST teacher into 2×800, 30×30 and 10×10 MLPs and trees; reproduce the published table.
+/// Distil an MNIST teacher into 2×800, 30×30 and 10×10 MLPs, soft decision trees and CART trees;
+/// reproduce the published table.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -72,9 +74,15 @@ struct Args {
     /// Override the 2×800 students' epochs.
     #[arg(long)]
     student_epochs: Option<usize>,
-    /// Override the small students' epochs.
+    /// Override the small students' base epochs (the grid's factors multiply it).
     #[arg(long)]
     small_epochs: Option<usize>,
+    /// Override the soft decision trees' base epochs (the grid's factors multiply it).
+    #[arg(long)]
+    soft_tree_epochs: Option<usize>,
+    /// Override the number of teacher-labelled views per training image in the transfer set.
+    #[arg(long)]
+    transfer_views: Option<usize>,
     /// Override the mini-batch size.
     #[arg(long)]
     batch_size: Option<usize>,
@@ -131,6 +139,8 @@ fn run(a: Args) -> kdistill::Result<()> {
     b.cnn_epochs = a.cnn_epochs.unwrap_or(b.cnn_epochs);
     b.student_epochs = a.student_epochs.unwrap_or(b.student_epochs);
     b.small_epochs = a.small_epochs.unwrap_or(b.small_epochs);
+    b.soft_tree_epochs = a.soft_tree_epochs.unwrap_or(b.soft_tree_epochs);
+    b.transfer_views = a.transfer_views.unwrap_or(b.transfer_views);
     b.batch_size = a.batch_size.unwrap_or(b.batch_size);
     if a.quiet {
         std::env::set_var("KD_NO_PROGRESS", "1");

@@ -7,6 +7,7 @@ fn small() -> BoundaryConfig {
     let mut cfg = BoundaryConfig { seeds: vec![0, 1], n_samples: 1500, device: DeviceChoice::Cpu, grid: 60, augment_uniform: 8000, ..Default::default() };
     cfg.teacher = cfg.teacher.epochs(40);
     cfg.student = cfg.student.epochs(60);
+    cfg.soft_tree_steps = 1500;
     cfg
 }
 
@@ -38,6 +39,8 @@ fn soft_targets_beat_hard_labels_and_reports_are_written() {
         assert!(json["mean"][key].is_u64(), "{key} must be an integer");
     }
     assert_eq!(json["per_seed"].as_array().unwrap().len(), 2);
+    assert_eq!(json["tree_curve"].as_array().unwrap().len(), cfg.curve_leaves.len());
+    assert!(dir.path().join("tree_size_curve.png").exists());
     assert!(json["wall_seconds"].as_f64().unwrap() > 0.0);
     for m in boundary::MODELS {
         let png = dir.path().join(format!("{m}.png"));

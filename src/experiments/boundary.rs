@@ -10,6 +10,12 @@
 //! | compact tree hard | one-hot labels, ≤ `compact_leaves` leaves |
 //! | compact tree soft | teacher probabilities on the training rows **plus** teacher-labelled transfer points (uniform in the data box and MUNGE), ≤ `compact_leaves` leaves |
 //! | MLP hard / soft | labels / `α·CE + (1−α)·T²·KL` |
+//! | soft tree hard / soft | a depth-5 soft decision tree ([`crate::student::soft_tree`]) on labels / on the teacher's probabilities of the same transfer set as the compact soft tree, both for the same number of steps |
+//!
+//! The size curve: CART at each of `curve_leaves` on labels, on labels of the training rows plus their
+//! MUNGE copies (each copy with its source row's label: augmentation without a teacher), on the teacher's
+//! probabilities of the training rows, and on the teacher's probabilities of the transfer set; means over
+//! the seeds.
 //!
 //! Everything is measured on the test split: accuracy, and fidelity (agreement with the teacher's class).
 //! [`run`] returns the per-seed numbers with mean and standard deviation; [`write_reports`] writes the PNGs,
@@ -17,9 +23,11 @@
 use crate::augment;
 use crate::data::{moons::Moons, Dataset};
 use crate::error::{KdError, Result};
+use crate::experiments::curve::{plot_size_curve, CurveRow, SoftTreeLine};
 use crate::metrics::{accuracy, fidelity, MeanStd};
 use crate::neural::{DeviceChoice, MlpParams};
 use crate::soft::one_hot;
+use crate::student::soft_tree::{SoftTree, SoftTreeParams};
 use crate::student::tree::{Tree, TreeParams};
 use crate::student::{FitData, Predictor, Student};
 use crate::teacher::{mlp::teacher_params, Teacher};
@@ -85,6 +93,12 @@ pub struct BoundaryConfig {
     pub augment_uniform: usize,
     /// MUNGE copies of the training rows for the compact soft tree.
     pub augment_munge: usize,
+    /// The soft decision trees (seed, objective and epochs are set per run).
+    pub soft_tree: SoftTreeParams,
+    /// Optimiser steps of each soft tree (the same for labels and for the transfer set).
+    pub soft_tree_steps: usize,
+    /// Leaf limits of the size curve.
+    pub curve_leaves: Vec<usize>,
     /// Boundary image resolution (pixels per side of the plot area).
     pub grid: usize,
     /// Where to train the networks.
@@ -111,6 +125,9 @@ impl Default for BoundaryConfig {
             compact_tree: TreeParams::default().max_leaves(Some(256)),
             augment_uniform: 20_000,
             augment_munge: 4,
+            soft_tree: SoftTreeParams::new().depth(5).batch_size(128).learning_rate(0.01),
+            soft_tree_steps: 4000,
+            curve_leaves: vec![4, 8, 16, 32, 64, 128, 256],
             grid: 300,
             device: DeviceChoice::Auto,
             progress: false,
@@ -119,7 +136,7 @@ impl Default for BoundaryConfig {
     }
 }
 
-/// The names of the seven models, in report order.
+/// The names of the nine models, in report order.
 ///
 /// # Examples
 ///
@@ -128,8 +145,8 @@ impl Default for BoundaryConfig {
 /// assert_eq!((MODELS[0], TITLES[0]), ("teacher", "Teacher MLP 2-128-128-2"));
 /// assert_eq!(MODELS.len(), TITLES.len());
 /// ```
-pub const MODELS: [&str; 7] =
-    ["teacher", "tree_hard", "tree_soft", "tree_hard_compact", "tree_soft_compact", "mlp_hard", "mlp_soft"];
+pub const MODELS: [&str; 9] =
+    ["teacher", "tree_hard", "tree_soft", "tree_hard_compact", "tree_soft_compact", "mlp_hard", "mlp_soft", "sdt_hard", "sdt_soft"];
 
 /// Human-readable model titles, aligned with [`MODELS`].
 ///
@@ -140,7 +157,7 @@ pub const MODELS: [&str; 7] =
 /// let title = |key: &str| TITLES[MODELS.iter().position(|m| *m == key).unwrap()];
 /// assert_eq!(title("mlp_soft"), "MLP 2-8-2, distilled");
 /// ```
-pub const TITLES: [&str; 7] = [
+pub const TITLES: [&str; 9] = [
     "Teacher MLP 2-128-128-2",
     "Tree, hard labels",
     "Tree, soft targets",
@@ -148,6 +165,8 @@ pub const TITLES: [&str; 7] = [
     "Compact tree, soft + transfer set",
     "MLP 2-8-2, hard labels",
     "MLP 2-8-2, distilled",
+    "Soft tree, hard labels",
+    "Soft tree, soft + transfer set",
 ];
 
 /// Numbers of one seed. Accuracies and fidelities are fractions of the test split.
@@ -175,12 +194,16 @@ pub struct SeedMetrics {
     pub tree_soft_compact_acc: f64,
     pub mlp_hard_acc: f64,
     pub mlp_soft_acc: f64,
+    pub sdt_hard_acc: f64,
+    pub sdt_soft_acc: f64,
     pub tree_hard_fidelity: f64,
     pub tree_soft_fidelity: f64,
     pub tree_hard_compact_fidelity: f64,
     pub tree_soft_compact_fidelity: f64,
     pub mlp_hard_fidelity: f64,
     pub mlp_soft_fidelity: f64,
+    pub sdt_hard_fidelity: f64,
+    pub sdt_soft_fidelity: f64,
     pub tree_hard_leaves: usize,
     pub tree_soft_leaves: usize,
     pub tree_hard_compact_leaves: usize,
@@ -189,6 +212,10 @@ pub struct SeedMetrics {
     pub tree_soft_depth: usize,
     pub tree_hard_compact_depth: usize,
     pub tree_soft_compact_depth: usize,
+    pub sdt_hard_leaves: usize,
+    pub sdt_soft_leaves: usize,
+    pub sdt_hard_depth: usize,
+    pub sdt_soft_depth: usize,
     pub teacher_params: usize,
     pub mlp_params: usize,
     pub transfer_points: usize,
@@ -253,6 +280,8 @@ pub struct BoundaryResult {
     pub panels: Vec<GridPanel>,
     /// Test split of the first seed (drawn over the boundaries).
     pub test: Dataset,
+    /// The size curve, means over the seeds.
+    pub curve: Vec<CurveRow>,
     /// Data-set size and noise (for the report text).
     pub n_samples: usize,
     pub noise: f32,
@@ -270,6 +299,13 @@ fn check(cfg: &BoundaryConfig) -> Result<()> {
     if cfg.grid < 2 {
         return Err(KdError::param("grid", cfg.grid, "must be ≥ 2"));
     }
+    cfg.soft_tree.check()?;
+    if cfg.soft_tree_steps == 0 {
+        return Err(KdError::param("soft_tree_steps", 0, "must be ≥ 1"));
+    }
+    if cfg.curve_leaves.iter().any(|&l| l < 2) {
+        return Err(KdError::param("curve_leaves", format!("{:?}", cfg.curve_leaves), "each leaf limit must be ≥ 2"));
+    }
     Ok(())
 }
 
@@ -279,6 +315,7 @@ fn fit_tree(p: &TreeParams, x: &Array2<f32>, y: &Array2<f32>) -> Result<Tree> {
 
 struct SeedRun {
     metrics: SeedMetrics,
+    curve: Vec<CurveRow>,
     panels: Option<(Grid, Vec<GridPanel>, Dataset)>,
 }
 
@@ -322,7 +359,19 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
     sp.train.progress = label("mlp soft");
     let mlp_soft = sp.distill(cfg.mlp_alpha, cfg.mlp_temperature).fit(train.x.view(), Some(train.y.view()), Some(q_t.view()), None, k)?;
 
-    let models: [&dyn Predictor; 6] = [&tree_hard, &tree_soft, &compact_hard, &compact_soft, &mlp_hard, &mlp_soft];
+    // Soft decision trees: labels on the training rows vs the teacher on the transfer set, same steps.
+    let sdt = |rows: usize, label_of: &str| {
+        let per_epoch = rows.div_ceil(cfg.soft_tree.check().map(|p| p.train().batch_size).unwrap_or(1).max(1));
+        let mut p = cfg.soft_tree.clone().seed(seed).device(cfg.device).epochs(cfg.soft_tree_steps.div_ceil(per_epoch).max(1));
+        if let Some(l) = label(label_of) {
+            p = p.progress(l);
+        }
+        p
+    };
+    let sdt_hard = sdt(train.len(), "soft tree hard").hard().fit_student(FitData { x: train.x.view(), targets: hard_y.view(), labels: Some(train.y.view()), weights: None })?;
+    let sdt_soft = sdt(x_transfer.nrows(), "soft tree soft").distill(0.0, cfg.tree_temperature).fit_student(FitData { x: x_transfer.view(), targets: q_transfer.view(), labels: None, weights: None })?;
+
+    let models: [&dyn Predictor; 8] = [&tree_hard, &tree_soft, &compact_hard, &compact_soft, &mlp_hard, &mlp_soft, &sdt_hard, &sdt_soft];
     let mut acc = vec![accuracy(teacher_test.view(), test.y.view())?];
     let mut fid = vec![1.0];
     for m in models {
@@ -339,12 +388,16 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
         tree_soft_compact_acc: acc[4],
         mlp_hard_acc: acc[5],
         mlp_soft_acc: acc[6],
+        sdt_hard_acc: acc[7],
+        sdt_soft_acc: acc[8],
         tree_hard_fidelity: fid[1],
         tree_soft_fidelity: fid[2],
         tree_hard_compact_fidelity: fid[3],
         tree_soft_compact_fidelity: fid[4],
         mlp_hard_fidelity: fid[5],
         mlp_soft_fidelity: fid[6],
+        sdt_hard_fidelity: fid[7],
+        sdt_soft_fidelity: fid[8],
         tree_hard_leaves: tree_hard.n_leaves(),
         tree_soft_leaves: tree_soft.n_leaves(),
         tree_hard_compact_leaves: compact_hard.n_leaves(),
@@ -353,15 +406,41 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
         tree_soft_depth: tree_soft.depth(),
         tree_hard_compact_depth: compact_hard.depth(),
         tree_soft_compact_depth: compact_soft.depth(),
+        sdt_hard_leaves: sdt_hard.n_leaves(),
+        sdt_soft_leaves: sdt_soft.n_leaves(),
+        sdt_hard_depth: sdt_hard.depth(),
+        sdt_soft_depth: sdt_soft.depth(),
         teacher_params: teacher.n_params(),
         mlp_params: mlp_soft.n_params(),
         transfer_points: x_transfer.nrows(),
     };
 
+    // The size curve: CART at each leaf limit on labels, labels of the rows plus their MUNGE copies (the
+    // copies keep their source row's label), teacher probabilities on the rows and on the transfer set.
+    let munge = if cfg.augment_munge > 0 { augment::munge(train.x.view(), cfg.augment_munge, 0.5, 1.0, seed ^ 0xa11)? } else { Array2::zeros((0, 2)) };
+    let x_aug = concatenate(Axis(0), &[train.x.view(), munge.view()]).map_err(|e| KdError::Shape(e.to_string()))?;
+    let y_aug = concatenate(Axis(0), &(0..=cfg.augment_munge).map(|_| hard_y.view()).collect::<Vec<_>>()).map_err(|e| KdError::Shape(e.to_string()))?;
+    let sets: [(&Array2<f32>, &Array2<f32>); 4] = [(&train.x, &hard_y), (&x_aug, &y_aug), (&train.x, &q_train), (&x_transfer, &q_transfer)];
+    let mut curve = Vec::new();
+    for &leaves in &cfg.curve_leaves {
+        let (mut acc_c, mut fid_c, mut grown, mut secs) = ([0.0; 4], [0.0; 4], [0; 4], [0.0; 4]);
+        for (i, (x, y)) in sets.iter().enumerate() {
+            let start = std::time::Instant::now();
+            let tree = fit_tree(&TreeParams::default().max_leaves(Some(leaves)), x, y)?;
+            secs[i] = start.elapsed().as_secs_f64();
+            let pred = Predictor::predict(&tree, test.x.view())?;
+            acc_c[i] = accuracy(pred.view(), test.y.view())?;
+            fid_c[i] = fidelity(pred.view(), teacher_test.view())?;
+            grown[i] = tree.n_leaves();
+        }
+        curve.push(CurveRow { leaves, hard_acc: acc_c[0], hard_aug_acc: acc_c[1], soft_acc: acc_c[2], transfer_acc: acc_c[3], transfer_fidelity: fid_c[3], fidelity: fid_c, grown, seconds: secs });
+    }
+
     let panels = if with_plots {
         let grid = Grid::covering(data.x.view(), 0.05, cfg.grid, cfg.grid)?;
         let pts = grid.points();
         let leaves = |t: &Tree| format!("{} leaves, depth {}", t.n_leaves(), t.depth());
+        let sdt_size = |t: &SoftTree| format!("depth {}, {} leaves, max-path", t.depth(), t.n_leaves());
         let size = [
             format!("{} parameters", teacher.n_params()),
             leaves(&tree_hard),
@@ -370,6 +449,8 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
             leaves(&compact_soft) + &format!(" · transfer set of {} pts", x_transfer.nrows()),
             format!("{} parameters", mlp_hard.n_params()),
             format!("{} parameters, T={}, α={}", mlp_soft.n_params(), cfg.mlp_temperature, cfg.mlp_alpha),
+            sdt_size(&sdt_hard),
+            sdt_size(&sdt_soft) + &format!(" · transfer set of {} pts", x_transfer.nrows()),
         ];
         let mut probs = vec![Teacher::predict_proba(&teacher, pts.view())?];
         for m in models {
@@ -389,7 +470,7 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
     } else {
         None
     };
-    Ok(SeedRun { metrics, panels })
+    Ok(SeedRun { metrics, curve, panels })
 }
 
 /// Run the experiment over all seeds.
@@ -424,6 +505,7 @@ pub fn run(cfg: &BoundaryConfig) -> Result<BoundaryResult> {
 fn run_seeds(cfg: &BoundaryConfig, resolved: tch::Device, start: std::time::Instant) -> Result<BoundaryResult> {
     let device = crate::neural::describe_device(resolved);
     let mut per_seed = Vec::new();
+    let mut curves = Vec::new();
     let mut plots = None;
     for (i, &seed) in cfg.seeds.iter().enumerate() {
         let r = run_seed(cfg, seed, i == 0)?;
@@ -431,10 +513,12 @@ fn run_seeds(cfg: &BoundaryConfig, resolved: tch::Device, start: std::time::Inst
             plots = r.panels;
         }
         per_seed.push(r.metrics);
+        curves.push(r.curve);
     }
+    let curve = (0..cfg.curve_leaves.len()).map(|j| CurveRow::mean(&curves.iter().map(|c| c[j].clone()).collect::<Vec<_>>())).collect();
     let (mean, std) = summarise(&per_seed)?;
     let (grid, panels, test) = plots.expect("first seed produces plots");
-    Ok(BoundaryResult { per_seed, mean, std, device, wall_seconds: start.elapsed().as_secs_f64(), grid, panels, test, n_samples: cfg.n_samples, noise: cfg.noise })
+    Ok(BoundaryResult { per_seed, mean, std, device, wall_seconds: start.elapsed().as_secs_f64(), grid, panels, test, curve, n_samples: cfg.n_samples, noise: cfg.noise })
 }
 
 /// Mean and standard deviation of every numeric field (except `seed`) over the seeds.
@@ -498,6 +582,7 @@ pub fn metrics_json(r: &BoundaryResult) -> serde_json::Value {
         "wall_seconds": r.wall_seconds,
         "device": r.device,
         "seeds": r.per_seed.iter().map(|m| m.seed).collect::<Vec<_>>(),
+        "tree_curve": r.curve,
     })
 }
 
@@ -547,6 +632,12 @@ pub fn write_reports(r: &BoundaryResult, dir: impl AsRef<std::path::Path>) -> Re
         r.test.y.view(),
         &opts,
     )?;
+    let sdt = SoftTreeLine {
+        label: format!("soft tree d{} on the transfer set ({} leaves)", r.per_seed[0].sdt_soft_depth, r.per_seed[0].sdt_soft_leaves),
+        accuracy: r.mean["sdt_soft_acc"],
+        fidelity: r.mean["sdt_soft_fidelity"],
+    };
+    plot_size_curve(&dir.join("tree_size_curve.png"), &format!("Two moons: CART test accuracy and fidelity against the leaf limit ({})", if r.per_seed.len() == 1 { "one seed".to_string() } else { format!("means of {} seeds", r.per_seed.len()) }), &r.curve, Some(&sdt))?;
     crate::io::write_json(dir.join("metrics.json"), &metrics_json(r))?;
     crate::io::atomic_write(dir.join("README.md"), readme(r)?.as_bytes())
 }
@@ -567,7 +658,7 @@ fn pct(m: &BTreeMap<String, f64>, s: &BTreeMap<String, f64>, key: &str) -> Strin
 /// // `cfg`: a small configuration as in the BoundaryConfig example.
 /// let t = summary_table(&run(&cfg).unwrap());
 /// assert!(t.starts_with("| model "));
-/// assert_eq!(t.lines().count(), 2 + 7); // header, rule, seven models
+/// assert_eq!(t.lines().count(), 2 + 9); // header, rule, nine models
 /// assert!(t.contains("| Compact tree, soft + transfer set |"));
 /// ```
 pub fn summary_table(r: &BoundaryResult) -> String {
@@ -595,18 +686,42 @@ fn readme(r: &BoundaryResult) -> Result<String> {
         .iter()
         .map(|m| {
             let f = |v: f64| format!("{:.1}", 100.0 * v);
-            vec![m.seed.to_string(), f(m.teacher_acc), f(m.tree_hard_acc), f(m.tree_soft_acc), f(m.tree_hard_compact_acc), f(m.tree_soft_compact_acc), f(m.mlp_hard_acc), f(m.mlp_soft_acc)]
+            vec![
+                m.seed.to_string(),
+                f(m.teacher_acc),
+                f(m.tree_hard_acc),
+                f(m.tree_soft_acc),
+                f(m.tree_hard_compact_acc),
+                f(m.tree_soft_compact_acc),
+                f(m.mlp_hard_acc),
+                f(m.mlp_soft_acc),
+                f(m.sdt_hard_acc),
+                f(m.sdt_soft_acc),
+            ]
         })
         .collect();
     let claims: String = claims(r).iter().map(|(c, ok)| format!("- {} {c}\n", if *ok { "✅" } else { "❌" })).collect();
-    let per_seed = markdown_table(&["seed", "teacher", "tree hard", "tree soft", "compact hard", "compact soft", "MLP hard", "MLP soft"], &per_seed)?;
+    let per_seed = markdown_table(&["seed", "teacher", "tree hard", "tree soft", "compact hard", "compact soft", "MLP hard", "MLP soft", "soft tree hard", "soft tree soft"], &per_seed)?;
+    let curve_rows: Vec<Vec<String>> = r
+        .curve
+        .iter()
+        .map(|c| {
+            let mut row = vec![c.leaves.to_string()];
+            row.extend([c.hard_acc, c.hard_aug_acc, c.soft_acc, c.transfer_acc, c.transfer_fidelity].map(|v| format!("{:.1}", 100.0 * v)));
+            row
+        })
+        .collect();
+    let curve = markdown_table(&["max leaves", "labels", "labels + MUNGE copies", "teacher, training rows", "teacher, transfer set", "fidelity (transfer set)"], &curve_rows)?;
     Ok(format!(
         "# Boundary experiment (generated)\n\n\
 Two moons, n = {n}, noise {noise}, 80/20 split; seeds {seeds}. Device: {dev}. Wall time {wall:.1} s.\n\
 Numbers are test-split means ± standard deviation over the seeds. *Fidelity* is agreement with the\n\
 teacher's predicted class. Regenerate with `scripts/cargo run --release --example boundary`.\n\n\
 {table}\n## Claims (checked on this run's means)\n\n{claims}\n## Per seed (test accuracy %)\n\n{per_seed}\n\
-![overview](overview.png)\n",
+![overview](overview.png)\n\n## CART size curve (test accuracy %, means over the seeds)\n\n\
+The same learner at each leaf limit; only the training set differs. The MUNGE copies keep their source \
+row's label (augmentation without a teacher); the transfer set adds uniform points and the MUNGE copies, \
+all labelled by the teacher.\n\n{curve}\n![size curve](tree_size_curve.png)\n",
         n = r.n_samples,
         noise = r.noise,
         seeds = seeds.join(", "),
@@ -615,6 +730,7 @@ teacher's predicted class. Regenerate with `scripts/cargo run --release --exampl
         table = summary_table(r),
         claims = claims,
         per_seed = per_seed,
+        curve = curve,
     ))
 }
 
@@ -632,7 +748,7 @@ teacher's predicted class. Regenerate with `scripts/cargo run --release --exampl
 /// // `cfg`: a small configuration as in the BoundaryConfig example; with so little training the
 /// // accuracy claims may fail, but the leaf limit always holds.
 /// let c = claims(&run(&cfg).unwrap());
-/// assert_eq!(c.len(), 5);
+/// assert_eq!(c.len(), 6);
 /// assert!(c[4].0.starts_with("compact trees have ≤ 256 leaves") && c[4].1);
 /// ```
 pub fn claims(r: &BoundaryResult) -> Vec<(String, bool)> {
@@ -653,5 +769,9 @@ pub fn claims(r: &BoundaryResult) -> Vec<(String, bool)> {
             m("tree_soft_compact_acc") >= m("tree_hard_compact_acc") + 0.015,
         ),
         (format!("compact trees have ≤ 256 leaves (max {max_compact})"), max_compact <= 256),
+        (
+            format!("soft tree on the transfer set {:.3} > soft tree on labels {:.3}", m("sdt_soft_acc"), m("sdt_hard_acc")),
+            m("sdt_soft_acc") > m("sdt_hard_acc"),
+        ),
     ]
 }

@@ -20,7 +20,7 @@
 //! plot_soft_tree(dir.path().join("sdt.png"), "a tiny soft tree", &tree, (4, 4), images.view(), &[0, 3])?;
 //! # Ok::<(), kdistill::KdError>(())
 //! ```
-use super::canvas::{bold, render_png, text, titled, Area, DrawResult, INK, MUTED};
+use super::canvas::{bold, legend_row, render_png, text, titled, Area, DrawResult, Swatch, INK, MUTED};
 use super::palette::class_color;
 use crate::error::{KdError, Result};
 use crate::student::soft_tree::{Routing, SoftTree};
@@ -92,7 +92,7 @@ pub fn plot_soft_tree(path: impl AsRef<Path>, title: &str, tree: &SoftTree, shap
     let level_h = tile + 58;
     let top = 96;
     let bars_h = 118;
-    let height = top + levels as i32 * level_h + bars_h + 30;
+    let height = top + levels as i32 * level_h + bars_h + 44;
     let subtitle = format!(
         "depth {}, β = {:.1}; filters: red = a bright pixel sends the image right, blue = left; {} routes of example images",
         tree.depth(),
@@ -146,6 +146,9 @@ pub fn plot_soft_tree(path: impl AsRef<Path>, title: &str, tree: &SoftTree, shap
             let caption = if below == 0 { format!("leaf {s}") } else { format!("{} images", counts[s]) };
             draw_bars(root, bottom.row(s), (x - 48, bottom_y + 8), (96, 64), &caption)?;
         }
+        // Class colours of the bars.
+        let legend: Vec<(Swatch, String)> = (0..k).map(|c| (Swatch::Square(class_color(c)), format!("class {c}"))).collect();
+        legend_row(&root.margin(height - 30, 0, 0, 0), &legend, 13.0)?;
         // Examples.
         root.draw_text("routes", &bold(15.0).pos(Pos::new(HPos::Left, VPos::Top)), (14, top - 4))?;
         for (r, &e) in examples.iter().enumerate() {
@@ -169,7 +172,7 @@ fn draw_filter(root: &Area, w: ArrayView1<f32>, (rows, cols): (usize, usize), (x
     for (p, &v) in w.iter().enumerate() {
         let c = diverging(v / scale);
         let (px, py) = (x0 + ((p % cols) * ZOOM) as i32, y0 + ((p / cols) * ZOOM) as i32);
-        root.draw(&Rectangle::new([(px, py), (px + ZOOM as i32 - 1, py + ZOOM as i32 - 1)], c.filled()))?;
+        root.draw(&Rectangle::new([(px, py), (px + ZOOM as i32, py + ZOOM as i32)], c.filled()))?;
     }
     let (w_px, h_px) = ((cols * ZOOM) as i32, (rows * ZOOM) as i32);
     root.draw(&Rectangle::new([(x0 - 1, y0 - 1), (x0 + w_px, y0 + h_px)], RGBColor(150, 150, 150).stroke_width(1)))?;
@@ -181,7 +184,7 @@ fn draw_image(root: &Area, img: ArrayView1<f32>, (_rows, cols): (usize, usize), 
     for (p, &v) in img.iter().enumerate() {
         let g = (255.0 * (1.0 - (v / scale).clamp(0.0, 1.0))).round() as u8;
         let (px, py) = (x0 + ((p % cols) * ZOOM) as i32, y0 + ((p / cols) * ZOOM) as i32);
-        root.draw(&Rectangle::new([(px, py), (px + ZOOM as i32 - 1, py + ZOOM as i32 - 1)], RGBColor(g, g, g).filled()))?;
+        root.draw(&Rectangle::new([(px, py), (px + ZOOM as i32, py + ZOOM as i32)], RGBColor(g, g, g).filled()))?;
     }
     Ok(())
 }
@@ -224,7 +227,7 @@ mod tests {
         for depth in [2, 6] {
             let p = dir.path().join(format!("d{depth}.png"));
             plot_soft_tree(&p, "t", &tree(depth), (8, 8), imgs.view(), &[0, 5, 9]).unwrap();
-            let px = check_png(&p, (((1i32 << depth.min(4)) * 112).max(8 * (24 + 40)).max(900) as u32 + 260, 96 + depth.min(4) as u32 * (24 + 58) + 118 + 30));
+            let px = check_png(&p, (((1i32 << depth.min(4)) * 112).max(8 * (24 + 40)).max(900) as u32 + 260, 96 + depth.min(4) as u32 * (24 + 58) + 118 + 44));
             // Red and blue filter pixels and a route colour are drawn.
             assert!(px.chunks(3).any(|c| c[0] > 150 && c[1] < 80 && c[2] < 90), "red");
             assert!(px.chunks(3).any(|c| c[2] > 150 && c[0] < 80), "blue");

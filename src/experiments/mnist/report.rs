@@ -5,6 +5,7 @@ use super::grid::setting_of;
 use super::results::{Grid, GridRun, MnistReport, ModelResult};
 use super::small::describe;
 use crate::error::{KdError, Result};
+use crate::experiments::curve::SoftTreeLine;
 use crate::report::{markdown_table, plot_bars, plot_confusion, plot_image_grid, plot_line_panels, plot_soft_tree, Bar, Panel, Series};
 use std::path::Path;
 
@@ -95,7 +96,7 @@ pub fn write_reports(r: &MnistReport, out: &Path) -> Result<()> {
 }
 
 /// `small_students.png`: test errors against T for each (α, inputs) of every small student's grid at
-/// the base schedule, with the chosen label-trained run as a dashed line.
+/// the base schedule, with the label-trained run validation prefers at that schedule as a dashed line.
 fn plot_small_students(r: &MnistReport, path: &Path) -> Result<()> {
     let g = &r.config.small_grid;
     let ticks: Vec<String> = g.temperatures.iter().map(|t| format!("{t}")).collect();
@@ -120,30 +121,25 @@ fn plot_small_students(r: &MnistReport, path: &Path) -> Result<()> {
                 }
             }
         }
-        let hard = &grid.runs[grid.hard];
-        series.push(Series::new(format!("labels ({}, {} epochs)", hard.inputs, hard.epochs), vec![hard.test_errors as f64; ticks.len()]).dashed());
+        // The label-trained run validation prefers at the same schedule.
+        if let Some(hard) = grid.runs.iter().filter(|x| x.loss == "labels" && x.epochs == base).min_by_key(|x| x.val_errors) {
+            series.push(Series::new("labels (validation's choice of inputs)", vec![hard.test_errors as f64; ticks.len()]).dashed());
+        }
         panels.push(Panel { y_label: format!("{} test errors", grid.runs[0].model), series });
     }
     // One legend for all panels: the series names agree panel to panel except the label line's details.
     plot_line_panels(path, &format!("Small students: test errors against the temperature ({} epochs; lower is better)", r.config.budget.small_epochs), "temperature T", &ticks, &panels)
 }
 
-/// `tree_size_curve.png`: CART test accuracy and fidelity against the leaf limit for the four
-/// training sets, with the distilled soft tree (its leaves) as a dashed line.
+/// `tree_size_curve.png`: the CART curve with the distilled soft tree beside it.
 fn plot_size_curve(r: &MnistReport, path: &Path) -> Result<()> {
-    let ticks: Vec<String> = r.trees.iter().map(|c| c.leaves.to_string()).collect();
-    let n = ticks.len();
-    let names = ["labels", "labels, translations", "teacher, images", "teacher, transfer set"];
     let sdt = &r.soft_tree.runs[r.soft_tree.soft];
-    let sdt_acc = 1.0 - sdt.test_errors as f64 / r.n_test as f64;
-    let panel = |y: &str, f: &dyn Fn(&super::results::CurveRow) -> [f64; 4], sdt_v: f64| {
-        let mut series: Vec<Series> = (0..4).map(|i| Series::new(names[i], r.trees.iter().map(|c| f(c)[i]).collect())).collect();
-        series.push(Series::new(format!("soft tree d{} distilled ({} leaves)", r.config.soft_tree.depth, 1usize << r.config.soft_tree.depth), vec![sdt_v; n]).dashed());
-        Panel { y_label: y.to_string(), series }
+    let line = SoftTreeLine {
+        label: format!("soft tree d{} distilled ({} leaves)", r.config.soft_tree.depth, 1usize << r.config.soft_tree.depth),
+        accuracy: 1.0 - sdt.test_errors as f64 / r.n_test as f64,
+        fidelity: sdt.fidelity,
     };
-    let acc = panel("test accuracy", &|c| [c.hard_acc, c.hard_aug_acc, c.soft_acc, c.transfer_acc], sdt_acc);
-    let fid = panel("fidelity to the teacher", &|c| c.fidelity, sdt.fidelity);
-    plot_line_panels(path, "CART: test accuracy and fidelity against the leaf limit", "leaves (each tick ×4)", &ticks, &[acc, fid])
+    crate::experiments::curve::plot_size_curve(path, "MNIST: CART test accuracy and fidelity against the leaf limit", &r.trees, Some(&line))
 }
 
 fn short_title(t: &str) -> String {

@@ -1,5 +1,6 @@
 //! What [`super::run`] measured: one line per model, the tree table, the small-student sweeps, the
 //! headline [`Metrics`] and the whole [`MnistReport`].
+pub use crate::experiments::curve::CurveRow;
 use super::{Inputs, MnistConfig};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -26,30 +27,6 @@ pub struct ModelResult {
     pub seconds: f64,
     /// The published test errors, when there is one.
     pub published: Option<usize>,
-}
-
-/// One leaf limit of the CART size curve: test accuracy of the same learner on four training sets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CurveRow {
-    /// Leaf limit.
-    pub leaves: usize,
-    /// One-hot labels of the training images.
-    pub hard_acc: f64,
-    /// One-hot labels of the training images' translations, as many rows as the transfer set (the
-    /// control: augmentation without a teacher).
-    pub hard_aug_acc: f64,
-    /// The teacher's probabilities on the training images.
-    pub soft_acc: f64,
-    /// The teacher's probabilities on the transfer set.
-    pub transfer_acc: f64,
-    /// Agreement of the transfer-set tree with the teacher on the test images.
-    pub transfer_fidelity: f64,
-    /// Fidelity of the four trees, in the order above.
-    pub fidelity: [f64; 4],
-    /// Leaves actually grown, in the order above.
-    pub grown: [usize; 4],
-    /// Fit seconds, in the order above.
-    pub seconds: [f64; 4],
 }
 
 /// One training run of a small student or a soft tree in its validation grid.

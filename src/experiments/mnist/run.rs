@@ -108,7 +108,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     drop(data);
     say(
         cfg,
-        format!("data: {} ({rows}×{cols}, {k} classes): {n_train} training images ({n_val} of them the omitted-3 validation split), {n_test} test images", cfg.data_dir.display()),
+        format!("data: {} ({rows}×{cols}, {k} classes): {n_train} training images ({n_val} of them the validation split), {n_test} test images", cfg.data_dir.display()),
     );
 
     // Teachers.

@@ -260,3 +260,50 @@ impl Student for SoftTreeParams {
         self.fit(data, d.targets.ncols())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::neural::DeviceChoice;
+    use ndarray::{array, Array1};
+
+    #[test]
+    fn bad_parameters_are_typed_errors_naming_the_parameter() {
+        let name = |p: SoftTreeParams| match p.check() {
+            Err(KdError::InvalidParam { name, .. }) => name,
+            other => panic!("expected an invalid parameter, got {other:?}"),
+        };
+        assert_eq!(name(SoftTreeParams::new().depth(0)), "depth");
+        assert_eq!(name(SoftTreeParams::new().depth(15)), "depth");
+        assert_eq!(name(SoftTreeParams::new().balance_penalty(f64::NAN)), "balance_penalty");
+        assert_eq!(name(SoftTreeParams::new().balance_decay(1.0)), "balance_decay");
+        assert_eq!(name(SoftTreeParams::new().beta_rate(-0.1)), "beta_rate");
+        assert_eq!(name(SoftTreeParams::new().distill(1.5, 2.0)), "alpha");
+        assert_eq!(name(SoftTreeParams::new().distill(0.0, 0.0)), "temperature");
+        assert_eq!(name(SoftTreeParams::new().epochs(0)), "epochs");
+        assert_eq!(name(SoftTreeParams::new().learning_rate(0.0)), "learning_rate");
+        let mut lm = SoftTreeParams::new();
+        lm.0.objective = Objective::LogitMatch { alpha: 0.0 };
+        assert_eq!(name(lm), "objective");
+        // Bad data is refused by the fit, typed too.
+        let p = SoftTreeParams::new().depth(2).epochs(1).device(DeviceChoice::Cpu);
+        let x = array![[0.0f32, 1.0], [1.0, 0.0]];
+        let y: Array1<usize> = array![0, 2];
+        assert!(matches!(p.fit(TrainData::new(x.view()).labels(y.view()), 2), Err(KdError::UnknownClass { .. })));
+        assert!(matches!(p.fit(TrainData::new(x.view()).labels(y.view()), 1), Err(KdError::InvalidParam { name: "n_classes", .. })));
+        let q = array![[0.5f32, 0.5]];
+        assert!(matches!(p.clone().distill(0.0, 1.0).fit(TrainData::new(x.view()).soft(q.view()), 2), Err(KdError::Shape(_))));
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_tree_on_cpu() {
+        let x = ndarray::Array2::from_shape_fn((40, 3), |(i, j)| ((i * 7 + j * 5) % 13) as f32 / 13.0);
+        let y: Array1<usize> = x.rows().into_iter().map(|r| usize::from(r[0] > r[1])).collect();
+        let p = SoftTreeParams::new().depth(3).epochs(5).batch_size(8).seed(9).device(DeviceChoice::Cpu);
+        let a = p.fit(TrainData::new(x.view()).labels(y.view()), 2).unwrap();
+        let b = p.fit(TrainData::new(x.view()).labels(y.view()), 2).unwrap();
+        assert_eq!(a, b);
+        let c = p.clone().seed(10).fit(TrainData::new(x.view()).labels(y.view()), 2).unwrap();
+        assert_ne!(a, c);
+    }
+}
