@@ -21,7 +21,7 @@ pub use crate::neural::{Mlp, MlpParams};
 use crate::error::{KdError, Result};
 use crate::neural::Objective;
 use crate::student::{FitData, Predictor, Student};
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2};
 
 /// Student defaults: one hidden layer of 8, 80 epochs, batch 128, Adam lr 2·10⁻², cross-entropy.
 ///
@@ -49,15 +49,7 @@ pub fn student_params() -> MlpParams {
 impl Student for MlpParams {
     type Model = Mlp;
     fn fit_student(&self, d: FitData<'_>) -> Result<Mlp> {
-        let derived: Option<Array1<usize>> = match (d.labels, self.objective) {
-            (None, Objective::Hard) => Some(crate::soft::argmax_rows(d.targets)),
-            _ => None,
-        };
-        let labels = match (&d.labels, &derived) {
-            (Some(l), _) => Some(l.view()),
-            (None, Some(l)) => Some(l.view()),
-            (None, None) => None,
-        };
+        let labels = d.labels_or_argmax(self.objective == Objective::Hard);
         let soft = match self.objective {
             Objective::Hard => None,
             Objective::Distill { .. } => Some(d.targets),
@@ -65,7 +57,7 @@ impl Student for MlpParams {
                 return Err(KdError::param("objective", "logit matching", "a Student is fitted on probabilities; fit logit matching with MlpParams::fit and the teacher's logits"))
             }
         };
-        self.fit(d.x, labels, soft, d.weights, d.targets.ncols())
+        self.fit(d.x, labels.as_ref().map(|l| l.view()), soft, d.weights, d.targets.ncols())
     }
 }
 

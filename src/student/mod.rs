@@ -41,6 +41,30 @@ pub struct FitData<'a> {
     pub weights: Option<ArrayView1<'a, f32>>,
 }
 
+impl FitData<'_> {
+    /// The hard labels: the given ones, or the targets' argmax when `derive` and none are given
+    /// (a hard-label learner fitted on one-hot targets needs no separate labels).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::FitData;
+    /// use ndarray::array;
+    /// let x = array![[0.0f32], [1.0]];
+    /// let q = array![[0.9f32, 0.1], [0.2, 0.8]];
+    /// let d = FitData { x: x.view(), targets: q.view(), labels: None, weights: None };
+    /// assert_eq!(d.labels_or_argmax(true).unwrap().to_vec(), vec![0, 1]);
+    /// assert!(d.labels_or_argmax(false).is_none());
+    /// ```
+    pub fn labels_or_argmax(&self, derive: bool) -> Option<Array1<usize>> {
+        match self.labels {
+            Some(l) => Some(l.to_owned()),
+            None if derive => Some(crate::soft::argmax_rows(self.targets)),
+            None => None,
+        }
+    }
+}
+
 /// A learner that can be distilled into. `fit` validates parameters and data (typed errors, no panics).
 ///
 /// # Examples

@@ -237,7 +237,7 @@ impl SmallGrid {
         SmallGrid {
             archs: vec![vec![30, 30], vec![10, 10]],
             alphas: vec![0.0, 0.5],
-            temperatures: vec![2.0, 4.0],
+            temperatures: vec![1.0, 2.0, 4.0],
             inputs: vec![Inputs::Plain, Inputs::Translations, Inputs::Transfer],
             epoch_factors: vec![1, 4],
             learning_rate: 3e-3,
@@ -278,7 +278,7 @@ pub struct SoftTreeGrid {
 impl SoftTreeGrid {
     /// Depth 8, λ = 0.1; α = 0; T ∈ {1, 2}; the plain images and the transfer set; schedules of 1× and 5×.
     pub fn preset() -> Self {
-        SoftTreeGrid { depth: 8, balance_penalty: 0.1, alphas: vec![0.0], temperatures: vec![1.0, 2.0], inputs: vec![Inputs::Plain, Inputs::Transfer], epoch_factors: vec![1, 5] }
+        SoftTreeGrid { depth: 8, balance_penalty: 0.1, alphas: vec![0.0], temperatures: vec![1.0, 2.0], inputs: vec![Inputs::Plain, Inputs::Translations, Inputs::Transfer], epoch_factors: vec![1, 5] }
     }
     /// Depth in 1..=14, λ ≥ 0, and a valid grid.
     pub fn check(&self) -> Result<()> {

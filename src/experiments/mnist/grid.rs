@@ -53,6 +53,18 @@ pub(super) fn loss_name(o: Objective) -> &'static str {
     }
 }
 
+impl GridRun {
+    /// The record of one run of `setting` for `model`.
+    pub(super) fn of(model: String, s: Setting, val_errors: usize, test_errors: usize, test_errors_mixture: Option<usize>, fidelity: f64, seconds: f64) -> GridRun {
+        let clean = super::run::clean;
+        let (alpha, temperature) = match s.objective {
+            Objective::Distill { alpha, temperature } => (clean(alpha), Some(clean(temperature))),
+            o => (clean(o.alpha()), None),
+        };
+        GridRun { model, loss: loss_name(s.objective).into(), inputs: s.inputs, alpha, temperature, epochs: s.epochs, val_errors, test_errors, test_errors_mixture, fidelity, seconds }
+    }
+}
+
 /// The index among `candidates` with the fewest validation errors (ties: the first).
 fn best(runs: &[GridRun], candidates: &[usize]) -> Result<usize> {
     candidates.iter().copied().min_by_key(|&i| (runs[i].val_errors, i)).ok_or_else(|| KdError::Empty("a grid step trained nothing".into()))

@@ -1,9 +1,9 @@
 //! The small students (784-30-30-10 and 784-10-10-10): each trained on labels and distilled over the
 //! validation grid of [`super::grid`], with Adam on a cosine schedule; the first architecture also
 //! gets logit matching at its chosen setting.
-use super::grid::{loss_name, run_grid, setting_of, GridSpec, Setting};
+use super::grid::{run_grid, setting_of, GridSpec, Setting};
 use super::results::{Grid, GridRun};
-use super::run::{clean, Ctx};
+use super::run::Ctx;
 use super::transfer::Sources;
 use super::{label, say, Inputs};
 use crate::error::Result;
@@ -49,23 +49,7 @@ fn train_small(src: &Sources<'_>, ctx: &Ctx<'_>, hidden: &[usize], s: Setting) -
     let test = errors(pred.view(), ctx.test.y.view())?;
     let fid = fidelity(pred.view(), ctx.teacher_test_pred.view())?;
     say(cfg, format!("  {arch} {:<48} validation errors {val:>4}, test errors {test:>4}, fidelity {:.2}%, {:.1} s", describe(&s), 100.0 * fid, report.seconds));
-    let (alpha, temperature) = match s.objective {
-        crate::neural::Objective::Distill { alpha, temperature } => (clean(alpha), Some(clean(temperature))),
-        o => (clean(o.alpha()), None),
-    };
-    Ok(GridRun {
-        model: arch,
-        loss: loss_name(s.objective).into(),
-        inputs: s.inputs,
-        alpha,
-        temperature,
-        epochs: s.epochs,
-        val_errors: val,
-        test_errors: test,
-        test_errors_mixture: None,
-        fidelity: fid,
-        seconds: report.seconds,
-    })
+    Ok(GridRun::of(arch, s, val, test, None, fid, report.seconds))
 }
 
 /// Every small student's grid, in `small_grid.archs` order; the chosen runs are recorded in `ctx`.

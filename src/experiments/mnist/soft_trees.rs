@@ -1,9 +1,9 @@
 //! The soft decision trees (Frosst & Hinton 2017): one depth, trained on labels and distilled over the
 //! validation grid of [`super::grid`]; validation errors of the max-path prediction choose. The chosen
 //! distilled tree is kept for `soft_tree.png`.
-use super::grid::{loss_name, run_grid, setting_of, GridSpec, Setting};
+use super::grid::{run_grid, setting_of, GridSpec, Setting};
 use super::results::{Grid, GridRun, SoftTreePicture};
-use super::run::{clean, Ctx};
+use super::run::Ctx;
 use super::small::describe;
 use super::transfer::Sources;
 use super::{label, say, Inputs};
@@ -45,23 +45,7 @@ fn train_tree(src: &Sources<'_>, ctx: &Ctx<'_>, s: Setting) -> Result<(GridRun, 
         cfg,
         format!("  {name} {:<46} validation errors {val:>4}, test errors {test:>4} (mixture {test_mix}), fidelity {:.2}%, {seconds:.1} s", describe(&s), 100.0 * fid),
     );
-    let (alpha, temperature) = match s.objective {
-        Objective::Distill { alpha, temperature } => (clean(alpha), Some(clean(temperature))),
-        o => (clean(o.alpha()), None),
-    };
-    let run = GridRun {
-        model: name,
-        loss: loss_name(s.objective).into(),
-        inputs: s.inputs,
-        alpha,
-        temperature,
-        epochs: s.epochs,
-        val_errors: val,
-        test_errors: test,
-        test_errors_mixture: Some(test_mix),
-        fidelity: fid,
-        seconds,
-    };
+    let run = GridRun::of(name, s, val, test, Some(test_mix), fid, seconds);
     Ok((run, tree))
 }
 

@@ -237,19 +237,10 @@ impl Student for SoftTreeParams {
     /// Fits on `targets` as the soft targets (distillation) or, for [`Objective::Hard`], on the labels
     /// (or the targets' argmax when no labels are given).
     fn fit_student(&self, d: FitData<'_>) -> Result<SoftTree> {
-        let derived = match (d.labels, self.0.objective) {
-            (None, Objective::Hard) => Some(crate::soft::argmax_rows(d.targets)),
-            _ => None,
-        };
-        // ndarray views are invariant in their lifetime: reborrow them all so they share one.
-        let labels = match (&d.labels, &derived) {
-            (Some(l), _) => Some(l.view()),
-            (None, Some(l)) => Some(l.view()),
-            (None, None) => None,
-        };
+        let labels = d.labels_or_argmax(self.0.objective == Objective::Hard);
         let mut data = TrainData::new(d.x.view());
-        if let Some(l) = labels {
-            data = data.labels(l);
+        if let Some(l) = &labels {
+            data = data.labels(l.view());
         }
         if let Objective::Distill { .. } = self.0.objective {
             data = data.soft(d.targets.view());
