@@ -169,7 +169,11 @@ fn fetch_hint(dir: &Path) -> String {
     }
 }
 
-/// Read a whole file, inflating it when it starts with the gzip magic `1f 8b`.
+/// Read an IDX file's bytes, inflating them when the file starts with the gzip magic `1f 8b`, with
+/// bounded memory: the header is read first, then at most the data bytes it declares and one more.
+/// More than that is counted without being kept and refused as trailing bytes, so a corrupt or
+/// hostile file costs no more memory than its header promises (and a file whose header is already
+/// wrong is refused after a few bytes, whatever its size).
 ///
 /// # Examples
 ///
@@ -184,7 +188,7 @@ fn fetch_hint(dir: &Path) -> String {
 /// assert_eq!(kdistill::data::idx::read_bytes(&p).unwrap(), bytes); // inflated
 /// ```
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| {
+    let file = std::fs::File::open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             let dir = path.parent().unwrap_or(Path::new("."));
             idx_err(path, format!("file not found; {}", fetch_hint(dir)))
@@ -192,15 +196,56 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
             KdError::io(path, e)
         }
     })?;
-    if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| idx_err(path, format!("gzip data is corrupt or truncated ({e}); delete the file and fetch it again")))?;
-        Ok(out)
+    let mut file = std::io::BufReader::new(file);
+    let head = std::io::BufRead::fill_buf(&mut file).map_err(|e| KdError::io(path, e))?;
+    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        read_bounded(flate2::read::MultiGzDecoder::new(file), path).map_err(|e| match e {
+            KdError::Io { source, .. } => {
+                idx_err(path, format!("gzip data is corrupt or truncated ({source}); delete the file and fetch it again"))
+            }
+            other => other,
+        })
     } else {
-        Ok(raw)
+        read_bounded(file, path)
     }
+}
+
+/// The header, then at most the declared data and one byte (see [`read_bytes`]).
+fn read_bounded(mut r: impl Read, path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let take = |bytes: &mut Vec<u8>, r: &mut dyn Read, n: usize| -> Result<usize> {
+        r.take(n as u64).read_to_end(bytes).map_err(|e| KdError::io(path, e))
+    };
+    take(&mut bytes, &mut r, 4)?;
+    if bytes.len() < 4 || bytes[0] != 0 || bytes[1] != 0 {
+        return Ok(bytes); // too short or not IDX: the parser says which
+    }
+    let ndim = bytes[3] as usize;
+    take(&mut bytes, &mut r, 4 * ndim)?;
+    if bytes.len() < 4 + 4 * ndim {
+        return Ok(bytes); // truncated header
+    }
+    let data = (0..ndim).try_fold(1usize, |acc, i| {
+        let o = 4 + 4 * i;
+        acc.checked_mul(u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize)
+    });
+    let Some(data) = data.filter(|d| d.checked_add(bytes.len() + 1).is_some()) else {
+        return Ok(bytes); // the parser reports the overflow
+    };
+    let expected = bytes.len() + data;
+    take(&mut bytes, &mut r, data + 1)?;
+    if bytes.len() > expected {
+        let rest = std::io::copy(&mut r, &mut std::io::sink()).map_err(|e| KdError::io(path, e))? as usize;
+        let actual = bytes.len() + rest;
+        return Err(idx_err(
+            path,
+            format!(
+                "{} trailing bytes: the header declares {data} data bytes, so the file should be {expected} bytes, but it is {actual}",
+                actual - expected
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn dtype_name(t: u8) -> &'static str {
@@ -676,6 +721,36 @@ mod tests {
         let b = encode_images(u32::MAX as usize, u32::MAX as usize, u32::MAX as usize, &[]);
         let e = msg(parse_images(&b, "t".as_ref()).unwrap_err());
         assert!(e.contains("overflow") || e.contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn reading_is_bounded_by_the_header() {
+        let d = tempfile::tempdir().unwrap();
+        // A header declaring 2 labels followed by 50 MB of zeros (50 kB gzipped): refused with the true
+        // length, and at most the declared bytes + 1 are ever kept.
+        let mut b = encode_labels(&[1, 2]);
+        b.resize(50_000_000, 0);
+        for (name, bytes) in [("raw", b.clone()), ("gz", gz(&b))] {
+            let p = write(d.path(), name, &bytes);
+            let e = msg(read_labels(&p, 10).unwrap_err());
+            assert!(e.contains("49999990 trailing bytes") && e.contains("should be 10 bytes, but it is 50000000"), "{name}: {e}");
+        }
+        // A bad magic number is refused after 4 bytes, the rest never read.
+        let mut bad = b"PK\x03\x04".to_vec();
+        bad.resize(50_000_000, 7);
+        let p = write(d.path(), "bad.gz", &gz(&bad));
+        assert!(msg(read_images(&p).unwrap_err()).contains("bad magic number 0x504B0304"));
+        // A header that declares more than the file holds: truncated, nothing allocated up front.
+        let huge = encode_images(60_000, 28_000, 28_000, &[1, 2, 3]);
+        let p = write(d.path(), "huge.gz", &gz(&huge));
+        let e = msg(read_images(&p).unwrap_err());
+        assert!(e.contains("truncated") && e.contains("but it is 19"), "{e}");
+        // Corrupt gzip: named as such.
+        let mut g = gz(&encode_labels(&[1, 2, 3]));
+        let n = g.len();
+        g.truncate(n - 6);
+        let p = write(d.path(), "cut.gz", &g);
+        assert!(msg(read_labels(&p, 10).unwrap_err()).contains("gzip data is corrupt or truncated"));
     }
 
     #[test]
