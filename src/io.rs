@@ -160,21 +160,96 @@ pub fn to_versioned_json<T: serde::Serialize>(kind: &str, version: u32, key: &st
 /// ```
 pub fn from_versioned_json<T: serde::de::DeserializeOwned>(text: &str, origin: &Path, kind: &str, version: u32, key: &str) -> Result<T> {
     let err = |msg: String| crate::error::KdError::Model { path: origin.to_path_buf(), msg };
-    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
-    let found = v.get("format_version").and_then(|f| f.as_u64()).ok_or_else(|| err("missing or non-integer `format_version`".into()))?;
+    // Two streaming passes over the text, never a `serde_json::Value` of the whole file (a large tree
+    // as a `Value` takes many times its file size): the header first, skipping everything else, so that
+    // a newer or foreign file is named as such before its body is read; then the body straight into `T`.
+    #[derive(serde::Deserialize)]
+    struct Header {
+        format_version: Option<serde_json::Value>,
+        model: Option<serde_json::Value>,
+    }
+    let h: Header = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    let found = h.format_version.as_ref().and_then(|f| f.as_u64()).ok_or_else(|| err("missing or non-integer `format_version`".into()))?;
     if found > version as u64 {
         return Err(err(format!("format_version {found} is newer than this build understands ({version}); upgrade kdistill")));
     }
     if found == 0 {
         return Err(err("format_version 0 is not a valid version".into()));
     }
-    match v.get("model").and_then(|m| m.as_str()) {
+    match h.model.as_ref().and_then(|m| m.as_str()) {
         Some(m) if m == kind => {}
         Some(m) => return Err(err(format!("the file holds a model of kind `{m}`, expected `{kind}`"))),
         None => return Err(err(format!("missing `model` (expected `{kind}`)"))),
     }
-    let body = v.get_mut(key).map(serde_json::Value::take).ok_or_else(|| err(format!("missing `{key}`")))?;
-    serde_json::from_value(body).map_err(|e| err(format!("not a valid `{kind}`: {e}")))
+    let mut de = serde_json::Deserializer::from_str(text);
+    let body = serde::Deserializer::deserialize_map(&mut de, BodyOf::<T> { key, marker: std::marker::PhantomData })
+        .map_err(|e| err(format!("not a valid `{kind}`: {e}")))?;
+    body.ok_or_else(|| err(format!("missing `{key}`")))
+}
+
+/// Visits the top-level object and deserialises only the value under `key` (the first one).
+struct BodyOf<'k, T> {
+    key: &'k str,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for BodyOf<'_, T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an object with `{}`", self.key)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Option<T>, A::Error> {
+        let mut body = None;
+        while let Some(k) = map.next_key::<String>()? {
+            if body.is_none() && k == self.key {
+                body = Some(map.next_value::<T>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(body)
+    }
+}
+
+/// A model saved as versioned JSON ([`to_versioned_json`]): its kind, format version and body key,
+/// and the consistency check a loaded copy must pass. [`save_model`], [`load_model`],
+/// [`model_to_json`] and [`model_from_json`] then work for it.
+pub trait VersionedModel: serde::Serialize + serde::de::DeserializeOwned {
+    /// The `model` field, e.g. `kdistill.tree`.
+    const KIND: &'static str;
+    /// The newest `format_version` this build reads and the one it writes.
+    const VERSION: u32;
+    /// The key holding the model itself.
+    const KEY: &'static str;
+    /// What errors call a model that fails [`VersionedModel::check_loaded`] (`corrupted {NAME}: …`).
+    const NAME: &'static str;
+    /// Whether a deserialised model is internally consistent; the message says what is not.
+    fn check_loaded(&self) -> std::result::Result<(), String>;
+}
+
+/// The model as versioned JSON text.
+pub fn model_to_json<M: VersionedModel>(model: &M) -> Result<String> {
+    to_versioned_json(M::KIND, M::VERSION, M::KEY, model)
+}
+
+/// Parse and check JSON written by [`model_to_json`]; `origin` names the source in errors.
+pub fn model_from_json<M: VersionedModel>(text: &str, origin: &Path) -> Result<M> {
+    let m: M = from_versioned_json(text, origin, M::KIND, M::VERSION, M::KEY)?;
+    m.check_loaded().map_err(|msg| KdError::Model { path: origin.to_path_buf(), msg: format!("corrupted {}: {msg}", M::NAME) })?;
+    Ok(m)
+}
+
+/// Write the model as versioned JSON to `path`, atomically.
+pub fn save_model<M: VersionedModel>(model: &M, path: impl AsRef<Path>) -> Result<()> {
+    atomic_write(path, model_to_json(model)?.as_bytes())
+}
+
+/// Load a model saved by [`save_model`]: a missing or unreadable file is [`KdError::Io`], anything
+/// else wrong [`KdError::Model`] naming the path.
+pub fn load_model<M: VersionedModel>(path: impl AsRef<Path>) -> Result<M> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| KdError::io(path, e))?;
+    model_from_json(&text, path)
 }
 
 #[cfg(test)]
@@ -189,6 +264,23 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
         let names: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+    #[test]
+    fn versioned_json_reads_fields_in_any_order_and_checks_the_header_first() {
+        let o: &Path = "m.json".as_ref();
+        let v: Vec<u8> = from_versioned_json(r#"{"w":[1,2],"extra":{"a":[null]},"model":"k","format_version":1}"#, o, "k", 1, "w").unwrap();
+        assert_eq!(v, vec![1, 2]);
+        // A newer file is named as newer even when its body would not parse.
+        let e = from_versioned_json::<Vec<u8>>(r#"{"format_version":2,"model":"k","w":"new layout"}"#, o, "k", 1, "w").unwrap_err();
+        assert!(e.to_string().contains("newer"), "{e}");
+        let e = from_versioned_json::<Vec<u8>>(r#"{"format_version":1,"model":"k"}"#, o, "k", 1, "w").unwrap_err();
+        assert!(e.to_string().contains("missing `w`"), "{e}");
+        let e = from_versioned_json::<Vec<u8>>(r#"{"format_version":1,"model":"k","w":[300]}"#, o, "k", 1, "w").unwrap_err();
+        assert!(e.to_string().contains("not a valid `k`"), "{e}");
+        let e = from_versioned_json::<Vec<u8>>(r#"{"format_version":"1","model":"k","w":[]}"#, o, "k", 1, "w").unwrap_err();
+        assert!(e.to_string().contains("non-integer `format_version`"), "{e}");
+        let e = from_versioned_json::<Vec<u8>>(r#"{"format_version":1,"model":"k","w":[]} trailing"#, o, "k", 1, "w").unwrap_err();
+        assert!(e.to_string().contains("not valid JSON"), "{e}");
     }
     #[test]
     fn failed_writer_keeps_old_file() {

@@ -8,8 +8,15 @@ use std::path::Path;
 /// Version of the JSON layout written by [`SoftTree::save_json`]; loading a newer version is an error.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// The `model` field of a saved soft tree.
-const MODEL_KIND: &str = "kdistill.soft_tree";
+impl crate::io::VersionedModel for SoftTree {
+    const KIND: &'static str = "kdistill.soft_tree";
+    const VERSION: u32 = FORMAT_VERSION;
+    const KEY: &'static str = "soft_tree";
+    const NAME: &'static str = "soft tree";
+    fn check_loaded(&self) -> std::result::Result<(), String> {
+        self.validate()
+    }
+}
 
 /// How [`SoftTree::predict_proba`] turns the leaves into one distribution.
 ///
@@ -265,14 +272,12 @@ impl SoftTree {
 
     /// The tree as versioned JSON text.
     pub fn to_json(&self) -> Result<String> {
-        crate::io::to_versioned_json(MODEL_KIND, FORMAT_VERSION, "soft_tree", self)
+        crate::io::model_to_json(self)
     }
 
     /// Parse JSON written by [`SoftTree::to_json`]; `origin` names the source in errors.
     pub fn from_json(text: &str, origin: &Path) -> Result<SoftTree> {
-        let t: SoftTree = crate::io::from_versioned_json(text, origin, MODEL_KIND, FORMAT_VERSION, "soft_tree")?;
-        t.validate().map_err(|m| KdError::Model { path: origin.to_path_buf(), msg: format!("corrupted soft tree: {m}") })?;
-        Ok(t)
+        crate::io::model_from_json(text, origin)
     }
 
     /// Write the tree as versioned JSON to `path` (atomically).
@@ -291,15 +296,13 @@ impl SoftTree {
     /// # Ok::<(), kdistill::KdError>(())
     /// ```
     pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::atomic_write(path, self.to_json()?.as_bytes())
+        crate::io::save_model(self, path)
     }
 
     /// Load a tree saved by [`SoftTree::save_json`] (a missing file is [`KdError::Io`], anything else
     /// wrong [`KdError::Model`] naming the path).
     pub fn load_json(path: impl AsRef<Path>) -> Result<SoftTree> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| KdError::io(path, e))?;
-        SoftTree::from_json(&text, path)
+        crate::io::load_model(path)
     }
 }
 

@@ -30,8 +30,15 @@ use std::path::Path;
 /// ```
 pub const FORMAT_VERSION: u32 = 1;
 
-/// The `model` field of a saved tree.
-const MODEL_KIND: &str = "kdistill.tree";
+impl crate::io::VersionedModel for Tree {
+    const KIND: &'static str = "kdistill.tree";
+    const VERSION: u32 = FORMAT_VERSION;
+    const KEY: &'static str = "tree";
+    const NAME: &'static str = "tree";
+    fn check_loaded(&self) -> std::result::Result<(), String> {
+        self.validate()
+    }
+}
 
 impl Tree {
     /// The tree as versioned JSON text.
@@ -45,7 +52,7 @@ impl Tree {
     /// assert!(json.starts_with(r#"{"format_version":1,"model":"kdistill.tree""#), "{json}");
     /// ```
     pub fn to_json(&self) -> Result<String> {
-        crate::io::to_versioned_json(MODEL_KIND, FORMAT_VERSION, "tree", self)
+        crate::io::model_to_json(self)
     }
 
     /// Parse JSON written by [`Tree::to_json`]; `origin` names the source in errors.
@@ -62,9 +69,7 @@ impl Tree {
     /// assert!(Tree::from_json("{not json", "t.json".as_ref()).unwrap_err().to_string().starts_with("t.json: cannot load model"));
     /// ```
     pub fn from_json(text: &str, origin: &Path) -> Result<Tree> {
-        let tree: Tree = crate::io::from_versioned_json(text, origin, MODEL_KIND, FORMAT_VERSION, "tree")?;
-        tree.validate().map_err(|m| KdError::Model { path: origin.to_path_buf(), msg: format!("corrupted tree: {m}") })?;
-        Ok(tree)
+        crate::io::model_from_json(text, origin)
     }
 
     /// Write the tree as versioned JSON to `path` (atomically).
@@ -80,7 +85,7 @@ impl Tree {
     /// assert_eq!(std::fs::read_to_string(&path).unwrap(), tree.to_json().unwrap());
     /// ```
     pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::atomic_write(path, self.to_json()?.as_bytes())
+        crate::io::save_model(self, path)
     }
 
     /// Load a tree saved by [`Tree::save_json`]. A missing file is [`KdError::Io`]; a newer
@@ -101,9 +106,7 @@ impl Tree {
     /// assert!(matches!(Tree::load_json(dir.path().join("bad.json")), Err(KdError::Model { .. })));
     /// ```
     pub fn load_json(path: impl AsRef<Path>) -> Result<Tree> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| KdError::io(path, e))?;
-        Tree::from_json(&text, path)
+        crate::io::load_model(path)
     }
 }
 
