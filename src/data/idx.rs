@@ -225,27 +225,24 @@ fn read_bounded(mut r: impl Read, path: &Path) -> Result<Vec<u8>> {
     if bytes.len() < 4 + 4 * ndim {
         return Ok(bytes); // truncated header
     }
-    let data = (0..ndim).try_fold(1usize, |acc, i| {
-        let o = 4 + 4 * i;
-        acc.checked_mul(u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize)
-    });
+    let dims = header_dims(&bytes, ndim);
+    let data = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
     let Some(data) = data.filter(|d| d.checked_add(bytes.len() + 1).is_some()) else {
         return Ok(bytes); // the parser reports the overflow
     };
-    let expected = bytes.len() + data;
+    let header = bytes.len();
     take(&mut bytes, &mut r, data + 1)?;
-    if bytes.len() > expected {
+    if bytes.len() > header + data {
         let rest = std::io::copy(&mut r, &mut std::io::sink()).map_err(|e| KdError::io(path, e))? as usize;
-        let actual = bytes.len() + rest;
-        return Err(idx_err(
-            path,
-            format!(
-                "{} trailing bytes: the header declares {data} data bytes, so the file should be {expected} bytes, but it is {actual}",
-                actual - expected
-            ),
-        ));
+        let sizes = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" × ");
+        check_length(bytes.len() + rest, path, header, Some(data), &format!("sizes {sizes}"))?;
     }
     Ok(bytes)
+}
+
+/// The `ndim` big-endian `u32` sizes after the 4-byte magic (`bytes` holds at least `4 + 4·ndim`).
+fn header_dims(bytes: &[u8], ndim: usize) -> Vec<usize> {
+    bytes[4..4 + 4 * ndim].chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize).collect()
 }
 
 fn dtype_name(t: u8) -> &'static str {
@@ -296,19 +293,13 @@ fn parse_header(bytes: &[u8], path: &Path, want: u32, what: &str) -> Result<(Vec
             format!("truncated header: {ndim} dimension sizes need {header} bytes but the file has {}", bytes.len()),
         ));
     }
-    let dims = (0..ndim)
-        .map(|i| {
-            let o = 4 + 4 * i;
-            u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
-        })
-        .collect();
-    Ok((dims, header))
+    Ok((header_dims(bytes, ndim), header))
 }
 
-fn check_length(bytes: &[u8], path: &Path, header: usize, data: Option<usize>, desc: &str) -> Result<()> {
+/// `actual` (the file's length) against the header's `header + data` bytes.
+fn check_length(actual: usize, path: &Path, header: usize, data: Option<usize>, desc: &str) -> Result<()> {
     let data = data.ok_or_else(|| idx_err(path, format!("sizes {desc} overflow the addressable length")))?;
     let expected = header + data;
-    let actual = bytes.len();
     if actual < expected {
         Err(idx_err(
             path,
@@ -353,7 +344,7 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
         return Err(idx_err(path, format!("the header declares images of {rows}×{cols} pixels; both sizes must be ≥ 1")));
     }
     let data = n.checked_mul(rows).and_then(|v| v.checked_mul(cols));
-    check_length(bytes, path, header, data, &format!("{n} images × {rows} × {cols} pixels"))?;
+    check_length(bytes.len(), path, header, data, &format!("{n} images × {rows} × {cols} pixels"))?;
     Ok(IdxImages { n, rows, cols, pixels: bytes[header..].to_vec() })
 }
 
@@ -377,7 +368,7 @@ pub fn parse_labels(bytes: &[u8], path: &Path, n_classes: usize) -> Result<Array
     if n == 0 {
         return Err(idx_err(path, "the header declares 0 labels"));
     }
-    check_length(bytes, path, header, Some(n), &format!("{n} labels"))?;
+    check_length(bytes.len(), path, header, Some(n), &format!("{n} labels"))?;
     let labels = &bytes[header..];
     if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= n_classes) {
         return Err(idx_err(
