@@ -115,33 +115,16 @@ mod tests {
 
     /// A fake trainer: validation errors from a formula of the setting, test errors = validation + 1.
     fn fake(s: Setting) -> Result<GridRun> {
-        let (loss, alpha, t) = match s.objective {
-            Objective::Hard => ("labels", 1.0, None),
-            Objective::Distill { alpha, temperature } => ("distilled", alpha as f64, Some(temperature as f64)),
-            Objective::LogitMatch { alpha } => ("logit matching", alpha as f64, None),
-        };
         let mut val = match s.inputs {
             Inputs::Plain => 100,
             Inputs::Translations => 90,
             Inputs::Transfer => 80,
         };
-        if let Some(t) = t {
-            val -= (10.0 / (1.0 + (t - 4.0).abs())) as usize + if alpha > 0.0 { 0 } else { 3 };
+        if let Objective::Distill { alpha, temperature } = s.objective {
+            val -= (10.0 / (1.0 + (temperature as f64 - 4.0).abs())) as usize + if alpha > 0.0 { 0 } else { 3 };
         }
         val -= s.epochs / 10;
-        Ok(GridRun {
-            model: "m".into(),
-            loss: loss.into(),
-            inputs: s.inputs,
-            alpha,
-            temperature: t,
-            epochs: s.epochs,
-            val_errors: val,
-            test_errors: val + 1,
-            test_errors_mixture: None,
-            fidelity: 0.9,
-            seconds: 0.0,
-        })
+        Ok(GridRun::of("m".into(), s, val, val + 1, None, 0.9, 0.0))
     }
 
     #[test]
