@@ -1,0 +1,28 @@
+//! `distill`: distil any classifier's probabilities on a table into a small, readable decision tree.
+//!
+//! Run `distill --help` (and `distill tree --help`, …) for the full guide.
+
+mod cli;
+mod model;
+mod predict;
+mod teacher;
+mod tree;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use predict::cmd_predict;
+use teacher::cmd_teacher;
+use tree::cmd_tree;
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tree(a) => cmd_tree(&a),
+        Command::Teacher(a) => cmd_teacher(&a),
+        Command::Predict(a) => cmd_predict(&a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

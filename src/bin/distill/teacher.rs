@@ -1,0 +1,58 @@
+//! `distill teacher`: train the crate's MLP teacher on a table.
+use kdistill::data::tabular::{write_probabilities_csv, TableReader};
+use kdistill::error::Result;
+use kdistill::soft::argmax_rows;
+use kdistill::teacher::table::TableMlp;
+use kdistill::teacher::Teacher;
+use serde_json::json;
+use std::time::Instant;
+use crate::cli::{categorical, device, TeacherArgs};
+
+pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
+    let train = TableReader::new(&a.table.data)
+        .target(&a.table.target)
+        .ignore(a.table.ignore.clone())
+        .categorical(categorical(a.table.one_hot))
+        .read()?;
+    let mut params = kdistill::teacher::mlp::teacher_params()
+        .epochs(a.epochs)
+        .learning_rate(a.learning_rate)
+        .seed(a.seed)
+        .device(device(&a.device)?);
+    params.hidden = a.hidden.clone();
+    let t0 = Instant::now();
+    let teacher = TableMlp::fit(&params, &train)?;
+    let secs = t0.elapsed().as_secs_f64();
+    teacher.save(&a.out)?;
+    let p = teacher.predict_proba(train.x.view())?;
+    write_probabilities_csv(a.out.join("train_probs.csv"), &train.classes, p.view(), None)?;
+    let y = train.labels.as_ref().expect("target was required");
+    let train_acc = kdistill::metrics::accuracy(argmax_rows(p.view()).view(), y.view())?;
+    let mut test_acc = None;
+    if let Some(test) = &a.test {
+        let t = TableReader::new(test)
+            .target(&a.table.target)
+            .target_optional(true)
+            .encoding(train.encoding.clone())
+            .classes(train.classes.clone())
+            .read()?;
+        let q = teacher.predict_proba(t.x.view())?;
+        write_probabilities_csv(a.out.join("test_probs.csv"), &train.classes, q.view(), None)?;
+        test_acc = t.labels.as_ref().map(|l| kdistill::metrics::accuracy(argmax_rows(q.view()).view(), l.view())).transpose()?;
+    }
+    let metrics = json!({
+        "train_accuracy": train_acc,
+        "test_accuracy": test_acc,
+        "device": teacher.mlp.device_name(),
+        "hidden": a.hidden,
+        "epochs": a.epochs,
+        "parameters": teacher.mlp.n_params(),
+        "seconds": secs,
+        "classes": train.classes,
+    });
+    kdistill::io::write_json(a.out.join("metrics.json"), &metrics)?;
+    println!("teacher: MLP {:?} on {}, {} rows, {} classes, trained in {secs:.1}s", a.hidden, teacher.mlp.device_name(), train.n_rows(), train.n_classes());
+    println!("train accuracy {train_acc:.4}{}", test_acc.map_or(String::new(), |v| format!(", test accuracy {v:.4}")));
+    println!("wrote {}/{{model.json,model.safetensors,table.json,train_probs.csv{}}}", a.out.display(), if a.test.is_some() { ",test_probs.csv" } else { "" });
+    Ok(())
+}
