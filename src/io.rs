@@ -163,6 +163,28 @@ pub fn from_versioned_json<T: serde::de::DeserializeOwned>(text: &str, origin: &
     // Two streaming passes over the text, never a `serde_json::Value` of the whole file (a large tree
     // as a `Value` takes many times its file size): the header first, skipping everything else, so that
     // a newer or foreign file is named as such before its body is read; then the body straight into `T`.
+    check_versioned_header(text, origin, kind, version)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let body = serde::Deserializer::deserialize_map(&mut de, BodyOf::<T> { key, marker: std::marker::PhantomData })
+        .map_err(|e| err(format!("not a valid `{kind}`: {e}")))?;
+    body.ok_or_else(|| err(format!("missing `{key}`")))
+}
+
+/// Check the header of versioned JSON (one streaming pass that skips everything but `format_version`
+/// and `model`): valid JSON, an integer `format_version` in `1..=version`, and `"model": kind`. Returns
+/// the file's version. Every failure is a [`KdError::Model`] naming `origin`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::io::check_versioned_header;
+/// let o = "m.json".as_ref();
+/// assert_eq!(check_versioned_header(r#"{"body":[1],"model":"k","format_version":1}"#, o, "k", 2).unwrap(), 1);
+/// assert!(check_versioned_header(r#"{"model":"k","format_version":0}"#, o, "k", 2).is_err());
+/// assert!(check_versioned_header(r#"{"model":"k","format_version":3}"#, o, "k", 2).unwrap_err().to_string().contains("newer"));
+/// ```
+pub fn check_versioned_header(text: &str, origin: &Path, kind: &str, version: u32) -> Result<u32> {
+    let err = |msg: String| crate::error::KdError::Model { path: origin.to_path_buf(), msg };
     #[derive(serde::Deserialize)]
     struct Header {
         format_version: Option<serde_json::Value>,
@@ -181,10 +203,7 @@ pub fn from_versioned_json<T: serde::de::DeserializeOwned>(text: &str, origin: &
         Some(m) => return Err(err(format!("the file holds a model of kind `{m}`, expected `{kind}`"))),
         None => return Err(err(format!("missing `model` (expected `{kind}`)"))),
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let body = serde::Deserializer::deserialize_map(&mut de, BodyOf::<T> { key, marker: std::marker::PhantomData })
-        .map_err(|e| err(format!("not a valid `{kind}`: {e}")))?;
-    body.ok_or_else(|| err(format!("missing `{key}`")))
+    Ok(found as u32)
 }
 
 /// Visits the top-level object and deserialises only the value under `key` (the first one).

@@ -394,7 +394,7 @@ fn bad_model_json_newer_version_or_corrupted() {
         distill(&["predict", "--model", s(&m), "--data", s(&te)])
     };
     assert!(predict(&good).ok);
-    let newer = good.replacen("\"format_version\": 1", "\"format_version\": 99", 1);
+    let newer = good.replacen("\"format_version\":1", "\"format_version\":99", 1);
     assert_ne!(newer, good);
     let r = predict(&newer);
     assert!(!r.ok && r.stderr.contains("model.json: cannot load model: format_version 99 is newer"), "{}", r.stderr);
@@ -409,7 +409,31 @@ fn bad_model_json_newer_version_or_corrupted() {
     let mut v: Value = serde_json::from_str(&good).unwrap();
     v["tree"]["format_version"] = serde_json::json!(7);
     let r = predict(&v.to_string());
-    assert!(!r.ok && r.stderr.contains("model.json: cannot load model: format_version 7 is newer"), "{}", r.stderr);
+    assert!(!r.ok && r.stderr.contains("model.json: cannot load model: the tree's format_version 7 is newer"), "{}", r.stderr);
+    // What `distill tree` cannot have written: refused, never printed as probabilities.
+    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+        ("version 0", Box::new(|v| v["format_version"] = serde_json::json!(0)), "format_version 0 is not a valid version"),
+        ("inner kind", Box::new(|v| v["tree"]["model"] = serde_json::json!("kdistill.soft_tree")), "`tree` holds a model of kind `kdistill.soft_tree`"),
+        ("duplicate class", Box::new(|v| v["classes"] = serde_json::json!(["c", "c", "a"])), "class `c` is listed twice"),
+        ("column twice", Box::new(|v| {
+            v["encoding"]["columns"][1] = v["encoding"]["columns"][0].clone();
+            v["feature_names"] = serde_json::json!(["x1", "x1"]);
+        }), "column `x1` is listed twice"),
+    ];
+    for (what, edit, want) in edits {
+        let mut v: Value = serde_json::from_str(&good).unwrap();
+        edit(&mut v);
+        let r = predict(&v.to_string());
+        assert!(!r.ok && r.stderr.contains(want), "{what}: {}", r.stderr);
+    }
+    for fill in [-0.5, 0.4 / 3.0, 0.0, 1e38] {
+        let mut v: Value = serde_json::from_str(&good).unwrap();
+        let n = v["tree"]["tree"]["values"].as_array().unwrap().len();
+        v["tree"]["tree"]["values"] = serde_json::json!(vec![fill; n]);
+        let r = predict(&v.to_string());
+        assert!(!r.ok && r.stderr.contains("cannot load model: corrupted model file: leaf"), "leaf values {fill}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "nothing printed: {}", r.stdout);
+    }
     // Prediction rows missing a feature column.
     let rows = dir.path().join("rows.csv");
     std::fs::write(&rows, "x1,label\n1,a\n").unwrap();

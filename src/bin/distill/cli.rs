@@ -167,7 +167,8 @@ pub(crate) struct TreeArgs {
     pub(crate) min_samples_leaf: usize,
     /// Transfer-set augmentation for the soft tree: `munge:N` adds N MUNGE copies of the training rows.
     #[arg(long, value_name = "SPEC")]
-    pub(crate) augment: Option<String>,
+    #[arg(value_parser = parse_augment)]
+    pub(crate) augment: Option<usize>,
     /// Temperature applied to the teacher before fitting the soft tree.
     #[arg(long, value_name = "T", default_value_t = 1.0)]
     pub(crate) temperature: f32,
@@ -177,9 +178,9 @@ pub(crate) struct TreeArgs {
     /// Seed for augmentation.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
-    /// Device for --teacher-model: auto, cpu or cuda.
-    #[arg(long, default_value = "auto")]
-    pub(crate) device: String,
+    /// Device for --teacher-model: auto, cpu or cuda (checked even without --teacher-model).
+    #[arg(long, default_value = "auto", value_parser = device)]
+    pub(crate) device: DeviceChoice,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
@@ -205,8 +206,8 @@ pub(crate) struct TeacherArgs {
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
     /// Device: auto, cpu or cuda.
-    #[arg(long, default_value = "auto")]
-    pub(crate) device: String,
+    #[arg(long, default_value = "auto", value_parser = device)]
+    pub(crate) device: DeviceChoice,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,

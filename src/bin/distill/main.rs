@@ -3,7 +3,6 @@
 //! Run `distill --help` (and `distill tree --help`, …) for the full guide.
 
 mod cli;
-mod model;
 mod predict;
 mod teacher;
 mod tree;

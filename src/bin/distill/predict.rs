@@ -1,13 +1,13 @@
 //! `distill predict`: a saved tree's probabilities for new rows.
 use kdistill::data::tabular::{format_probabilities_csv, write_probabilities_csv, TableReader};
 use kdistill::error::Result;
+use kdistill::student::tree::TableTree;
 use crate::cli::PredictArgs;
-use crate::model::load_model;
 
 pub(crate) fn cmd_predict(a: &PredictArgs) -> Result<()> {
-    let m = load_model(&a.model)?;
+    let m = TableTree::load(&a.model)?;
     let rows = TableReader::new(&a.data).encoding(m.encoding.clone()).classes(m.classes.clone()).read()?;
-    let p = m.tree.predict(rows.x.view())?;
+    let p = m.predict_proba(rows.x.view())?;
     match &a.out {
         Some(path) => write_probabilities_csv(path, &m.classes, p.view(), Some("predicted")),
         None => {

@@ -6,7 +6,7 @@ use kdistill::teacher::table::TableMlp;
 use kdistill::teacher::Teacher;
 use serde_json::json;
 use std::time::Instant;
-use crate::cli::{categorical, device, TeacherArgs};
+use crate::cli::{categorical, TeacherArgs};
 
 pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
     let train = TableReader::new(&a.table.data)
@@ -18,7 +18,7 @@ pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
         .epochs(a.epochs)
         .learning_rate(a.learning_rate)
         .seed(a.seed)
-        .device(device(&a.device)?);
+        .device(a.device);
     params.hidden = a.hidden.clone();
     let t0 = Instant::now();
     let teacher = TableMlp::fit(&params, &train)?;

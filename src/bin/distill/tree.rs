@@ -4,15 +4,14 @@ use kdistill::data::tabular::{Table, TableReader};
 use kdistill::error::{KdError, Result};
 use kdistill::report::{plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
 use kdistill::soft::{argmax_rows, mean_kl, one_hot};
-use kdistill::student::tree::{export, Tree, TreeParams};
+use kdistill::student::tree::{export, TableTree, Tree, TreeParams};
 use kdistill::teacher::table::{ProbTable, TableMlp};
 use kdistill::teacher::Teacher;
 use ndarray::{concatenate, Array2, ArrayView1, ArrayView2, Axis};
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
-use crate::cli::{categorical, device, parse_augment, TreeArgs};
-use crate::model::save_model;
+use crate::cli::{categorical, TreeArgs};
 
 /// Microseconds per row of `tree.predict` on `x` (repeated to at least ~20k rows, best of 3).
 pub(crate) fn predict_us_per_row(tree: &Tree, x: ArrayView2<f32>) -> Result<f64> {
@@ -63,7 +62,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
             "give the teacher's probabilities with --teacher-probs FILE or --prob-prefix PREFIX, or a saved teacher with --teacher-model DIR",
         ));
     }
-    let augment = a.augment.as_deref().map(parse_augment).transpose()?;
+    let augment = a.augment;
     let params = TreeParams::new()
         .max_depth(a.max_depth)
         .max_leaves(if a.max_depth.is_some() { a.max_leaves } else { Some(a.max_leaves.unwrap_or(64)) })
@@ -71,7 +70,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
     params.validate()?;
 
     // Training rows and the teacher.
-    let model = a.teacher_model.as_ref().map(|d| TableMlp::load(d, device(&a.device)?)).transpose()?;
+    let model = a.teacher_model.as_ref().map(|d| TableMlp::load(d, a.device)).transpose()?;
     let mut reader = TableReader::new(&a.table.data)
         .target(&a.table.target)
         .ignore(a.table.ignore.clone())
@@ -154,7 +153,8 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
     let out = &a.out;
     let names = train.feature_names.clone();
     for (tag, tree) in [("soft", &soft_tree), ("hard", &hard_tree)] {
-        save_model(&out.join(format!("tree_{tag}.json")), tree, tag, &a.table.target, &train.classes, &train.encoding)?;
+        let model = TableTree { tree: tree.clone(), fitted_on: tag.into(), target: a.table.target.clone(), classes: train.classes.clone(), encoding: train.encoding.clone() };
+        model.save(out.join(format!("tree_{tag}.json")))?;
         export::save_dot(tree, out.join(format!("tree_{tag}.dot")), Some(&names), Some(&train.classes))?;
         export::save_text(tree, out.join(format!("rules_{tag}.txt")), Some(&names), Some(&train.classes))?;
     }
@@ -179,7 +179,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
             "file": train.path.display().to_string(),
             "rows": train.n_rows(),
             "soft_tree_rows": x_soft.nrows(),
-            "augment": a.augment,
+            "augment": a.augment.map(|n| format!("munge:{n}")),
             "temperature": a.temperature,
             "fit_seconds": { "soft": soft_secs, "hard": hard_secs },
         },

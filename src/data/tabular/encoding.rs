@@ -148,6 +148,48 @@ impl Encoding {
             })
             .sum()
     }
+    /// Whether the encoding is one a reader could have produced: at least one column, column names
+    /// non-empty and distinct, every one-hot column with at least one category, its categories
+    /// non-empty and distinct. The message says what is wrong (used when a saved model is loaded).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::data::tabular::{ColumnEncoding, EncodedColumn, Encoding};
+    /// let num = |n: &str| EncodedColumn { name: n.into(), encoding: ColumnEncoding::Numeric };
+    /// assert!(Encoding { columns: vec![num("a"), num("b")] }.check().is_ok());
+    /// assert!(Encoding { columns: vec![num("a"), num("a")] }.check().unwrap_err().contains("column `a` is listed twice"));
+    /// assert!(Encoding { columns: vec![num(" ")] }.check().is_err());
+    /// ```
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.columns.is_empty() {
+            return Err("the encoding lists no columns".into());
+        }
+        let mut seen = BTreeSet::new();
+        for c in &self.columns {
+            if c.name.trim().is_empty() {
+                return Err("a column has an empty name".into());
+            }
+            if !seen.insert(c.name.as_str()) {
+                return Err(format!("column `{}` is listed twice in the encoding", c.name));
+            }
+            if let ColumnEncoding::OneHot { categories } = &c.encoding {
+                if categories.is_empty() {
+                    return Err(format!("one-hot column `{}` has no categories", c.name));
+                }
+                let mut cats = BTreeSet::new();
+                for k in categories {
+                    if k.trim().is_empty() {
+                        return Err(format!("one-hot column `{}` has an empty category", c.name));
+                    }
+                    if !cats.insert(k.as_str()) {
+                        return Err(format!("one-hot column `{}` lists category `{k}` twice", c.name));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
     /// True when every column is numeric (no one-hot features).
     ///
     /// # Examples

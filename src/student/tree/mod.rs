@@ -89,6 +89,7 @@ mod kernel;
 pub mod model;
 pub mod params;
 mod route;
+pub mod table_tree;
 
 #[cfg(test)]
 mod tests;
@@ -97,6 +98,7 @@ pub use bin::{BinnedMatrix, FeatureBins};
 pub use bytes::ByteTree;
 pub use model::{Node, NodeStats, Tree, LEAF};
 pub use params::TreeParams;
+pub use table_tree::TableTree;
 
 use crate::error::{KdError, Result};
 use crate::student::{FitData, Student};
