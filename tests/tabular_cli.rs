@@ -440,3 +440,78 @@ fn bad_model_json_newer_version_or_corrupted() {
     let r = distill(&["predict", "--model", s(&out.join("tree_soft.json")), "--data", s(&rows)]);
     assert!(!r.ok && r.stderr.contains("rows.csv, column `x2`: feature column not found"), "{}", r.stderr);
 }
+
+#[test]
+fn trap_pandas_index_column_and_empty_names() {
+    // `df.to_csv(path)` writes the index as a first column without a name.
+    let indexed = |t: String| t.lines().enumerate().map(|(i, l)| if i == 0 { format!(",{l}\n") } else { format!("{},{l}\n", i - 1) }).collect::<String>();
+    let e = tree_with_edit(|f, t| if f == "train_probs.csv" { indexed(t) } else { t }, &["--renormalise"]);
+    assert!(e.contains("train_probs.csv: the first column has no name") && e.contains("index=False"), "{e}");
+    let e = tree_with_edit(|f, t| if f == "train.csv" { indexed(t) } else { t }, &[]);
+    assert!(e.contains("train.csv: the first column has no name"), "{e}");
+    let e = tree_with_edit(|f, t| if f == "train.csv" { t.replacen("x1,x2,label", "x1, ,label", 1) } else { t }, &[]);
+    assert!(e.contains("train.csv: column 2 has no name in the header"), "{e}");
+    // A label of spaces, and a probability column that names no class after its prefix.
+    let e = tree_with_edit(|f, t| if f == "train.csv" { set_cell(t, 4, 2, "   ") } else { t }, &[]);
+    assert!(e.contains("train.csv, row 4, column `label`: empty label"), "{e}");
+}
+
+#[test]
+fn trap_duplicate_column_names() {
+    let e = tree_with_edit(|f, t| if f == "train.csv" { t.replacen("x1,x2,label", "x1,x1,label", 1) } else { t }, &[]);
+    assert!(e.contains("train.csv, column `x1`: the name appears twice in the header (columns 1 and 2)"), "{e}");
+    let e = tree_with_edit(|f, t| if f == "train_probs.csv" { t.replacen("c,a,b", "c,a,a", 1) } else { t }, &[]);
+    assert!(e.contains("train_probs.csv, column `a`: the name appears twice"), "{e}");
+}
+
+#[test]
+fn trap_blank_lines() {
+    // Blank lines at the end are ignored, with or without a carriage return.
+    let dir = tempfile::tempdir().unwrap();
+    for (i, tail) in ["\n", "\n\n\n", "\r\n  \r\n"].iter().enumerate() {
+        let data = dir.path().join(format!("train{i}.csv"));
+        std::fs::write(&data, std::fs::read_to_string(fixture("train.csv")).unwrap() + tail).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        let r = distill(&["tree", "--data", s(&data), "--target", "label", "--teacher-probs", s(&fixture("train_probs.csv")), "--out", s(&out)]);
+        assert!(r.ok, "tail {tail:?}: {}", r.stderr);
+    }
+    // One inside the table is named.
+    let e = tree_with_edit(|f, t| if f == "train.csv" { t.replacen("\n", "\n\n", 3).replacen("\n\n", "\n", 2) } else { t }, &[]);
+    assert!(e.contains("train.csv, row 3: the row is empty"), "{e}");
+}
+
+#[test]
+fn trap_numbers_beyond_f32() {
+    let e = tree_with_edit(|f, t| if f == "train.csv" { set_cell(t, 6, 1, "1e39") } else { t }, &[]);
+    assert!(e.contains("train.csv, row 6, column `x2`: feature value 1e39 is beyond the 32-bit float range"), "{e}");
+    let e = tree_with_edit(|f, t| if f == "test.csv" { set_cell(t, 2, 0, "-1e308") } else { t }, &[]);
+    assert!(e.contains("test.csv, row 2, column `x1`: feature value -1e308 is beyond"), "{e}");
+}
+
+#[test]
+fn trap_device_checked_without_a_teacher_model() {
+    let e = tree_with_edit(|_, t| t, &["--device", "tpu"]);
+    assert!(e.contains("invalid value 'tpu' for '--device"), "{e}");
+}
+
+#[test]
+fn output_folder_is_all_or_nothing_and_never_takes_foreign_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert!(tree_on_fixture(&out, &[]).ok);
+    let before = std::fs::read(out.join("tree_soft.json")).unwrap();
+    // A failing run (an input that does not exist, found after the folder was staged) leaves the old set.
+    let r = distill(&["tree", "--data", s(&fixture("train.csv")), "--target", "label", "--teacher-probs", "/nonexistent.csv", "--out", s(&out)]);
+    assert!(!r.ok && r.stderr.contains("nonexistent.csv"), "{}", r.stderr);
+    assert_eq!(std::fs::read(out.join("tree_soft.json")).unwrap(), before);
+    // A new run replaces the whole set.
+    assert!(tree_on_fixture(&out, &["--min-samples-leaf", "40"]).ok);
+    assert_ne!(std::fs::read(out.join("tree_soft.json")).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| n == "out" || n == ".out.lock"), "{names:?}");
+    // A folder with someone else's files is refused, and they stay.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let r = tree_on_fixture(&out, &[]);
+    assert!(!r.ok && r.stderr.contains("holds `notes.txt`, which this command does not write"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+}

@@ -3,7 +3,8 @@ use clap::{Args, Parser, Subcommand};
 use kdistill::data::tabular::Categorical;
 use kdistill::error::{KdError, Result};
 use kdistill::neural::DeviceChoice;
-use std::path::PathBuf;
+use kdistill::io::StagedDir;
+use std::path::{Path, PathBuf};
 
 pub(crate) const ABOUT: &str = "Distil any classifier's class probabilities on a table into a small, readable decision tree.";
 
@@ -251,4 +252,44 @@ pub(crate) fn parse_augment(spec: &str) -> Result<usize> {
         return Err(bad("N must be ≥ 1"));
     }
     Ok(n)
+}
+
+/// Every file `distill tree` and `distill teacher` write into `--out`: a folder holding only these
+/// (or nothing) may be replaced by a new run.
+pub(crate) const OUTPUT_FILES: &[&str] = &[
+    "tree_soft.json",
+    "tree_hard.json",
+    "tree_soft.dot",
+    "tree_hard.dot",
+    "rules_soft.txt",
+    "rules_hard.txt",
+    "boundary.png",
+    "metrics.json",
+    "model.json",
+    "model.safetensors",
+    "table.json",
+    "train_probs.csv",
+    "test_probs.csv",
+];
+
+/// Stage `--out` (all-or-nothing, one run at a time; see [`StagedDir`]), refusing a folder that holds
+/// one of the command's inputs, and say which leftovers of interrupted runs were removed.
+pub(crate) fn stage_output(out: &Path, inputs: &[Option<&PathBuf>]) -> Result<StagedDir> {
+    if let Ok(dest) = out.canonicalize() {
+        for input in inputs.iter().flatten() {
+            if input.canonicalize().is_ok_and(|p| p.starts_with(&dest)) {
+                return Err(KdError::Data {
+                    path: out.to_path_buf(),
+                    row: None,
+                    column: None,
+                    msg: format!("the output folder holds an input ({}), and a run replaces the whole folder: choose another --out", input.display()),
+                });
+            }
+        }
+    }
+    let staged = StagedDir::begin(out, OUTPUT_FILES)?;
+    for p in staged.removed() {
+        eprintln!("note: removed {}, left by an interrupted run", p.display());
+    }
+    Ok(staged)
 }

@@ -6,9 +6,11 @@ use kdistill::teacher::table::TableMlp;
 use kdistill::teacher::Teacher;
 use serde_json::json;
 use std::time::Instant;
-use crate::cli::{categorical, TeacherArgs};
+use crate::cli::{categorical, stage_output, TeacherArgs};
 
 pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
+    let staged = stage_output(&a.out, &[Some(&a.table.data), a.test.as_ref()])?;
+    let out = staged.path();
     let train = TableReader::new(&a.table.data)
         .target(&a.table.target)
         .ignore(a.table.ignore.clone())
@@ -23,9 +25,9 @@ pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
     let t0 = Instant::now();
     let teacher = TableMlp::fit(&params, &train)?;
     let secs = t0.elapsed().as_secs_f64();
-    teacher.save(&a.out)?;
+    teacher.save(out)?;
     let p = teacher.predict_proba(train.x.view())?;
-    write_probabilities_csv(a.out.join("train_probs.csv"), &train.classes, p.view(), None)?;
+    write_probabilities_csv(out.join("train_probs.csv"), &train.classes, p.view(), None)?;
     let y = train.labels.as_ref().expect("target was required");
     let train_acc = kdistill::metrics::accuracy(argmax_rows(p.view()).view(), y.view())?;
     let mut test_acc = None;
@@ -37,7 +39,7 @@ pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
             .classes(train.classes.clone())
             .read()?;
         let q = teacher.predict_proba(t.x.view())?;
-        write_probabilities_csv(a.out.join("test_probs.csv"), &train.classes, q.view(), None)?;
+        write_probabilities_csv(out.join("test_probs.csv"), &train.classes, q.view(), None)?;
         test_acc = t.labels.as_ref().map(|l| kdistill::metrics::accuracy(argmax_rows(q.view()).view(), l.view())).transpose()?;
     }
     let metrics = json!({
@@ -50,7 +52,8 @@ pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
         "seconds": secs,
         "classes": train.classes,
     });
-    kdistill::io::write_json(a.out.join("metrics.json"), &metrics)?;
+    kdistill::io::write_json(out.join("metrics.json"), &metrics)?;
+    staged.commit()?;
     println!("teacher: MLP {:?} on {}, {} rows, {} classes, trained in {secs:.1}s", a.hidden, teacher.mlp.device_name(), train.n_rows(), train.n_classes());
     println!("train accuracy {train_acc:.4}{}", test_acc.map_or(String::new(), |v| format!(", test accuracy {v:.4}")));
     println!("wrote {}/{{model.json,model.safetensors,table.json,train_probs.csv{}}}", a.out.display(), if a.test.is_some() { ",test_probs.csv" } else { "" });

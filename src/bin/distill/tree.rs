@@ -11,7 +11,7 @@ use ndarray::{concatenate, Array2, ArrayView1, ArrayView2, Axis};
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
-use crate::cli::{categorical, TreeArgs};
+use crate::cli::{categorical, stage_output, TreeArgs};
 
 /// Microseconds per row of `tree.predict` on `x` (repeated to at least ~20k rows, best of 3).
 pub(crate) fn predict_us_per_row(tree: &Tree, x: ArrayView2<f32>) -> Result<f64> {
@@ -68,6 +68,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         .max_leaves(if a.max_depth.is_some() { a.max_leaves } else { Some(a.max_leaves.unwrap_or(64)) })
         .min_samples_leaf(a.min_samples_leaf);
     params.validate()?;
+    let staged = stage_output(&a.out, &[Some(&a.table.data), a.teacher_probs.as_ref(), a.teacher_model.as_ref(), a.test.as_ref(), a.test_teacher_probs.as_ref()])?;
 
     // Training rows and the teacher.
     let model = a.teacher_model.as_ref().map(|d| TableMlp::load(d, a.device)).transpose()?;
@@ -84,26 +85,29 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
     let train = reader.read()?;
     let labels = train.labels.clone().expect("target was required");
     let k = train.n_classes();
-    // `query` answers for any row: the MLP, or the table's nearest row.
-    let (train_probs, query): (Array2<f32>, Box<dyn Teacher>) = match model {
-        Some(m) => (m.predict_proba(train.x.view())?, Box::new(m)),
+    // `query` answers for any row: the MLP, or the table's nearest row (its k-d tree is built only
+    // when augmented rows need it).
+    let (train_probs, query): (Array2<f32>, Option<Box<dyn Teacher>>) = match model {
+        Some(m) => (m.predict_proba(train.x.view())?, Some(Box::new(m))),
         None => {
             let t = ProbTable::from_table(&train)?;
-            (t.probabilities().to_owned(), Box::new(t.nearest()))
+            let p = t.probabilities().to_owned();
+            (p, augment.is_some().then(|| Box::new(t.nearest()) as Box<dyn Teacher>))
         }
     };
+    let query = || query.as_deref().expect("a teacher model, or augmentation with a probability table");
     let teacher_kind = if a.teacher_model.is_some() { "mlp (queried)" } else { "probability table" };
 
     // Soft targets (+ augmentation).
     let soft = if a.teacher_model.is_some() {
-        query.soft_targets(train.x.view(), a.temperature)?
+        query().soft_targets(train.x.view(), a.temperature)?
     } else {
         kdistill::soft::soften_probs(train_probs.view(), a.temperature)?
     };
     let (x_soft, y_soft) = match augment {
         Some(copies) => {
             let xa = kdistill::augment::munge(train.x.view(), copies, 0.5, 1.0, a.seed)?;
-            let qa = query.soft_targets(xa.view(), a.temperature)?;
+            let qa = query().soft_targets(xa.view(), a.temperature)?;
             (concatenate![Axis(0), train.x.view(), xa.view()], concatenate![Axis(0), soft.view(), qa.view()])
         }
         None => (train.x.clone(), soft),
@@ -131,7 +135,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
             let t = r.read()?;
             let p = match (&t.probs, a.teacher_model.is_some()) {
                 (Some(p), _) => Some(p.clone()),
-                (None, true) => Some(query.predict_proba(t.x.view())?),
+                (None, true) => Some(query().predict_proba(t.x.view())?),
                 (None, false) => None,
             };
             (t, p, true)
@@ -149,8 +153,8 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         _ => None,
     };
 
-    // Outputs.
-    let out = &a.out;
+    // Outputs, staged and moved into place together.
+    let out = staged.path();
     let names = train.feature_names.clone();
     for (tag, tree) in [("soft", &soft_tree), ("hard", &hard_tree)] {
         let model = TableTree { tree: tree.clone(), fitted_on: tag.into(), target: a.table.target.clone(), classes: train.classes.clone(), encoding: train.encoding.clone() };
@@ -160,7 +164,8 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
     }
     let boundary = if train.encoding.all_numeric() && names.len() == 2 {
         let path = out.join("boundary.png");
-        draw_boundary(&path, &train, &eval, query.as_ref(), a.teacher_model.is_some(), &soft_tree, &hard_tree, &soft_m, &hard_m)?;
+        let teacher_model = a.teacher_model.is_some().then(query);
+        draw_boundary(&path, &train, &eval, teacher_model, &soft_tree, &hard_tree, &soft_m, &hard_m)?;
         Some(path)
     } else {
         None
@@ -192,6 +197,9 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         "features": names,
     });
     kdistill::io::write_json(out.join("metrics.json"), &metrics)?;
+    staged.commit()?;
+    let boundary = boundary.map(|_| a.out.join("boundary.png"));
+    let out = &a.out;
 
     // Summary.
     let on = if held_out { format!("{} (held out)", eval.path.display()) } else { format!("{} (training rows: no --test)", eval.path.display()) };
@@ -231,8 +239,7 @@ pub(crate) fn draw_boundary(
     path: &Path,
     train: &Table,
     eval: &Table,
-    teacher: &dyn Teacher,
-    teacher_is_model: bool,
+    teacher_model: Option<&dyn Teacher>,
     soft: &Tree,
     hard: &Tree,
     soft_m: &serde_json::Value,
@@ -252,7 +259,7 @@ pub(crate) fn draw_boundary(
     let sub = |m: &serde_json::Value| format!("{} leaves · depth {} · fidelity {}", m["leaves"], m["depth"], pct(&m["fidelity"]));
     let mut plots = Vec::new();
     let p_teacher;
-    if teacher_is_model {
+    if let Some(teacher) = teacher_model {
         p_teacher = teacher.predict_proba(pts.view())?;
         plots.push(BoundaryPlot::new("teacher (MLP)", p_teacher.view()));
     }

@@ -31,27 +31,32 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
     if meta.len() == 0 {
         return Err(empty());
     }
-    let df = if is_parquet(path) {
+    let parquet = is_parquet(path);
+    let (df, trailing_blank) = if parquet {
         let f = std::fs::File::open(path).map_err(|e| KdError::io(path, e))?;
-        ParquetReader::new(f).finish().map_err(|e| polars_err(path, e))?
+        (ParquetReader::new(f).finish().map_err(|e| polars_err(path, e))?, 0)
     } else {
-        let text = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
-        if text.iter().all(|b| b.is_ascii_whitespace()) {
+        if is_blank(path)? {
             return Err(empty());
         }
+        // polars renames a repeated header name (`x1_duplicated_0`) and names an empty one itself:
+        // the header is checked as written, before polars sees it.
+        check_header(path, &csv_header(path)?)?;
         // Every column as a string: we parse numbers ourselves to name the offending row and column.
-        CsvReadOptions::default()
+        let df = CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish())
-            .map_err(|e| polars_err(path, e))?
+            .map_err(|e| polars_err(path, e))?;
+        (df, trailing_blank_lines(path)?)
     };
     if df.width() == 0 {
         return Err(empty());
     }
-    if df.height() == 0 {
-        return Err(KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: "no data rows (only a header)".into() });
+    if parquet {
+        let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+        check_header(path, &names)?;
     }
     let mut seen = BTreeSet::new();
     let mut columns = Vec::with_capacity(df.width());
@@ -76,7 +81,140 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
         };
         columns.push((name, raw));
     }
-    Ok(Frame { height: df.height(), columns })
+    let mut height = df.height();
+    drop(df);
+    // Blank lines: those at the end of a CSV file are dropped (polars reads each as a row of missing
+    // values); a row with every cell missing anywhere else is named.
+    let blank_row = |columns: &[(String, RawColumn)], i: usize| {
+        columns.iter().all(|(_, raw)| match raw {
+            RawColumn::Num(v) => v[i].is_none(),
+            RawColumn::Str(v) => v[i].as_deref().is_none_or(|s| s.trim().is_empty()),
+        })
+    };
+    let mut dropped = 0;
+    while dropped < trailing_blank && height > 0 && blank_row(&columns, height - 1) {
+        height -= 1;
+        dropped += 1;
+    }
+    if dropped > 0 {
+        for (_, raw) in &mut columns {
+            match raw {
+                RawColumn::Num(v) => v.truncate(height),
+                RawColumn::Str(v) => v.truncate(height),
+            }
+        }
+    }
+    if height == 0 {
+        return Err(KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: "no data rows (only a header)".into() });
+    }
+    if let Some(i) = (0..height).find(|&i| blank_row(&columns, i)) {
+        return Err(KdError::Data {
+            path: path.to_path_buf(),
+            row: Some(i + 1),
+            column: None,
+            msg: "the row is empty (a blank line, or only separators): remove it".into(),
+        });
+    }
+    Ok(Frame { height, columns })
+}
+
+/// Whether the file holds only whitespace (read in blocks until the first other byte).
+fn is_blank(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| KdError::io(path, e))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| KdError::io(path, e))?;
+        if n == 0 {
+            return Ok(true);
+        }
+        if !buf[..n].iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(false);
+        }
+    }
+}
+
+/// The names in a CSV file's first record, as written (RFC 4180 quoting; a UTF-8 byte-order mark and
+/// a trailing `\r` are removed). Reads only as far as the end of that record.
+fn csv_header(path: &Path) -> Result<Vec<String>> {
+    use std::io::{BufRead, BufReader};
+    let f = std::fs::File::open(path).map_err(|e| KdError::io(path, e))?;
+    let mut r = BufReader::new(f);
+    let mut bytes = Vec::new();
+    let mut in_quotes = false;
+    loop {
+        let before = bytes.len();
+        let n = r.read_until(b'\n', &mut bytes).map_err(|e| KdError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        in_quotes ^= bytes[before..].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        if !in_quotes {
+            break;
+        }
+        if bytes.len() > 64 << 20 {
+            return Err(KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: "the header has an unclosed quote".into() });
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    let mut names = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => names.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    names.push(field);
+    Ok(names)
+}
+
+/// Header names must be non-empty and distinct; the errors say how to fix the file (a nameless first
+/// column is what pandas' `to_csv()` writes for the index).
+fn check_header(path: &Path, names: &[String]) -> Result<()> {
+    let err = |column: Option<String>, msg: String| KdError::Data { path: path.to_path_buf(), row: None, column, msg };
+    for (j, name) in names.iter().enumerate() {
+        if name.trim().is_empty() {
+            let msg = if j == 0 && names.len() > 1 {
+                "the first column has no name: this is how pandas writes its index with `to_csv()`; write the file with `df.to_csv(path, index=False)`, or give the column a name and ignore it".to_string()
+            } else {
+                format!("column {} has no name in the header: give every column a name", j + 1)
+            };
+            return Err(err(None, msg));
+        }
+    }
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(names.len());
+    for (j, name) in names.iter().enumerate() {
+        if let Some(i) = first.insert(name.as_str(), j) {
+            return Err(err(Some(name.clone()), format!("the name appears twice in the header (columns {} and {}): rename one", i + 1, j + 1)));
+        }
+    }
+    Ok(())
+}
+
+/// How many lines at the end of the file are empty or whitespace only (read from the last 64 KiB).
+fn trailing_blank_lines(path: &Path) -> Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(|e| KdError::io(path, e))?;
+    let len = f.metadata().map_err(|e| KdError::io(path, e))?.len();
+    let take = len.min(64 * 1024);
+    f.seek(SeekFrom::Start(len - take)).map_err(|e| KdError::io(path, e))?;
+    let mut tail = Vec::with_capacity(take as usize);
+    f.read_to_end(&mut tail).map_err(|e| KdError::io(path, e))?;
+    // Lines after the last byte that is not whitespace; the final newline ends the last data line.
+    let Some(last) = tail.iter().rposition(|b| !b.is_ascii_whitespace()) else { return Ok(0) };
+    let newlines = tail[last..].iter().filter(|&&b| b == b'\n').count();
+    Ok(newlines.saturating_sub(1))
 }
 
 pub(super) fn missing(path: &Path, column: &str, row: usize, what: &str) -> KdError {
@@ -112,6 +250,14 @@ pub(super) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &
                 row: Some(i + 1),
                 column: Some(column.to_string()),
                 msg: format!("non-finite {what} value {x}"),
+            });
+        }
+        if x.abs() > f32::MAX as f64 {
+            return Err(KdError::Data {
+                path: path.to_path_buf(),
+                row: Some(i + 1),
+                column: Some(column.to_string()),
+                msg: format!("{what} value {x:e} is beyond the 32-bit float range (±3.4e38) that models are trained in: rescale the column"),
             });
         }
     }

@@ -162,6 +162,14 @@ pub(super) fn probability_matrix(
     let mut classes = Vec::new();
     for (name, _) in cols {
         let c = canonical_label(name.strip_prefix(prefix).unwrap_or(name));
+        if c.is_empty() {
+            return Err(KdError::Data {
+                path: path.to_path_buf(),
+                row: None,
+                column: Some(name.clone()),
+                msg: format!("the column names no class{}: name each probability column after its class", if prefix.is_empty() { String::new() } else { format!(" after the prefix `{prefix}`") }),
+            });
+        }
         if classes.contains(&c) {
             return Err(KdError::Data { path: path.to_path_buf(), row: None, column: Some(name.clone()), msg: format!("class `{c}` appears twice") });
         }

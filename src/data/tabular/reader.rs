@@ -204,7 +204,9 @@ impl TableReader {
         let frame = read_frame(path)?;
         let n = frame.height;
         let names: Vec<String> = frame.columns.iter().map(|c| c.0.clone()).collect();
-        let col = |name: &str| frame.columns.iter().position(|c| c.0 == name);
+        // Name → index once: wide tables (100 000 columns) must not pay a scan per column.
+        let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let col = |name: &str| index.get(name).copied();
 
         // Target column.
         let target = self.target.clone().filter(|t| !(self.target_optional && col(t).is_none()));
@@ -213,7 +215,7 @@ impl TableReader {
                 path: path.clone(),
                 row: None,
                 column: Some(t.clone()),
-                msg: format!("target column not found (columns: {})", names.join(", ")),
+                msg: format!("target column not found (columns: {})", some_columns(&names)),
             })?),
             None => None,
         };
@@ -223,7 +225,7 @@ impl TableReader {
                     path: path.clone(),
                     row: None,
                     column: Some(ig.clone()),
-                    msg: format!("column to ignore not found (columns: {})", names.join(", ")),
+                    msg: format!("column to ignore not found (columns: {})", some_columns(&names)),
                 });
             }
         }
@@ -237,7 +239,7 @@ impl TableReader {
                     path: path.clone(),
                     row: None,
                     column: Some(format!("{prefix}*")),
-                    msg: format!("no probability columns start with `{prefix}` (columns: {})", names.join(", ")),
+                    msg: format!("no probability columns start with `{prefix}` (columns: {})", some_columns(&names)),
                 });
             }
         }
@@ -247,8 +249,10 @@ impl TableReader {
             Some(e) => e.clone(),
             None => {
                 let mut cols = Vec::new();
+                let skip: BTreeSet<usize> = prob_cols.iter().copied().chain(target_idx).collect();
+                let ignored: BTreeSet<&str> = self.ignore.iter().map(String::as_str).collect();
                 for (i, (name, raw)) in frame.columns.iter().enumerate() {
-                    if Some(i) == target_idx || prob_cols.contains(&i) || self.ignore.contains(name) {
+                    if skip.contains(&i) || ignored.contains(name.as_str()) {
                         continue;
                     }
                     cols.push(EncodedColumn { name: name.clone(), encoding: infer_encoding(path, name, raw, self.categorical)? });
@@ -266,7 +270,7 @@ impl TableReader {
                 path: path.clone(),
                 row: None,
                 column: Some(ec.name.clone()),
-                msg: format!("feature column not found (columns: {})", names.join(", ")),
+                msg: format!("feature column not found (columns: {})", some_columns(&names)),
             })?]
             .1;
             match &ec.encoding {
@@ -321,9 +325,18 @@ impl TableReader {
 
         // Classes.
         let raw_labels: Option<Vec<String>> = match target_idx {
-            Some(i) => Some(
-                string_values(path, &names[i], &frame.columns[i].1)?.into_iter().map(|s| canonical_label(&s)).collect(),
-            ),
+            Some(i) => {
+                let labels: Vec<String> = string_values(path, &names[i], &frame.columns[i].1)?.into_iter().map(|s| canonical_label(&s)).collect();
+                if let Some(r) = labels.iter().position(|l| l.is_empty()) {
+                    return Err(KdError::Data {
+                        path: path.clone(),
+                        row: Some(r + 1),
+                        column: Some(names[i].clone()),
+                        msg: "empty label (only spaces): every row needs a class name".into(),
+                    });
+                }
+                Some(labels)
+            }
             None => None,
         };
         let (classes, probs, probs_path) = match (&self.classes, probs) {
@@ -390,4 +403,14 @@ pub(super) fn sorted_classes(labels: &[String]) -> Vec<String> {
         v.sort_by_key(|s| s.parse::<i64>().unwrap_or(0));
     }
     v
+}
+
+/// The column names for an error message: all of them up to 20, else the first 20 and a count.
+fn some_columns(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!("{}, … and {} more", names[..SHOWN].join(", "), names.len() - SHOWN)
+    }
 }

@@ -32,12 +32,24 @@ impl Standardiser {
     /// let s = Standardiser::fit(ndarray::array![[0.0f32, 3.0], [4.0, 3.0]].view()).unwrap();
     /// assert_eq!((s.mean, s.scale), (vec![2.0, 3.0], vec![2.0, 1.0])); // constant feature: scale 1
     /// assert!(Standardiser::fit(ndarray::Array2::<f32>::zeros((0, 2)).view()).is_err());
+    /// // Values near the f32 limit standardise without overflow.
+    /// let s = Standardiser::fit(ndarray::array![[3e38f32], [-3e38]].view()).unwrap();
+    /// assert_eq!(s.transform(ndarray::array![[3e38f32]].view()).unwrap()[[0, 0]], 1.0);
     /// ```
     pub fn fit(x: ArrayView2<f32>) -> Result<Self> {
         crate::data::check_rows(x, "standardiser input")?;
         crate::data::check_finite(x, "standardiser input")?;
-        let mean = x.mean_axis(Axis(0)).expect("rows checked").to_vec();
-        let scale = x.std_axis(Axis(0), 0.0).iter().map(|&s| if s > 0.0 && s.is_finite() { s } else { 1.0 }).collect();
+        // In f64: features near the f32 limit (±3.4e38) would overflow an f32 sum or square. A mean
+        // and a standard deviation of values inside the f32 range are inside it too.
+        let n = x.nrows() as f64;
+        let (mut mean, mut scale) = (Vec::with_capacity(x.ncols()), Vec::with_capacity(x.ncols()));
+        for c in x.axis_iter(Axis(1)) {
+            let m = c.iter().map(|&v| v as f64).sum::<f64>() / n;
+            let var = c.iter().map(|&v| (v as f64 - m).powi(2)).sum::<f64>() / n;
+            let s = var.sqrt() as f32;
+            mean.push(m as f32);
+            scale.push(if s > 0.0 && s.is_finite() { s } else { 1.0 });
+        }
         Ok(Self { mean, scale })
     }
     /// Standardise rows.
@@ -57,7 +69,7 @@ impl Standardiser {
         let mut z = x.to_owned();
         for (j, mut c) in z.axis_iter_mut(Axis(1)).enumerate() {
             let (m, s) = (self.mean[j], self.scale[j]);
-            c.mapv_inplace(|v| (v - m) / s);
+            c.mapv_inplace(|v| ((v as f64 - m as f64) / s as f64) as f32);
         }
         Ok(z)
     }

@@ -280,3 +280,33 @@ fn canonical_labels_and_csv_writing() {
     assert_eq!(classes, ["a", "b"]);
     assert_eq!(p, ndarray::array![[0.25f32, 0.75], [1.0, 0.0]]);
 }
+
+#[test]
+fn header_is_read_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // Quoted names with separators, a byte-order mark, CRLF: all distinct, all accepted.
+    let p = write(&dir, "q.csv", "\u{feff}\"a,b\",\"x\",c\r\n1,2,3\r\n4,5,6\r\n");
+    let t = TableReader::new(&p).read().unwrap();
+    assert_eq!(t.feature_names, ["a,b", "x", "c"]);
+    // Names that polars would rename or invent are refused.
+    let p = write(&dir, "dup.csv", "a,\"a\",c\n1,2,3\n");
+    let (_, _, col, msg) = data_err(TableReader::new(&p).read().unwrap_err());
+    assert_eq!((col.as_deref(), msg.as_str()), (Some("a"), "the name appears twice in the header (columns 1 and 2): rename one"));
+    let p = write(&dir, "idx.csv", ",a,b\n0,1,2\n");
+    let (_, _, _, msg) = data_err(TableReader::new(&p).read().unwrap_err());
+    assert!(msg.starts_with("the first column has no name"), "{msg}");
+}
+
+#[test]
+fn blank_lines_at_the_end_are_dropped_inside_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "end.csv", "a,b\n1,2\n3,4\n\n \n");
+    assert_eq!(TableReader::new(&p).read().unwrap().n_rows(), 2);
+    let p = write(&dir, "mid.csv", "a,b\n1,2\n\n3,4\n");
+    let (_, row, _, msg) = data_err(TableReader::new(&p).read().unwrap_err());
+    assert_eq!(row, Some(2), "{msg}");
+    // A row of separators only, at the end, is not a blank line: it is named too.
+    let p = write(&dir, "commas.csv", "a,b\n1,2\n,\n");
+    let (_, row, _, _) = data_err(TableReader::new(&p).read().unwrap_err());
+    assert_eq!(row, Some(2));
+}

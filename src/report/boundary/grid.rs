@@ -71,9 +71,12 @@ impl Grid {
             return Err(KdError::param("pad", pad, "must be finite and ≥ 0"));
         }
         let b = crate::data::bounds(x);
+        // In f64, clamped to the f32 range: points spread over ±3e38 have a width beyond f32.
         let widen = |(lo, hi): (f32, f32)| {
+            let (lo, hi, pad) = (lo as f64, hi as f64, pad as f64);
             let d = (hi - lo).max(1e-3);
-            (lo - pad * d, hi + pad * d + if hi > lo { 0.0 } else { 1e-3 })
+            let clamp = |v: f64| v.clamp(f32::MIN as f64, f32::MAX as f64) as f32;
+            (clamp(lo - pad * d), clamp(hi + pad * d + if hi > lo { 0.0 } else { 1e-3 }))
         };
         Grid::new(widen(b[0]), widen(b[1]), nx, ny)
     }
@@ -143,12 +146,14 @@ impl Grid {
     /// assert_eq!(g.points(), ndarray::array![[0.0f32, 0.0], [1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 1.0]]);
     /// ```
     pub fn points(&self) -> Array2<f32> {
-        let (dx, dy) = ((self.x.1 - self.x.0) / (self.nx - 1) as f32, (self.y.1 - self.y.0) / (self.ny - 1) as f32);
+        // In f64: a range spanning most of the f32 line has a width beyond f32.
+        let step = |(lo, hi): (f32, f32), n: usize| (lo as f64, (hi as f64 - lo as f64) / (n - 1) as f64);
+        let ((x0, dx), (y0, dy)) = (step(self.x, self.nx), step(self.y, self.ny));
         Array2::from_shape_fn((self.len(), 2), |(r, c)| {
             if c == 0 {
-                self.x.0 + (r % self.nx) as f32 * dx
+                (x0 + (r % self.nx) as f64 * dx) as f32
             } else {
-                self.y.0 + (r / self.nx) as f32 * dy
+                (y0 + (r / self.nx) as f64 * dy) as f32
             }
         })
     }

@@ -215,7 +215,7 @@ fn draw_plot(
     let (y0, y1) = (grid.y.0 as f64, grid.y.1 as f64);
     // Room for the y tick labels ("-1.0" fits the base size) and the axis name beside them: wider ticks
     // such as "1600.0" get about 0.62 em per extra character, so the name does not overlap them.
-    let tick_chars = format!("{y0:.1}").len().max(format!("{y1:.1}").len());
+    let tick_chars = tick(&y0).len().max(tick(&y1).len());
     let y_area = 52.0 * f + tick_chars.saturating_sub(4) as f64 * 0.62 * fs;
     let mut chart = ChartBuilder::on(&area)
         .margin_top((6.0 * s) as i32)
@@ -244,6 +244,8 @@ fn draw_plot(
         .axis_style(INK.stroke_width(1))
         .x_labels(7)
         .y_labels(7)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .draw()?;
     // A frame around the plotting area.
     screen.draw(&Rectangle::new([(0, 0), (w as i32 - 1, h as i32 - 1)], INK.stroke_width(1)))?;
@@ -371,4 +373,19 @@ pub fn plot_boundary_panel(
         }
         Ok(())
     })
+}
+
+/// An axis tick: one decimal for everyday magnitudes, scientific notation for very large or very small
+/// ones (features near the f32 limit would otherwise print 39 digits).
+///
+/// ```text
+/// 1.5 → "1.5", 1600 → "1600.0", 3e38 → "3.0e38", 0.0001 → "1.0e-4", 0 → "0.0"
+/// ```
+fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e6).contains(&a) {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.1}")
+    }
 }

@@ -123,3 +123,10 @@ fn invalid_inputs_are_typed_errors_and_write_nothing() {
     assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &o), Err(KdError::Probabilities { row: 7, .. })));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
 }
+
+#[test]
+fn ticks_switch_to_scientific_notation_outside_everyday_magnitudes() {
+    let t = |v: f64| super::tick(&v);
+    assert_eq!((t(1.5), t(-1600.0), t(0.0)), ("1.5".into(), "-1600.0".into(), "0.0".into()));
+    assert_eq!((t(3e38), t(-2.5e7), t(1e-4)), ("3.0e38".into(), "-2.5e7".into(), "1.0e-4".into()));
+}

@@ -1,7 +1,11 @@
 //! Atomic file output: every report, model and cache file is written to a temporary file in the
-//! destination folder and renamed into place, so a crash never leaves a half-written file behind.
+//! destination folder and renamed into place, so a crash never leaves a half-written file behind;
+//! a command's whole output folder is staged and swapped into place by [`StagedDir`].
 use crate::error::{KdError, Result};
 use std::io::Write;
+
+mod staged;
+pub use staged::StagedDir;
 use std::path::Path;
 
 /// Write `bytes` to `path` atomically (temp file in the same folder, fsync, rename). Creates parent dirs.
