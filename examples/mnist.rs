@@ -86,6 +86,12 @@ struct Args {
     /// Override the mini-batch size.
     #[arg(long)]
     batch_size: Option<usize>,
+    /// Override the small students' schedule multiples tried for the chosen settings (e.g. 1,4,16).
+    #[arg(long, value_delimiter = ',')]
+    small_epoch_factors: Option<Vec<usize>>,
+    /// Override the soft trees' schedule multiples tried for the chosen settings (e.g. 1,5).
+    #[arg(long, value_delimiter = ',')]
+    soft_tree_epoch_factors: Option<Vec<usize>>,
     /// Hide progress bars and per-model lines.
     #[arg(long)]
     quiet: bool,
@@ -130,6 +136,12 @@ fn run(a: Args) -> kdistill::Result<()> {
     cfg.verbose = !a.quiet;
     let args: Vec<String> = std::env::args().skip(1).collect();
     cfg.command = Some(format!("scripts/cargo run --release --example mnist -- {}", args.join(" ")).trim_end().to_string());
+    if let Some(f) = a.small_epoch_factors {
+        cfg.small_grid.epoch_factors = f;
+    }
+    if let Some(f) = a.soft_tree_epoch_factors {
+        cfg.soft_tree.epoch_factors = f;
+    }
     let b = &mut cfg.budget;
     if a.n_train.is_some() {
         b.n_train = a.n_train;
