@@ -4,7 +4,7 @@ use kdistill::data::tabular::{Table, TableReader};
 use kdistill::error::{KdError, Result};
 use kdistill::report::{plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
 use kdistill::soft::{argmax_rows, mean_kl, one_hot};
-use kdistill::student::tree::{export, TableTree, Tree, TreeParams};
+use kdistill::student::tree::{export, BinnedMatrix, TableTree, Tree, TreeParams};
 use kdistill::teacher::table::{ProbTable, TableMlp};
 use kdistill::teacher::Teacher;
 use ndarray::{concatenate, Array2, ArrayView1, ArrayView2, Axis};
@@ -82,42 +82,76 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
     } else {
         reader = reader.probs_file(a.teacher_probs.as_ref()).prob_prefix_opt(a.prob_prefix.clone());
     }
-    let train = reader.read()?;
+    let mut train = reader.read()?;
     let labels = train.labels.clone().expect("target was required");
     let k = train.n_classes();
     // `query` answers for any row: the MLP, or the table's nearest row (its k-d tree is built only
     // when augmented rows need it).
-    let (train_probs, query): (Array2<f32>, Option<Box<dyn Teacher>>) = match model {
+    let (mut train_probs, query): (Array2<f32>, Option<Box<dyn Teacher>>) = match model {
         Some(m) => (m.predict_proba(train.x.view())?, Some(Box::new(m))),
-        None => {
+        None if augment.is_some() => {
             let t = ProbTable::from_table(&train)?;
-            let p = t.probabilities().to_owned();
-            (p, augment.is_some().then(|| Box::new(t.nearest()) as Box<dyn Teacher>))
+            (t.probabilities().to_owned(), Some(Box::new(t.nearest())))
         }
+        // No queries: the probabilities as read (the reader checked them), no copy of the features.
+        None => (train.probs.take().expect("the reader was given a probability source"), None),
     };
     let query = || query.as_deref().expect("a teacher model, or augmentation with a probability table");
     let teacher_kind = if a.teacher_model.is_some() { "mlp (queried)" } else { "probability table" };
 
     // Soft targets (+ augmentation).
+    let softened;
     let soft = if a.teacher_model.is_some() {
-        query().soft_targets(train.x.view(), a.temperature)?
+        softened = query().soft_targets(train.x.view(), a.temperature)?;
+        softened.view()
+    } else if a.temperature == 1.0 {
+        // The teacher's probabilities, rescaled in place to sum to exactly 1 (no copy).
+        for mut row in train_probs.axis_iter_mut(Axis(0)) {
+            let sum: f64 = row.iter().map(|&v| v as f64).sum();
+            row.mapv_inplace(|v| (v as f64 / sum) as f32);
+        }
+        train_probs.view()
     } else {
-        kdistill::soft::soften_probs(train_probs.view(), a.temperature)?
+        softened = kdistill::soft::soften_probs(train_probs.view(), a.temperature)?;
+        softened.view()
     };
-    let (x_soft, y_soft) = match augment {
+    // The training rows themselves are not copied unless augmented rows join them.
+    let augmented = match augment {
         Some(copies) => {
             let xa = kdistill::augment::munge(train.x.view(), copies, 0.5, 1.0, a.seed)?;
             let qa = query().soft_targets(xa.view(), a.temperature)?;
-            (concatenate![Axis(0), train.x.view(), xa.view()], concatenate![Axis(0), soft.view(), qa.view()])
+            Some((concatenate![Axis(0), train.x.view(), xa.view()], concatenate![Axis(0), soft.view(), qa.view()]))
         }
-        None => (train.x.clone(), soft),
+        None => None,
     };
+    let n_train = train.n_rows();
+    let soft_rows = augmented.as_ref().map_or(n_train, |(x, _)| x.nrows());
+    let hard_targets = one_hot(labels.view(), k)?;
+    let draws_boundary = train.encoding.all_numeric() && train.feature_names.len() == 2;
     let t0 = Instant::now();
-    let soft_tree = params.fit(x_soft.view(), y_soft.view(), None)?;
-    let soft_secs = t0.elapsed().as_secs_f64();
-    let t0 = Instant::now();
-    let hard_tree = params.fit(train.x.view(), one_hot(labels.view(), k)?.view(), None)?;
-    let hard_secs = t0.elapsed().as_secs_f64();
+    let (soft_tree, soft_secs, hard_tree, hard_secs) = match &augmented {
+        Some((x, y)) => {
+            let soft_tree = params.fit(x.view(), y.view(), None)?;
+            let soft_secs = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let hard_tree = params.fit(train.x.view(), hard_targets.view(), None)?;
+            (soft_tree, soft_secs, hard_tree, t1.elapsed().as_secs_f64())
+        }
+        None => {
+            // Both trees see the same features: bin them once. When a test file is the evaluation set
+            // and no boundary picture needs them, the training features are freed before the fits.
+            let binned = BinnedMatrix::new(train.x.view(), params.get_max_bins())?;
+            if a.test.is_some() && !draws_boundary {
+                train.x = Array2::zeros((0, train.x.ncols()));
+            }
+            let soft_tree = params.fit_binned(&binned, soft.view(), None)?;
+            let soft_secs = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let hard_tree = params.fit_binned(&binned, hard_targets.view(), None)?;
+            (soft_tree, soft_secs, hard_tree, t1.elapsed().as_secs_f64())
+        }
+    };
+    drop((augmented, hard_targets));
 
     // Evaluation rows.
     let (eval, eval_teacher, held_out): (Table, Option<Array2<f32>>, bool) = match &a.test {
@@ -162,7 +196,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         export::save_dot(tree, out.join(format!("tree_{tag}.dot")), Some(&names), Some(&train.classes))?;
         export::save_text(tree, out.join(format!("rules_{tag}.txt")), Some(&names), Some(&train.classes))?;
     }
-    let boundary = if train.encoding.all_numeric() && names.len() == 2 {
+    let boundary = if draws_boundary {
         let path = out.join("boundary.png");
         let teacher_model = a.teacher_model.is_some().then(query);
         draw_boundary(&path, &train, &eval, teacher_model, &soft_tree, &hard_tree, &soft_m, &hard_m)?;
@@ -182,8 +216,8 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         },
         "train": {
             "file": train.path.display().to_string(),
-            "rows": train.n_rows(),
-            "soft_tree_rows": x_soft.nrows(),
+            "rows": n_train,
+            "soft_tree_rows": soft_rows,
             "augment": a.augment.map(|n| format!("munge:{n}")),
             "temperature": a.temperature,
             "fit_seconds": { "soft": soft_secs, "hard": hard_secs },
@@ -203,7 +237,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
 
     // Summary.
     let on = if held_out { format!("{} (held out)", eval.path.display()) } else { format!("{} (training rows: no --test)", eval.path.display()) };
-    println!("distill tree: {} rows, {} features, {} classes; teacher: {teacher_kind}", train.n_rows(), names.len(), k);
+    println!("distill tree: {n_train} rows, {} features, {} classes; teacher: {teacher_kind}", names.len(), k);
     if let Some(acc) = teacher_acc {
         println!("teacher accuracy on {on}: {acc:.4}");
     }

@@ -209,27 +209,24 @@ impl Encoding {
 
 pub(super) fn infer_encoding(path: &Path, name: &str, raw: &RawColumn, policy: Categorical) -> Result<ColumnEncoding> {
     let RawColumn::Str(v) = raw else { return Ok(ColumnEncoding::Numeric) };
-    let parses = |s: &Option<String>| s.as_deref().is_some_and(|s| s.trim().parse::<f64>().is_ok());
-    if v.iter().any(parses) {
+    if v.into_iter().any(|s| s.is_some_and(|s| s.trim().parse::<f64>().is_ok())) {
         return Ok(ColumnEncoding::Numeric); // mixed columns fail later at the first non-numeric value
     }
-    let first = v.iter().position(|s| s.is_some());
-    let Some(first) = first else { return Err(missing(path, name, 0, "feature")) };
+    let Some((first, value)) = v.into_iter().enumerate().find_map(|(i, s)| s.map(|s| (i, s))) else { return Err(missing(path, name, 0, "feature")) };
     match policy {
         Categorical::Refuse => Err(KdError::Data {
             path: path.to_path_buf(),
             row: Some(first + 1),
             column: Some(name.to_string()),
             msg: format!(
-                "non-numeric feature value `{}`: the column looks categorical; one-hot encode it \
-                 (--one-hot / Categorical::OneHot) or leave it out (--ignore {name})",
-                v[first].as_deref().unwrap_or("")
+                "non-numeric feature value `{value}`: the column looks categorical; one-hot encode it \
+                 (--one-hot / Categorical::OneHot) or leave it out (--ignore {name})"
             ),
         }),
         Categorical::OneHot => {
             let mut cats = BTreeSet::new();
-            for (i, s) in v.iter().enumerate() {
-                cats.insert(s.as_deref().ok_or_else(|| missing(path, name, i, "feature"))?.trim().to_string());
+            for (i, s) in v.into_iter().enumerate() {
+                cats.insert(s.ok_or_else(|| missing(path, name, i, "feature"))?.trim().to_string());
             }
             Ok(ColumnEncoding::OneHot { categories: cats.into_iter().collect() })
         }

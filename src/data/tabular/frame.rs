@@ -5,16 +5,49 @@ use polars::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// A column as read: numbers (Parquet numeric) or strings (CSV, Parquet strings); `None` = missing.
+/// A column as read, still held by polars (no copy): numbers as `f64` (Parquet numeric and boolean
+/// columns, cast when read) or strings (CSV, Parquet strings); a null is a missing value. Values are
+/// converted one column at a time by [`numeric_values`] and [`string_values`], so reading a table
+/// never holds a second copy of all of it.
 #[derive(Debug)]
 pub(super) enum RawColumn {
-    Num(Vec<Option<f64>>),
-    Str(Vec<Option<String>>),
+    /// A numeric or boolean column in its own type (cast to `f64` one column at a time when read).
+    Num(Column),
+    Str(StringChunked),
+}
+
+impl RawColumn {
+    pub(super) fn len(&self) -> usize {
+        match self {
+            RawColumn::Num(v) => v.len(),
+            RawColumn::Str(v) => v.len(),
+        }
+    }
+    /// The cells as text (`None`: missing); numbers formatted.
+    pub(super) fn texts(&self, path: &Path) -> Result<Vec<Option<std::borrow::Cow<'_, str>>>> {
+        Ok(match self {
+            RawColumn::Num(c) => as_f64(path, c)?.into_iter().map(|x| x.map(|x| std::borrow::Cow::Owned(format!("{x}")))).collect(),
+            RawColumn::Str(v) => v.into_iter().map(|s| s.map(std::borrow::Cow::Borrowed)).collect(),
+        })
+    }
+}
+
+/// A numeric column as `f64` (a copy of one column).
+fn as_f64(path: &Path, c: &Column) -> Result<Float64Chunked> {
+    let f = c.cast(&DataType::Float64).map_err(|e| polars_err(path, e))?;
+    Ok(f.f64().map_err(|e| polars_err(path, e))?.clone())
 }
 
 pub(super) struct Frame {
     pub(super) height: usize,
     pub(super) columns: Vec<(String, RawColumn)>,
+}
+
+impl Frame {
+    /// Column `j`, leaving an empty column in its place (read each feature column once).
+    pub(super) fn take(&mut self, j: usize) -> RawColumn {
+        std::mem::replace(&mut self.columns[j].1, RawColumn::Str(StringChunked::full_null("".into(), 0)))
+    }
 }
 
 pub(super) fn is_parquet(path: &Path) -> bool {
@@ -67,10 +100,9 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
         }
         let dt = c.dtype().clone();
         let raw = if dt == DataType::String {
-            RawColumn::Str(c.str().map_err(|e| polars_err(path, e))?.into_iter().map(|v| v.map(str::to_string)).collect())
+            RawColumn::Str(c.str().map_err(|e| polars_err(path, e))?.clone())
         } else if dt.is_primitive_numeric() || dt == DataType::Boolean {
-            let f = c.cast(&DataType::Float64).map_err(|e| polars_err(path, e))?;
-            RawColumn::Num(f.f64().map_err(|e| polars_err(path, e))?.into_iter().collect())
+            RawColumn::Num(c.clone())
         } else {
             return Err(KdError::Data {
                 path: path.to_path_buf(),
@@ -85,29 +117,31 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
     drop(df);
     // Blank lines: those at the end of a CSV file are dropped (polars reads each as a row of missing
     // values); a row with every cell missing anywhere else is named.
-    let blank_row = |columns: &[(String, RawColumn)], i: usize| {
-        columns.iter().all(|(_, raw)| match raw {
-            RawColumn::Num(v) => v[i].is_none(),
-            RawColumn::Str(v) => v[i].as_deref().is_none_or(|s| s.trim().is_empty()),
-        })
-    };
+    let mut blank = vec![true; height];
+    for (_, raw) in &columns {
+        match raw {
+            RawColumn::Num(c) if c.null_count() == 0 => blank.iter_mut().for_each(|b| *b = false),
+            RawColumn::Num(c) => c.is_null().into_iter().zip(blank.iter_mut()).for_each(|(null, b)| *b &= null == Some(true)),
+            RawColumn::Str(v) => v.into_iter().zip(blank.iter_mut()).for_each(|(s, b)| *b &= s.is_none_or(|s| s.trim().is_empty())),
+        }
+    }
     let mut dropped = 0;
-    while dropped < trailing_blank && height > 0 && blank_row(&columns, height - 1) {
+    while dropped < trailing_blank && height > 0 && blank[height - 1] {
         height -= 1;
         dropped += 1;
     }
     if dropped > 0 {
         for (_, raw) in &mut columns {
             match raw {
-                RawColumn::Num(v) => v.truncate(height),
-                RawColumn::Str(v) => v.truncate(height),
+                RawColumn::Num(c) => *c = c.slice(0, height),
+                RawColumn::Str(v) => *v = v.slice(0, height),
             }
         }
     }
     if height == 0 {
         return Err(KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: "no data rows (only a header)".into() });
     }
-    if let Some(i) = (0..height).find(|&i| blank_row(&columns, i)) {
+    if let Some(i) = (0..height).find(|&i| blank[i]) {
         return Err(KdError::Data {
             path: path.to_path_buf(),
             row: Some(i + 1),
@@ -223,16 +257,21 @@ pub(super) fn missing(path: &Path, column: &str, row: usize, what: &str) -> KdEr
 
 /// Numbers of a column; missing, non-numeric and non-finite values are errors.
 pub(super) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &str) -> Result<Vec<f64>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(raw.len());
     match raw {
-        RawColumn::Num(v) => {
-            for (i, x) in v.iter().enumerate() {
-                out.push(x.ok_or_else(|| missing(path, column, i, what))?);
+        RawColumn::Num(c) => {
+            let v = as_f64(path, c)?;
+            if v.null_count() == 0 {
+                out.extend(v.into_no_null_iter());
+            } else {
+                for (i, x) in v.into_iter().enumerate() {
+                    out.push(x.ok_or_else(|| missing(path, column, i, what))?);
+                }
             }
         }
         RawColumn::Str(v) => {
-            for (i, s) in v.iter().enumerate() {
-                let s = s.as_deref().ok_or_else(|| missing(path, column, i, what))?;
+            for (i, s) in v.into_iter().enumerate() {
+                let s = s.ok_or_else(|| missing(path, column, i, what))?;
                 let x = s.trim().parse::<f64>().map_err(|_| KdError::Data {
                     path: path.to_path_buf(),
                     row: Some(i + 1),
@@ -266,16 +305,5 @@ pub(super) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &
 
 /// Values of a column as strings (numbers formatted); missing values are errors.
 pub(super) fn string_values(path: &Path, column: &str, raw: &RawColumn) -> Result<Vec<String>> {
-    match raw {
-        RawColumn::Num(v) => v
-            .iter()
-            .enumerate()
-            .map(|(i, x)| x.map(|x| format!("{x}")).ok_or_else(|| missing(path, column, i, "")))
-            .collect(),
-        RawColumn::Str(v) => v
-            .iter()
-            .enumerate()
-            .map(|(i, s)| s.as_ref().map(|s| s.trim().to_string()).ok_or_else(|| missing(path, column, i, "")))
-            .collect(),
-    }
+    raw.texts(path)?.into_iter().enumerate().map(|(i, s)| s.map(|s| s.trim().to_string()).ok_or_else(|| missing(path, column, i, ""))).collect()
 }

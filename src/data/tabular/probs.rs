@@ -175,10 +175,7 @@ pub(super) fn probability_matrix(
         }
         classes.push(c);
     }
-    let n = match cols[0].1 {
-        RawColumn::Num(v) => v.len(),
-        RawColumn::Str(v) => v.len(),
-    };
+    let n = cols[0].1.len();
     let mut p = Array2::<f32>::zeros((n, cols.len()));
     for (j, (name, raw)) in cols.iter().enumerate() {
         let v = numeric_values(path, name, raw, "probability")?;

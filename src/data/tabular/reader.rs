@@ -201,7 +201,7 @@ impl TableReader {
             return Err(KdError::param("tolerance", self.tolerance, "must be finite and ≥ 0"));
         }
         let path = &self.path;
-        let frame = read_frame(path)?;
+        let mut frame = read_frame(path)?;
         let n = frame.height;
         let names: Vec<String> = frame.columns.iter().map(|c| c.0.clone()).collect();
         // Name → index once: wide tables (100 000 columns) must not pay a scan per column.
@@ -266,13 +266,15 @@ impl TableReader {
         let mut x = Array2::<f32>::zeros((n, encoding.n_features()));
         let mut j0 = 0;
         for ec in &encoding.columns {
-            let raw = &frame.columns[col(&ec.name).ok_or_else(|| KdError::Data {
+            let j = col(&ec.name).ok_or_else(|| KdError::Data {
                 path: path.clone(),
                 row: None,
                 column: Some(ec.name.clone()),
                 msg: format!("feature column not found (columns: {})", some_columns(&names)),
-            })?]
-            .1;
+            })?;
+            // Taken out of the frame and dropped once converted: the file's columns and the feature
+            // matrix are never both held whole.
+            let raw = &frame.take(j);
             match &ec.encoding {
                 ColumnEncoding::Numeric => {
                     let v = numeric_values(path, &ec.name, raw, "feature")?;

@@ -162,16 +162,18 @@ impl BinnedMatrix {
         let xs = x.as_standard_layout();
         let xs = xs.as_slice().expect("standard layout");
         let mut codes = vec![0u8; n * d];
-        // Features in blocks of 64 (256 contiguous bytes per row: few TLB misses). One pass over the rows gives every
+        // Features in blocks of up to 64 (256 contiguous bytes per row: few TLB misses). One pass over the rows gives every
         // value of the block a first-seen id per feature (hash tables, see `IdTable`) and catches
         // non-finite values; features with more than `max_bins` distinct values are redone by sorting.
-        const BLOCK: usize = 64;
+        // With few features, smaller blocks so that every thread gets one (40 features on 2 threads:
+        // two blocks of 20, not one block of 40 on one thread).
+        let block = 64.min(d.div_ceil(rayon::current_num_threads()).max(8));
         let blocks: Vec<BlockResult> = codes
-            .par_chunks_mut(n * BLOCK)
+            .par_chunks_mut(n * block)
             .enumerate()
             .map(|(blk, out)| {
-                let f0 = blk * BLOCK;
-                let nf = (d - f0).min(BLOCK);
+                let f0 = blk * block;
+                let nf = (d - f0).min(block);
                 let mut tables: Vec<IdTable> = (0..nf).map(|_| IdTable::new(max_bins)).collect();
                 for (i, row) in xs.chunks_exact(d).enumerate() {
                     for (j, (&v, t)) in row[f0..f0 + nf].iter().zip(tables.iter_mut()).enumerate() {
@@ -182,17 +184,17 @@ impl BinnedMatrix {
                         }
                     }
                 }
-                let mut sorted = Vec::new();
+                // Features that overflowed their table are sorted, in parallel.
                 Ok(tables
-                    .into_iter()
+                    .into_par_iter()
+                    .zip(out.par_chunks_mut(n))
                     .enumerate()
-                    .map(|(j, t)| {
-                        let out = &mut out[j * n..(j + 1) * n];
+                    .map(|(j, (t, out))| {
                         let fb = match t.finish(out) {
                             Some(fb) => fb,
                             None => {
                                 let col: Vec<f32> = xs.chunks_exact(d).map(|r| r[f0 + j]).collect();
-                                let fb = sorted_bins(&col, max_bins, &mut sorted);
+                                let fb = sorted_bins(&col, max_bins, &mut Vec::new());
                                 for (o, &v) in out.iter_mut().zip(&col) {
                                     *o = fb.code(v);
                                 }
