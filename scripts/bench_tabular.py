@@ -94,6 +94,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data-dir", default=None, help="where the generated tables are cached")
     ap.add_argument("--out", default=None, help="JSON report (default reports/bench/tabular_<rows>.json)")
+    ap.add_argument("--no-sklearn", action="store_true", help="kdistill side only (the 10 M-row memory check)")
     ap.add_argument("--sklearn-child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.sklearn_child:
@@ -125,12 +126,20 @@ def main() -> int:
     ours = {"end_to_end_s": wall, "fidelity": m["soft"]["fidelity"], "peak_rss_mb": rss_mb, "leaves": m["soft"]["leaves"],
             "fit_s": m["train"]["fit_seconds"]}
     print(f"distill tree (read, soft + hard trees, metrics, outputs): {wall:.1f} s, fidelity {ours['fidelity']:.4f}, peak RSS {rss_mb:.0f} MB")
+    f32_mb = a.rows * FEATURES * 4 / 2**20
+    if a.no_sklearn:
+        report = {"rows": a.rows, "features": FEATURES, "classes": CLASSES, "max_leaves": a.max_leaves, "distill": ours,
+                  "f32_data_mb": f32_mb, "rss_over_f32_data": rss_mb / f32_mb,
+                  "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                              "mem_total_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30},
+                  "command": os.environ.get("KD_BENCH_COMMAND") or " ".join(["python3", "scripts/bench_tabular.py"] + sys.argv[1:])}
+        print(f"peak RSS {report['rss_over_f32_data']:.2f}× the f32 data ({f32_mb:.0f} MB)")
+        return write(report, a)
     sk = subprocess.run([sys.executable, __file__, "--distill", a.distill, "--max-leaves", str(a.max_leaves), "--sklearn-child", d],
                         check=True, capture_output=True, text=True)
     sk = json.loads(sk.stdout.strip().splitlines()[-1])
     print(f"scikit-learn: read {sk['read_s']:.1f} s + fit {sk['fit_s']:.1f} s = {sk['read_and_fit_s']:.1f} s, fidelity {sk['fidelity']:.4f}, peak RSS {sk['peak_rss_mb']:.0f} MB")
 
-    f32_mb = a.rows * FEATURES * 4 / 2**20
     report = {
         "rows": a.rows, "features": FEATURES, "classes": CLASSES, "max_leaves": a.max_leaves,
         "sklearn": sk, "distill": ours,
@@ -139,10 +148,14 @@ def main() -> int:
         "rss_ratio_vs_sklearn": rss_mb / sk["peak_rss_mb"],
         "rss_over_f32_data": rss_mb / f32_mb,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "command": " ".join(["python3", "scripts/bench_tabular.py"] + sys.argv[1:]),
+        "command": os.environ.get("KD_BENCH_COMMAND") or " ".join(["python3", "scripts/bench_tabular.py"] + sys.argv[1:]),
     }
     print(f"speedup {report['speedup_end_to_end']:.1f}× end to end; fidelity {report['fidelity_gap_points']:+.2f} points; "
           f"peak RSS {report['rss_ratio_vs_sklearn']:.2f}× scikit-learn's, {report['rss_over_f32_data']:.2f}× the f32 data")
+    return write(report, a)
+
+
+def write(report: dict, a) -> int:
     path = a.out or os.path.join("reports", "bench", f"tabular_{a.rows}.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:

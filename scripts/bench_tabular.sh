@@ -3,6 +3,7 @@
 # scikit-learn DecisionTreeRegressor fit, in one run, on a generated 1 M-row × 40-feature, 5-class table.
 #
 #   bash scripts/bench_tabular.sh [--rows 1000000] [--max-leaves 256]
+#   bash scripts/bench_tabular.sh --rows 10000000 --no-sklearn     # the 10 M-row memory check
 #
 # Installs scikit-learn, pandas and pyarrow (pinned) once into the project cache next to libtorch —
 # ${KD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdistill}/tabular-bench-<pins>-py<XY> — with
@@ -26,4 +27,4 @@ if [ ! -f "$SK/.complete" ]; then
 fi
 eval "$(bash scripts/libtorch.sh)"
 cargo build --release --bin distill >&2
-PYTHONPATH="$SK${PYTHONPATH:+:$PYTHONPATH}" exec $PY scripts/bench_tabular.py --distill target/release/distill "$@"
+KD_BENCH_COMMAND="bash scripts/bench_tabular.sh${*:+ $*}" PYTHONPATH="$SK${PYTHONPATH:+:$PYTHONPATH}" exec $PY scripts/bench_tabular.py --distill target/release/distill "$@"
