@@ -71,6 +71,51 @@ pub(crate) enum Command {
     /// Predict classes and probabilities for new rows with a saved tree.
     #[command(long_about = PREDICT_ABOUT)]
     Predict(PredictArgs),
+    /// Write a saved tree as code that runs without kdistill (C, Python, SQL), or as rules or DOT.
+    #[command(long_about = EXPORT_ABOUT)]
+    Export(ExportArgs),
+}
+
+pub(crate) const EXPORT_ABOUT: &str = "\
+Write a tree saved by `distill tree` in a form that runs or reads without kdistill. Every code format
+routes a row exactly as `distill predict` does (left when value <= threshold) and gives the same class
+probabilities:
+  c        one header: int NAME_predict_proba(const float *x, float *out), returning -1 for NaN or
+           infinity on the row's path; NAME_FEATURE_NAMES, NAME_CLASS_NAMES
+  python   a module without dependencies: predict_proba(rows), predict(rows)
+  sql      one query over --table (a column per feature): every input column plus p_<class>
+  rules    indented if/else text (like scikit-learn's export_text)
+  dot      Graphviz
+The features are the encoded ones, in the order of FEATURE_NAMES (a one-hot column becomes its
+`column=category` 0/1 features).";
+
+/// Output formats of `distill export`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportFormat {
+    C,
+    Python,
+    Sql,
+    Rules,
+    Dot,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportArgs {
+    /// A tree saved by `distill tree` (tree_soft.json / tree_hard.json).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) model: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub(crate) format: ExportFormat,
+    /// Prefix of the C symbols.
+    #[arg(long, default_value = "kdtree")]
+    pub(crate) name: String,
+    /// Table the SQL query reads.
+    #[arg(long, default_value = "input")]
+    pub(crate) table: String,
+    /// Write here (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
 }
 
 pub(crate) const TREE_ABOUT: &str = "\

@@ -1,5 +1,6 @@
 //! Saving and showing a fitted [`Tree`]: versioned JSON (round trip gives identical predictions),
-//! Graphviz DOT, and indented text rules in the style of scikit-learn's `export_text`.
+//! Graphviz DOT, indented text rules in the style of scikit-learn's `export_text`, and code that runs
+//! without kdistill ([`to_c`], [`to_python`], [`to_sql`]: see [`code`]).
 //!
 //! ```
 //! use kdistill::student::tree::{export, TreeParams};
@@ -15,6 +16,10 @@
 //! Every file is written atomically ([`crate::io::atomic_write`]).
 use super::model::Tree;
 use crate::error::{KdError, Result};
+
+pub mod code;
+mod flat;
+pub use code::{to_c, to_python, to_sql};
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -1,0 +1,141 @@
+//! `distill export` end to end: a tree fitted on the tabular fixture is exported as C (compiled with
+//! the system C compiler), Python (run with python3) and SQL (run with Python's sqlite3), and each
+//! gives the probabilities of `Tree::predict` on the test rows and on rows whose values sit exactly on
+//! the thresholds; NaN is refused (C: −1, Python: ValueError) or gives NULL (SQL).
+use kdistill::data::tabular::TableReader;
+use kdistill::student::tree::TableTree;
+use ndarray::Array2;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tabular").join(name)
+}
+
+fn distill(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_distill")).args(args).output().expect("run distill")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The test rows, and for every inner node a row whose tested value is exactly its threshold.
+fn rows(model: &TableTree) -> Array2<f32> {
+    let test = TableReader::new(fixture("test.csv")).encoding(model.encoding.clone()).classes(model.classes.clone()).target("label").read().unwrap();
+    let mut x = test.x.slice(ndarray::s![..60, ..]).to_owned();
+    for n in model.tree.nodes().iter().filter(|n| !n.is_leaf()) {
+        let mut r = x.row(0).to_owned();
+        r[n.feature as usize] = n.threshold;
+        x.push_row(r.view()).unwrap();
+    }
+    x
+}
+
+fn parse_rows(text: &str, k: usize) -> Vec<Vec<f64>> {
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| {
+        let v: Vec<f64> = l.split(',').map(|t| t.trim().parse().unwrap_or(f64::NAN)).collect();
+        assert_eq!(v.len(), k, "{l}");
+        v
+    }).collect()
+}
+
+fn assert_same(what: &str, got: &[Vec<f64>], want: &Array2<f32>) {
+    assert_eq!(got.len(), want.nrows(), "{what}: row count");
+    for (i, (g, w)) in got.iter().zip(want.rows()).enumerate() {
+        for (a, b) in g.iter().zip(w.iter()) {
+            assert!((a - *b as f64).abs() <= 1e-6, "{what}, row {i}: {g:?} against {w:?}");
+        }
+    }
+}
+
+#[test]
+fn c_python_and_sql_exports_give_the_trees_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = distill(&[
+        "tree", "--data", s(&fixture("train.csv")), "--target", "label", "--teacher-probs", s(&fixture("train_probs.csv")), "--max-leaves", "24",
+        "--out", s(&out),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let model_path = out.join("tree_soft.json");
+    let model = TableTree::load(&model_path).unwrap();
+    let x = rows(&model);
+    let want = model.predict_proba(x.view()).unwrap();
+    let k = model.classes.len();
+    let export = |format: &str, file: &str, extra: &[&str]| {
+        let path = dir.path().join(file);
+        let mut args = vec!["export", "--model", s(&model_path), "--format", format, "--out", s(&path)];
+        args.extend_from_slice(extra);
+        let r = distill(&args);
+        assert!(r.status.success(), "{format}: {}", String::from_utf8_lossy(&r.stderr));
+        path
+    };
+    // Rows as text whose doubles are exactly the f32 values (SQL compares doubles as given).
+    let csv_rows: Vec<String> = x.rows().into_iter().map(|r| r.iter().map(|v| format!("{:?}", *v as f64)).collect::<Vec<_>>().join(",")).collect();
+
+    // C: compiled with the system compiler.
+    let header = export("c", "tree.h", &["--name", "wine"]);
+    let main_c = dir.path().join("main.c");
+    let rows_c: Vec<String> = x.rows().into_iter().map(|r| format!("{{{}}}", r.iter().map(|v| format!("{v:?}f")).collect::<Vec<_>>().join(","))).collect();
+    std::fs::write(
+        &main_c,
+        format!(
+            "#include <stdio.h>\n#include \"tree.h\"\nstatic const float ROWS[{n}][{d}] = {{{rows}}};\nint main(void) {{\n  float out[{k}];\n  for (int i = 0; i < {n}; i++) {{\n    if (wine_predict_proba(ROWS[i], out) != 0) return 2;\n    for (int j = 0; j < {k}; j++) printf(j ? \",%.9g\" : \"%.9g\", out[j]);\n    printf(\"\\n\");\n  }}\n  float bad[{d}];\n  for (int j = 0; j < {d}; j++) bad[j] = NAN;\n  printf(\"%d\\n\", wine_predict_proba(bad, out) == -1);\n  return 0;\n}}\n",
+            n = x.nrows(),
+            d = x.ncols(),
+            rows = rows_c.join(","),
+        ),
+    )
+    .unwrap();
+    let exe = dir.path().join("main");
+    let cc = Command::new("cc").args(["-O2", "-std=c99", "-Wall", "-Werror", "-o", s(&exe), s(&main_c), "-lm"]).output().expect("a C compiler (cc)");
+    assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
+    assert!(header.exists());
+    let run = Command::new(&exe).output().unwrap();
+    assert!(run.status.success());
+    let text = String::from_utf8(run.stdout).unwrap();
+    let (body, last) = text.trim_end().rsplit_once('\n').unwrap();
+    assert_eq!(last, "1", "NaN refused");
+    assert_same("C", &parse_rows(body, k), &want);
+
+    // Python: the module alone.
+    let module = export("python", "wine_tree.py", &[]);
+    let script = format!(
+        "import sys\nsys.path.insert(0, {dir:?})\nimport wine_tree as t\nrows = [[float(v) for v in l.split(',')] for l in sys.stdin.read().split()]\nfor p in t.predict_proba(rows):\n    print(','.join(repr(v) for v in p))\ntry:\n    t.predict_proba([[float('nan')] * {d}])\n    print('accepted NaN')\nexcept ValueError:\n    pass\nassert t.predict(rows[:1])[0] in t.CLASS_NAMES\n",
+        dir = module.parent().unwrap().to_str().unwrap(),
+        d = x.ncols(),
+    );
+    let py = run_python(&script, &csv_rows.join("\n"));
+    assert!(!py.contains("accepted NaN"), "{py}");
+    assert_same("Python", &parse_rows(&py, k), &want);
+
+    // SQL: through Python's sqlite3.
+    let sql = export("sql", "tree.sql", &["--table", "rows"]);
+    let names = model.encoding.feature_names();
+    let script = format!(
+        "import sqlite3, sys\ndb = sqlite3.connect(':memory:')\ncols = {cols:?}\ndb.execute('CREATE TABLE rows (id INTEGER, ' + ', '.join('\"' + c + '\" REAL' for c in cols) + ')')\nfor i, l in enumerate(sys.stdin.read().split()):\n    db.execute('INSERT INTO rows VALUES (' + ', '.join(['?'] * (len(cols) + 1)) + ')', [i] + [float(v) for v in l.split(',')])\ndb.execute('INSERT INTO rows (id) VALUES (-1)')\nq = open({sql:?}).read().rstrip().rstrip(';')\ncur = db.execute('SELECT * FROM (' + q + ') ORDER BY id')\nnames = [d[0] for d in cur.description]\nps = [i for i, n in enumerate(names) if n.startswith('p_')]\nfor r in cur.fetchall():\n    print(','.join('nan' if r[i] is None else repr(r[i]) for i in ps))\n",
+        cols = names,
+        sql = s(&sql),
+    );
+    let out = run_python(&script, &csv_rows.join("\n"));
+    let mut got = parse_rows(&out, k);
+    let null_row = got.remove(0); // id −1: every feature NULL
+    assert!(null_row.iter().all(|v| v.is_nan()), "NULL features give NULL probabilities: {null_row:?}");
+    assert_same("SQL", &got, &want);
+}
+
+fn run_python(script: &str, stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
