@@ -208,7 +208,11 @@ impl Encoding {
 
 
 pub(super) fn infer_encoding(path: &Path, name: &str, raw: &RawColumn, policy: Categorical) -> Result<ColumnEncoding> {
-    let RawColumn::Str(v) = raw else { return Ok(ColumnEncoding::Numeric) };
+    if raw.is_numeric() {
+        return Ok(ColumnEncoding::Numeric);
+    }
+    let loaded = raw.load()?;
+    let RawColumn::Str(v) = loaded.as_ref() else { return Ok(ColumnEncoding::Numeric) };
     if v.into_iter().any(|s| s.is_some_and(|s| s.trim().parse::<f64>().is_ok())) {
         return Ok(ColumnEncoding::Numeric); // mixed columns fail later at the first non-numeric value
     }

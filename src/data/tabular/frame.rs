@@ -3,17 +3,20 @@
 use crate::error::{KdError, Result};
 use polars::prelude::*;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A column as read, still held by polars (no copy): numbers as `f64` (Parquet numeric and boolean
 /// columns, cast when read) or strings (CSV, Parquet strings); a null is a missing value. Values are
 /// converted one column at a time by [`numeric_values`] and [`string_values`], so reading a table
 /// never holds a second copy of all of it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum RawColumn {
     /// A numeric or boolean column in its own type (cast to `f64` one column at a time when read).
     Num(Column),
     Str(StringChunked),
+    /// A Parquet column not read yet: only the columns that are used are read, one at a time, so a
+    /// table is never held whole beside the feature matrix.
+    Lazy { path: PathBuf, name: String, numeric: bool, len: usize },
 }
 
 impl RawColumn {
@@ -21,16 +24,31 @@ impl RawColumn {
         match self {
             RawColumn::Num(v) => v.len(),
             RawColumn::Str(v) => v.len(),
+            RawColumn::Lazy { len, .. } => *len,
         }
     }
+    /// Whether the column holds numbers (known without reading it).
+    pub(super) fn is_numeric(&self) -> bool {
+        matches!(self, RawColumn::Num(_) | RawColumn::Lazy { numeric: true, .. })
+    }
+    /// The column's values, read from the file when still [`RawColumn::Lazy`].
+    pub(super) fn load(&self) -> Result<std::borrow::Cow<'_, RawColumn>> {
+        let RawColumn::Lazy { path, name, numeric, .. } = self else { return Ok(std::borrow::Cow::Borrowed(self)) };
+        let f = std::fs::File::open(path).map_err(|e| KdError::io(path, e))?;
+        let df = ParquetReader::new(f).with_columns(Some(vec![name.clone()])).finish().map_err(|e| polars_err(path, e))?;
+        let c = df.column(name).map_err(|e| polars_err(path, e))?;
+        Ok(std::borrow::Cow::Owned(if *numeric { RawColumn::Num(c.clone()) } else { RawColumn::Str(c.str().map_err(|e| polars_err(path, e))?.clone()) }))
+    }
     /// The cells as text (`None`: missing); numbers formatted.
-    pub(super) fn texts(&self, path: &Path) -> Result<Vec<Option<std::borrow::Cow<'_, str>>>> {
-        Ok(match self {
-            RawColumn::Num(c) => as_f64(path, c)?.into_iter().map(|x| x.map(|x| std::borrow::Cow::Owned(format!("{x}")))).collect(),
-            RawColumn::Str(v) => v.into_iter().map(|s| s.map(std::borrow::Cow::Borrowed)).collect(),
+    pub(super) fn texts(&self, path: &Path) -> Result<Vec<Option<String>>> {
+        Ok(match self.load()?.as_ref() {
+            RawColumn::Num(c) => as_f64(path, c)?.into_iter().map(|x| x.map(|x| format!("{x}"))).collect(),
+            RawColumn::Str(v) => v.into_iter().map(|s| s.map(str::to_string)).collect(),
+            RawColumn::Lazy { .. } => unreachable!("loaded"),
         })
     }
 }
+
 
 /// A numeric column as `f64` (a copy of one column).
 fn as_f64(path: &Path, c: &Column) -> Result<Float64Chunked> {
@@ -65,10 +83,10 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
         return Err(empty());
     }
     let parquet = is_parquet(path);
-    let (df, trailing_blank) = if parquet {
-        let f = std::fs::File::open(path).map_err(|e| KdError::io(path, e))?;
-        (ParquetReader::new(f).finish().map_err(|e| polars_err(path, e))?, 0)
-    } else {
+    if parquet {
+        return parquet_frame(path);
+    }
+    let (df, trailing_blank) = {
         if is_blank(path)? {
             return Err(empty());
         }
@@ -86,10 +104,6 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
     };
     if df.width() == 0 {
         return Err(empty());
-    }
-    if parquet {
-        let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
-        check_header(path, &names)?;
     }
     let mut seen = BTreeSet::new();
     let mut columns = Vec::with_capacity(df.width());
@@ -123,6 +137,7 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
             RawColumn::Num(c) if c.null_count() == 0 => blank.iter_mut().for_each(|b| *b = false),
             RawColumn::Num(c) => c.is_null().into_iter().zip(blank.iter_mut()).for_each(|(null, b)| *b &= null == Some(true)),
             RawColumn::Str(v) => v.into_iter().zip(blank.iter_mut()).for_each(|(s, b)| *b &= s.is_none_or(|s| s.trim().is_empty())),
+            RawColumn::Lazy { .. } => unreachable!("CSV columns are read"),
         }
     }
     let mut dropped = 0;
@@ -135,6 +150,7 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
             match raw {
                 RawColumn::Num(c) => *c = c.slice(0, height),
                 RawColumn::Str(v) => *v = v.slice(0, height),
+                RawColumn::Lazy { .. } => unreachable!("CSV columns are read"),
             }
         }
     }
@@ -148,6 +164,41 @@ pub(super) fn read_frame(path: &Path) -> Result<Frame> {
             column: None,
             msg: "the row is empty (a blank line, or only separators): remove it".into(),
         });
+    }
+    Ok(Frame { height, columns })
+}
+
+/// A Parquet file's columns, unread: the names and types from the first row, the height from the
+/// metadata. Parquet has no blank lines, so no row is checked for being empty here.
+fn parquet_frame(path: &Path) -> Result<Frame> {
+    let open = || std::fs::File::open(path).map_err(|e| KdError::io(path, e));
+    let height = ParquetReader::new(open()?).num_rows().map_err(|e| polars_err(path, e))?;
+    let head = ParquetReader::new(open()?).with_slice(Some((0, 1))).finish().map_err(|e| polars_err(path, e))?;
+    if head.width() == 0 {
+        return Err(KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: "file is empty".into() });
+    }
+    let names: Vec<String> = head.get_column_names().iter().map(|n| n.to_string()).collect();
+    check_header(path, &names)?;
+    if height == 0 {
+        return Err(KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: "no data rows (only a header)".into() });
+    }
+    let mut columns = Vec::with_capacity(names.len());
+    for c in head.columns() {
+        let dt = c.dtype();
+        let numeric = if dt == &DataType::String {
+            false
+        } else if dt.is_primitive_numeric() || dt == &DataType::Boolean {
+            true
+        } else {
+            return Err(KdError::Data {
+                path: path.to_path_buf(),
+                row: None,
+                column: Some(c.name().to_string()),
+                msg: format!("unsupported column type {dt} (use numbers or strings)"),
+            });
+        };
+        let name = c.name().to_string();
+        columns.push((name.clone(), RawColumn::Lazy { path: path.to_path_buf(), name, numeric, len: height }));
     }
     Ok(Frame { height, columns })
 }
@@ -258,7 +309,8 @@ pub(super) fn missing(path: &Path, column: &str, row: usize, what: &str) -> KdEr
 /// Numbers of a column; missing, non-numeric and non-finite values are errors.
 pub(super) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &str) -> Result<Vec<f64>> {
     let mut out = Vec::with_capacity(raw.len());
-    match raw {
+    let raw = raw.load()?;
+    match raw.as_ref() {
         RawColumn::Num(c) => {
             let v = as_f64(path, c)?;
             if v.null_count() == 0 {
@@ -281,6 +333,7 @@ pub(super) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &
                 out.push(x);
             }
         }
+        RawColumn::Lazy { .. } => unreachable!("loaded"),
     }
     for (i, x) in out.iter().enumerate() {
         if !x.is_finite() {

@@ -2,6 +2,7 @@
 use crate::error::{KdError, Result};
 use ndarray::{Array1, Array2};
 use std::collections::{BTreeSet, HashMap};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use super::*;
 
@@ -264,38 +265,52 @@ impl TableReader {
             }
         };
         let mut x = Array2::<f32>::zeros((n, encoding.n_features()));
+        // Columns are read and converted a few at a time, in parallel (one per thread), then written
+        // into the matrix; each is taken out of the frame and dropped once converted, so the file's
+        // columns and the feature matrix are never both held whole. Errors come in column order.
         let mut j0 = 0;
-        for ec in &encoding.columns {
-            let j = col(&ec.name).ok_or_else(|| KdError::Data {
-                path: path.clone(),
-                row: None,
-                column: Some(ec.name.clone()),
-                msg: format!("feature column not found (columns: {})", some_columns(&names)),
-            })?;
-            // Taken out of the frame and dropped once converted: the file's columns and the feature
-            // matrix are never both held whole.
-            let raw = &frame.take(j);
-            match &ec.encoding {
-                ColumnEncoding::Numeric => {
-                    let v = numeric_values(path, &ec.name, raw, "feature")?;
-                    for (i, &val) in v.iter().enumerate() {
-                        x[[i, j0]] = val as f32;
+        for chunk in encoding.columns.chunks(rayon::current_num_threads().max(1)) {
+            let mut raws = Vec::with_capacity(chunk.len());
+            for ec in chunk {
+                let j = col(&ec.name).ok_or_else(|| KdError::Data {
+                    path: path.clone(),
+                    row: None,
+                    column: Some(ec.name.clone()),
+                    msg: format!("feature column not found (columns: {})", some_columns(&names)),
+                })?;
+                raws.push(frame.take(j));
+            }
+            let converted: Vec<Result<Converted>> = chunk
+                .par_iter()
+                .zip(raws.par_iter())
+                .map(|(ec, raw)| match &ec.encoding {
+                    ColumnEncoding::Numeric => numeric_values(path, &ec.name, raw, "feature").map(Converted::Num),
+                    ColumnEncoding::OneHot { .. } => string_values(path, &ec.name, raw).map(Converted::Cat),
+                })
+                .collect();
+            drop(raws);
+            for (ec, c) in chunk.iter().zip(converted) {
+                match (&ec.encoding, c?) {
+                    (ColumnEncoding::OneHot { categories }, Converted::Cat(s)) => {
+                        let index: HashMap<&str, usize> = categories.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
+                        for (i, v) in s.iter().enumerate() {
+                            let k = *index.get(v.as_str()).ok_or_else(|| KdError::Data {
+                                path: path.clone(),
+                                row: Some(i + 1),
+                                column: Some(ec.name.clone()),
+                                msg: format!("unknown category `{v}` (known: {})", categories.join(", ")),
+                            })?;
+                            x[[i, j0 + k]] = 1.0;
+                        }
+                        j0 += categories.len();
                     }
-                    j0 += 1;
-                }
-                ColumnEncoding::OneHot { categories } => {
-                    let index: HashMap<&str, usize> = categories.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
-                    let s = string_values(path, &ec.name, raw)?;
-                    for (i, v) in s.iter().enumerate() {
-                        let k = *index.get(v.as_str()).ok_or_else(|| KdError::Data {
-                            path: path.clone(),
-                            row: Some(i + 1),
-                            column: Some(ec.name.clone()),
-                            msg: format!("unknown category `{v}` (known: {})", categories.join(", ")),
-                        })?;
-                        x[[i, j0 + k]] = 1.0;
+                    (_, Converted::Num(v)) => {
+                        for (i, &val) in v.iter().enumerate() {
+                            x[[i, j0]] = val as f32;
+                        }
+                        j0 += 1;
                     }
-                    j0 += categories.len();
+                    (_, Converted::Cat(_)) => unreachable!("numeric columns convert to numbers"),
                 }
             }
         }
@@ -415,4 +430,10 @@ fn some_columns(names: &[String]) -> String {
     } else {
         format!("{}, … and {} more", names[..SHOWN].join(", "), names.len() - SHOWN)
     }
+}
+
+/// A feature column converted: numbers, or category names for a one-hot column.
+enum Converted {
+    Num(Vec<f64>),
+    Cat(Vec<String>),
 }
