@@ -81,7 +81,7 @@ fn fit_256_leaves(bencher: divan::Bencher, n: usize) {
 fn predict_unlimited_tree(bencher: divan::Bencher, n: usize) {
     let (x, y, b) = cached(n);
     let tree = TreeParams::default().fit_binned(b, y.view(), None).unwrap();
-    bencher.counter(divan::counter::ItemsCount::new(n)).bench(|| tree.predict(x.view()).unwrap());
+    bencher.counter(divan::counter::ItemsCount::new(n)).bench(|| tree.predict_proba(x.view()).unwrap());
 }
 
 /// The same tree compiled for bytes (`Tree::for_bytes`), predicting from the pixels as `u8`.
@@ -90,5 +90,5 @@ fn predict_unlimited_tree_bytes(bencher: divan::Bencher, n: usize) {
     let (x, y, b) = cached(n);
     let tree = TreeParams::default().fit_binned(b, y.view(), None).unwrap().for_bytes(|v| v as f32).unwrap();
     let pixels = x.mapv(|v| v as u8);
-    bencher.counter(divan::counter::ItemsCount::new(n)).bench(|| tree.predict(pixels.view()).unwrap());
+    bencher.counter(divan::counter::ItemsCount::new(n)).bench(|| tree.predict_proba(pixels.view()).unwrap());
 }

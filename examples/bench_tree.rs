@@ -255,12 +255,12 @@ fn run(a: Args) -> Result<()> {
             Ok((best, pred.expect("at least one repeat")))
         };
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().map_err(|e| KdError::Model { path: "rayon".into(), msg: e.to_string() })?;
-        let f32_predict = || tree.predict(test.x.view());
+        let f32_predict = || tree.predict_proba(test.x.view());
         let (pbest, pred) = time(&f32_predict)?;
         let (p1, _) = one.install(|| time(&f32_predict))?;
         let p_cpu_us = p1 * 1e6 / test.len() as f64;
         let bytes = tree.for_bytes(pixel_value)?;
-        let byte_predict = || bytes.predict(test_pixels.view());
+        let byte_predict = || bytes.predict_proba(test_pixels.view());
         let (bbest, bpred) = time(&byte_predict)?;
         let (b1, _) = one.install(|| time(&byte_predict))?;
         if bpred != pred {

@@ -94,7 +94,7 @@ fn run_seed(table: &Table, a: &Args, seed: u64, keep: bool) -> Result<SeedResult
     let mut acc = [accuracy(t_test.view(), y_test.view())?, 0.0, 0.0, 0.0];
     let mut fid = [1.0, 0.0, 0.0, 0.0];
     for (i, t) in [&hard, &soft, &soft_m].into_iter().enumerate() {
-        let pred = argmax_rows(t.predict(test.x.view())?.view());
+        let pred = argmax_rows(t.predict_proba(test.x.view())?.view());
         acc[i + 1] = accuracy(pred.view(), y_test.view())?;
         fid[i + 1] = fidelity(pred.view(), t_test.view())?;
     }
@@ -126,14 +126,14 @@ fn two_feature_view(table: &Table, a: &Args, out: &Path) -> Result<PathBuf> {
 
     let grid = Grid::covering(t2.x.view(), 0.05, 240, 200)?;
     let pts = grid.points();
-    let (pt, ph, ps) = (teacher.predict_proba(pts.view())?, hard.predict(pts.view())?, soft.predict(pts.view())?);
+    let (pt, ph, ps) = (teacher.predict_proba(pts.view())?, hard.predict_proba(pts.view())?, soft.predict_proba(pts.view())?);
     let score = |p: &ndarray::Array2<f32>| -> Result<(f64, f64)> {
         let pred = argmax_rows(p.view());
         Ok((accuracy(pred.view(), y_test.view())?, fidelity(pred.view(), t_test.view())?))
     };
     let (ta, _) = score(&teacher.predict_proba(test.x.view())?)?;
-    let (ha, hf) = score(&hard.predict(test.x.view())?)?;
-    let (sa, sf) = score(&soft.predict(test.x.view())?)?;
+    let (ha, hf) = score(&hard.predict_proba(test.x.view())?)?;
+    let (sa, sf) = score(&soft.predict_proba(test.x.view())?)?;
     let plots = [
         BoundaryPlot::new(format!("MLP teacher — test accuracy {:.1}%", 100.0 * ta), pt.view()),
         BoundaryPlot::new(format!("tree on labels — {:.1}%", 100.0 * ha), ph.view()).with_subtitle(format!("{} leaves · fidelity {:.1}%", hard.n_leaves(), 100.0 * hf)),

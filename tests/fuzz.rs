@@ -167,7 +167,7 @@ fn fuzz_model_loader() {
             }
             Err(_) => false,
         };
-        let b = Tree::from_json(&text, origin).is_ok_and(|t| t.n_features() != 2 || t.predict(rows.view()).is_ok());
+        let b = Tree::from_json(&text, origin).is_ok_and(|t| t.n_features() != 2 || t.predict_proba(rows.view()).is_ok());
         a || b
     });
 }

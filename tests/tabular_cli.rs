@@ -113,7 +113,7 @@ fn predict_round_trips_the_saved_tree() {
     let saved = read_json(&model);
     assert_eq!(saved["format_version"], 1);
     let tree = Tree::from_json(&saved["tree"].to_string(), &model).unwrap();
-    let p = tree.predict(truth.x.view()).unwrap();
+    let p = tree.predict_proba(truth.x.view()).unwrap();
     for (i, line) in lines[1..].iter().enumerate() {
         let cells: Vec<f32> = line.split(',').skip(1).map(|c| c.parse().unwrap()).collect();
         assert_eq!(cells, p.row(i).to_vec(), "row {i}");

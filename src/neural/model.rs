@@ -206,8 +206,9 @@ impl MlpParams {
 /// let y: Array1<usize> = array![1, 0, 1, 0];
 /// let m = MlpParams::new(&[4]).epochs(2).batch_size(4).device(DeviceChoice::Cpu).fit(x.view(), Some(y.view()), None, None, 2)?;
 /// assert_eq!(m.logits(x.view())?.dim(), (4, 2));
-/// let p = m.proba(x.view())?;                        // softmax of the logits
+/// let p = m.predict_proba(x.view())?;                // softmax of the logits
 /// assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));
+/// assert_eq!(m.predict(x.view())?, kdistill::soft::argmax_rows(p.view())); // classes, with no trait to name
 /// assert_eq!(m.n_params(), (2 * 4 + 4) + (4 * 2 + 2));
 /// assert_eq!(m.n_params(), m.net().spec().n_params());
 /// assert!(m.device_name().starts_with("cpu"));
@@ -236,11 +237,19 @@ impl Mlp {
     pub fn logits(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         self.net.logits(x)
     }
-    /// Probabilities at `T = 1`.
+    /// Probabilities at `T = 1`. An `Mlp` is both a [`crate::teacher::Teacher`] and a
+    /// [`crate::student::Predictor`]; these inherent methods mean `mlp.predict_proba(x)` and
+    /// `mlp.predict(x)` need neither trait named.
     ///
     /// See the example on [`Mlp`].
-    pub fn proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+    pub fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         crate::soft::softmax_t(self.logits(x)?.view(), 1.0)
+    }
+    /// Predicted classes (argmax of [`Mlp::predict_proba`]).
+    ///
+    /// See the example on [`Mlp`].
+    pub fn predict(&self, x: ArrayView2<f32>) -> Result<ndarray::Array1<usize>> {
+        Ok(crate::soft::argmax_rows(self.predict_proba(x)?.view()))
     }
     /// The underlying network.
     ///

@@ -63,6 +63,6 @@ impl Student for MlpParams {
 
 impl Predictor for Mlp {
     fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        self.proba(x)
+        Mlp::predict_proba(self, x)
     }
 }

@@ -145,7 +145,7 @@ pub trait Predictor {
     /// use ndarray::array;
     /// let y = array![[1.0f32, 0.0], [0.4, 0.6], [0.0, 1.0]];
     /// let tree = TreeParams::new().fit(array![[0.0f32], [1.0], [2.0]].view(), y.view(), None).unwrap();
-    /// // `Predictor::predict` gives classes; the inherent `Tree::predict` gives the probability rows.
+    /// // `predict` gives classes, `predict_proba` (here and as `Tree::predict_proba`) the probability rows.
     /// assert_eq!(Predictor::predict(&tree, array![[0.0f32], [1.0]].view()).unwrap().to_vec(), vec![0, 1]);
     /// ```
     fn predict(&self, x: ArrayView2<f32>) -> Result<Array1<usize>> {

@@ -21,7 +21,7 @@ pub(crate) fn predict_us_per_row(tree: &Tree, x: ArrayView2<f32>) -> Result<f64>
     for _ in 0..3 {
         let t = Instant::now();
         for _ in 0..reps {
-            std::hint::black_box(tree.predict(x)?);
+            std::hint::black_box(tree.predict_proba(x)?);
         }
         best = best.min(t.elapsed().as_secs_f64() * 1e6 / (reps * n) as f64);
     }
@@ -30,7 +30,7 @@ pub(crate) fn predict_us_per_row(tree: &Tree, x: ArrayView2<f32>) -> Result<f64>
 
 /// Metrics of one tree on the evaluation rows.
 pub(crate) fn tree_metrics(tree: &Tree, x: ArrayView2<f32>, labels: Option<ArrayView1<usize>>, teacher: Option<ArrayView2<f32>>) -> Result<serde_json::Value> {
-    let p = tree.predict(x)?;
+    let p = tree.predict_proba(x)?;
     let pred = argmax_rows(p.view());
     let accuracy = labels.map(|y| kdistill::metrics::accuracy(pred.view(), y)).transpose()?;
     let fidelity = teacher.map(|t| kdistill::metrics::fidelity(pred.view(), argmax_rows(t).view())).transpose()?;
@@ -287,8 +287,8 @@ pub(crate) fn draw_boundary(
     let all = concatenate![Axis(0), train.x.view(), eval.x.view()];
     let grid = Grid::covering(all.view(), 0.05, 220, 200)?;
     let pts = grid.points();
-    let p_soft = soft.predict(pts.view())?;
-    let p_hard = hard.predict(pts.view())?;
+    let p_soft = soft.predict_proba(pts.view())?;
+    let p_hard = hard.predict_proba(pts.view())?;
     let pct = |v: &serde_json::Value| v.as_f64().map_or("—".to_string(), |f| format!("{:.1}%", 100.0 * f));
     let sub = |m: &serde_json::Value| format!("{} leaves · depth {} · fidelity {}", m["leaves"], m["depth"], pct(&m["fidelity"]));
     let mut plots = Vec::new();

@@ -44,7 +44,7 @@ fn fit_all(ctx: &mut Ctx<'_>, name: &str, desc: &str, x: &BinnedMatrix, y: Array
         let start = Instant::now();
         let tree = TreeParams::default().max_leaves(Some(leaves)).fit_binned(x, y, None)?;
         let seconds = start.elapsed().as_secs_f64();
-        let pred = argmax_rows(tree.predict(ctx.test.x.view())?.view());
+        let pred = argmax_rows(tree.predict_proba(ctx.test.x.view())?.view());
         let e = ctx.record(&format!("tree_{name}_{leaves}"), &format!("tree ≤{leaves} leaves, {desc}"), &pred, tree.n_leaves(), "leaves", seconds, None)?;
         out.push((1.0 - e as f64 / ctx.test.len() as f64, ctx.models.last().expect("just recorded").fidelity, tree.n_leaves(), seconds));
         bar.inc(1);

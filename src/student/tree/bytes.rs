@@ -11,7 +11,7 @@
 //! With `decode` non-decreasing, `decode(b) ≤ t` holds exactly for the bytes `b < c(t)`, where
 //! `c(t) = #{b ∈ 0..=255 : decode(b) ≤ t}` (a prefix of the bytes, `0 ≤ c ≤ 256`). Each node's
 //! threshold `t` becomes the cut `c(t)`, computed in `f32` with the same `decode`, so for every row
-//! `ByteTree::predict(b) == Tree::predict(decode(b))` bit for bit (tested). A `decode` that decreases
+//! `ByteTree::predict_proba(b) == Tree::predict_proba(decode(b))` bit for bit (tested). A `decode` that decreases
 //! anywhere, or gives a non-finite value, is refused.
 //!
 //! # Examples
@@ -25,7 +25,7 @@
 //! let tree = TreeParams::new().fit(bytes.mapv(decode).view(), y.view(), None).unwrap();
 //! let fast = tree.for_bytes(decode).unwrap();
 //! let test = array![[100u8, 0], [129, 255], [131, 7]];
-//! assert_eq!(fast.predict(test.view()).unwrap(), tree.predict(test.mapv(decode).view()).unwrap());
+//! assert_eq!(fast.predict_proba(test.view()).unwrap(), tree.predict_proba(test.mapv(decode).view()).unwrap());
 //! assert_eq!(fast.apply(test.view()).unwrap(), tree.apply(test.mapv(decode).view()).unwrap());
 //! ```
 use super::model::Tree;
@@ -91,8 +91,8 @@ impl Split<u8> for ByteNode {
 /// let tree = TreeParams::new().fit(pixels.mapv(pixel_value).view(), y.view(), None).unwrap();
 /// let fast = tree.for_bytes(pixel_value).unwrap();
 /// assert_eq!((fast.n_features(), fast.n_outputs()), (16, 3));
-/// assert_eq!(fast.predict(pixels.view()).unwrap(), tree.predict(pixels.mapv(pixel_value).view()).unwrap());
-/// assert!(fast.predict(Array2::<u8>::zeros((2, 15)).view()).is_err()); // 15 columns, tree has 16
+/// assert_eq!(fast.predict_proba(pixels.view()).unwrap(), tree.predict_proba(pixels.mapv(pixel_value).view()).unwrap());
+/// assert!(fast.predict_proba(Array2::<u8>::zeros((2, 15)).view()).is_err()); // 15 columns, tree has 16
 /// // A decoding that is not monotone cannot be turned into cuts.
 /// assert!(tree.for_bytes(|b| -(b as f32)).is_err());
 /// ```
@@ -194,7 +194,7 @@ impl ByteTree {
 
     /// Predicted target rows (`n × n_outputs`), in parallel over chunks of rows; errors on a column
     /// count mismatch.
-    pub fn predict(&self, x: ArrayView2<u8>) -> Result<Array2<f32>> {
+    pub fn predict_proba(&self, x: ArrayView2<u8>) -> Result<Array2<f32>> {
         Ok(route::gather(&self.values, self.n_outputs, &self.leaves(x)?))
     }
 }
@@ -245,7 +245,7 @@ mod tests {
             let test = Array2::from_shape_fn((77, d), |_| (next() % 256) as u8);
             for q in [&x, &test] {
                 prop_assert_eq!(fast.apply(q.view()).unwrap(), tree.apply(q.mapv(decode).view()).unwrap());
-                prop_assert_eq!(fast.predict(q.view()).unwrap(), tree.predict(q.mapv(decode).view()).unwrap());
+                prop_assert_eq!(fast.predict_proba(q.view()).unwrap(), tree.predict_proba(q.mapv(decode).view()).unwrap());
             }
         }
     }

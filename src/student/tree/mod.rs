@@ -9,12 +9,12 @@
 //!   * [`TreeParams::fit_binned`]`(&BinnedMatrix, y, weights) -> Result<Tree>` — bin once, fit many trees;
 //!   * `impl Student for TreeParams` (fits `FitData.targets` with `FitData.weights`).
 //! * [`BinnedMatrix::new`]`(x, max_bins)` — the quantised features (`u8` codes, column-major).
-//! * [`Tree`] — fitted model: [`Tree::predict`]`(x) -> Result<Array2<f32>>` (`n × K`, batched, parallel),
+//! * [`Tree`] — fitted model: [`Tree::predict_proba`]`(x) -> Result<Array2<f32>>` (`n × K`, batched, parallel),
 //!   [`Tree::n_leaves`], [`Tree::depth`], [`Tree::n_outputs`], [`Tree::n_features`],
 //!   [`Tree::feature_importances`], [`Tree::apply`] (leaf per row); `impl Predictor for Tree`
-//!   (`Predictor::predict` gives the argmax class, the inherent `Tree::predict` the probability rows).
+//!   (`predict_proba` gives the probability rows, `Predictor::predict` the argmax class: one meaning per name).
 //! * [`Tree::for_bytes`]`(decode) -> Result<ByteTree>` — the same tree on `u8` rows of features
-//!   `decode(b)` (pixels): [`ByteTree::predict`]`(x: ArrayView2<u8>)`, [`ByteTree::apply`].
+//!   `decode(b)` (pixels): [`ByteTree::predict_proba`]`(x: ArrayView2<u8>)`, [`ByteTree::apply`].
 //! * [`export`] — [`Tree::save_json`]/[`Tree::load_json`] (versioned JSON), [`export::to_dot`]
 //!   (Graphviz), [`export::to_text`] (rules like scikit-learn's `export_text`), `save_dot`, `save_text`.
 //!
@@ -45,7 +45,7 @@
 //! scikit-learn's `max_leaf_nodes`) until there are `max_leaves` leaves.
 //!
 //! Features are quantised once ([`bin`]); thresholds are real midpoints between the values on both
-//! sides, so [`Tree::predict`] runs on raw features. Same input ⇒ identical tree at any thread count.
+//! sides, so [`Tree::predict_proba`] runs on raw features. Same input ⇒ identical tree at any thread count.
 //!
 //! # How it is fast
 //!
@@ -78,7 +78,7 @@
 //! let tree = TreeParams::default().max_depth(Some(3)).fit(x.view(), y.view(), None).unwrap();
 //! assert_eq!((tree.n_leaves(), tree.depth()), (2, 1));
 //! assert_eq!(tree.nodes()[0].threshold, 1.5);
-//! let p = tree.predict(array![[1.4f32], [1.6]].view()).unwrap();
+//! let p = tree.predict_proba(array![[1.4f32], [1.6]].view()).unwrap();
 //! assert_eq!(p, array![[1.0f32, 0.0], [0.2, 0.8]]);
 //! ```
 pub mod bin;
@@ -115,7 +115,7 @@ impl TreeParams {
     /// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
     /// let y = array![[0.9f32, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]];
     /// let tree = TreeParams::new().max_leaves(Some(2)).fit(x.view(), y.view(), None).unwrap();
-    /// let p = tree.predict(array![[0.5f32]].view()).unwrap(); // the left leaf's mean target
+    /// let p = tree.predict_proba(array![[0.5f32]].view()).unwrap(); // the left leaf's mean target
     /// assert!((p[[0, 0]] - 0.85).abs() < 1e-6 && (p[[0, 1]] - 0.15).abs() < 1e-6);
     /// // Row weights shift the leaf means.
     /// let w = array![3.0f32, 1.0, 1.0, 1.0];

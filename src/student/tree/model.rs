@@ -97,12 +97,12 @@ pub struct NodeStats {
 /// let y = kdistill::soft::one_hot(array![0usize, 0, 1, 1].view(), 2).unwrap();
 /// let tree: Tree = TreeParams::new().fit(x.view(), y.view(), None).unwrap();
 /// assert_eq!((tree.n_features(), tree.n_outputs(), tree.n_nodes(), tree.n_leaves(), tree.depth()), (2, 2, 3, 2, 1));
-/// assert_eq!(tree.predict(array![[2.5f32, 0.0]].view()).unwrap(), array![[0.0f32, 1.0]]); // probability rows
+/// assert_eq!(tree.predict_proba(array![[2.5f32, 0.0]].view()).unwrap(), array![[0.0f32, 1.0]]); // probability rows
 /// assert_eq!(Predictor::predict(&tree, array![[0.5f32, 0.0]].view()).unwrap().to_vec(), vec![0]); // classes
 /// let dir = tempfile::tempdir().unwrap();
 /// tree.save_json(dir.path().join("tree.json")).unwrap();
 /// let back = Tree::load_json(dir.path().join("tree.json")).unwrap();
-/// assert_eq!(back.predict(x.view()).unwrap(), tree.predict(x.view()).unwrap());
+/// assert_eq!(back.predict_proba(x.view()).unwrap(), tree.predict_proba(x.view()).unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
@@ -327,12 +327,12 @@ impl Tree {
     /// let x = array![[0.0f32, 7.0], [1.0, 7.0]];
     /// let y = array![[0.9f32, 0.1], [0.2, 0.8]];
     /// let tree = kdistill::student::tree::TreeParams::new().fit(x.view(), y.view(), None).unwrap();
-    /// assert_eq!(tree.predict(array![[0.1f32, 0.0], [5.0, 0.0]].view()).unwrap(), y);
+    /// assert_eq!(tree.predict_proba(array![[0.1f32, 0.0], [5.0, 0.0]].view()).unwrap(), y);
     /// // Feature 1 is never tested, so a NaN there is harmless; one in feature 0 is an error.
-    /// assert!(tree.predict(array![[0.1f32, f32::NAN]].view()).is_ok());
-    /// assert!(tree.predict(array![[f32::NAN, 0.0]].view()).is_err());
+    /// assert!(tree.predict_proba(array![[0.1f32, f32::NAN]].view()).is_ok());
+    /// assert!(tree.predict_proba(array![[f32::NAN, 0.0]].view()).is_err());
     /// ```
-    pub fn predict(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
+    pub fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
         Ok(route::gather(&self.values, self.n_outputs, &self.leaves(x)?))
     }
 
@@ -393,6 +393,6 @@ impl Tree {
 
 impl Predictor for Tree {
     fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        Tree::predict(self, x)
+        Tree::predict_proba(self, x)
     }
 }

@@ -210,7 +210,7 @@ mod tests {
             vec![crate::student::tree::NodeStats { n_samples: 1, weight: 1.0, impurity: 0.0, depth: 0 }],
             vec![0.5],
         );
-        assert_eq!(tree.predict(Array2::<f32>::zeros((3000, 0)).view()).unwrap(), Array2::from_elem((3000, 1), 0.5f32));
+        assert_eq!(tree.predict_proba(Array2::<f32>::zeros((3000, 0)).view()).unwrap(), Array2::from_elem((3000, 1), 0.5f32));
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl TableTree {
 
     /// Class probabilities of already encoded rows (`n × classes`).
     pub fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f32>> {
-        self.tree.predict(x)
+        self.tree.predict_proba(x)
     }
 
     /// Whether the model is one `distill tree` could have written; the message says what is not.

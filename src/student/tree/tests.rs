@@ -19,7 +19,7 @@ fn step_function_splits_at_the_midpoint() {
     assert_eq!(t.n_leaves(), 2);
     assert_eq!(t.nodes()[0].feature, 0);
     assert_eq!(t.nodes()[0].threshold, 3.05);
-    let p = t.predict(array![[3.0f32], [3.1], [-10.0], [10.0]].view()).unwrap();
+    let p = t.predict_proba(array![[3.0f32], [3.1], [-10.0], [10.0]].view()).unwrap();
     assert_eq!(p.column(0).to_vec(), vec![0.1, 0.9, 0.1, 0.9]);
 }
 
@@ -50,7 +50,7 @@ fn one_hot_targets_give_the_gini_tree() {
     let ll = n[l].right as usize;
     assert!((t.stats()[ll].impurity - gini(&[1.0, 3.0])).abs() < 1e-12);
     // Predictions are the class frequencies of the leaves.
-    let p = t.predict(array![[0.7f32], [2.0], [6.5]].view()).unwrap();
+    let p = t.predict_proba(array![[0.7f32], [2.0], [6.5]].view()).unwrap();
     assert_eq!(p, array![[1.0f32, 0.0, 0.0], [0.25, 0.75, 0.0], [0.0, 0.0, 1.0]]);
     // The same splits from an independent brute-force Gini search at every node.
     for (i, node) in n.iter().enumerate() {
@@ -127,7 +127,7 @@ fn weights_move_the_split_as_computed_by_hand() {
     let w0 = array![1.0f32, 1.0, 1.0, 0.0];
     let t0 = TreeParams::default().fit(x.view(), y.view(), Some(w0.view())).unwrap();
     assert_eq!(t0.nodes()[0].threshold, 0.5);
-    assert_eq!(t0.predict(array![[3.0f32]].view()).unwrap()[[0, 0]], 2.0);
+    assert_eq!(t0.predict_proba(array![[3.0f32]].view()).unwrap()[[0, 0]], 2.0);
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn xor_needs_a_zero_gain_split_and_gets_it() {
     let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let y = one_hot(array![0usize, 1, 1, 0].view(), 2).unwrap();
     let t = TreeParams::default().fit(x.view(), y.view(), None).unwrap();
-    assert_eq!(t.predict(x.view()).unwrap(), y);
+    assert_eq!(t.predict_proba(x.view()).unwrap(), y);
     assert_eq!((t.n_leaves(), t.depth(), t.nodes()[0].feature), (4, 2, 0));
 }
 
@@ -219,15 +219,15 @@ fn bad_input_is_a_typed_error() {
     let y2 = Array2::from_shape_fn((4, 1), |(i, _)| i as f32);
     let t = p.fit(x2.view(), y2.view(), None).unwrap();
     assert!(t.nodes().iter().all(|n| n.is_leaf() || n.feature == 1));
-    assert!(matches!(t.predict(Array2::<f32>::zeros((2, 3)).view()), Err(KdError::Shape(_))));
-    assert!(matches!(t.predict(xn.view()), Err(KdError::NonFinite { row: 2, col: 1, .. })));
+    assert!(matches!(t.predict_proba(Array2::<f32>::zeros((2, 3)).view()), Err(KdError::Shape(_))));
+    assert!(matches!(t.predict_proba(xn.view()), Err(KdError::NonFinite { row: 2, col: 1, .. })));
     let mut xq = Array2::<f32>::zeros((3000, 2));
     xq[[2500, 1]] = f32::NAN;
     xq[[2900, 1]] = f32::INFINITY;
     assert!(matches!(t.apply(xq.view()), Err(KdError::NonFinite { row: 2500, col: 1, .. })));
     let mut xok = Array2::<f32>::zeros((2, 2));
     xok[[0, 0]] = f32::NAN;
-    assert!(t.predict(xok.view()).is_ok());
+    assert!(t.predict_proba(xok.view()).is_ok());
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn student_and_predictor_traits() {
         .fit_student(FitData { x: d.x.view(), targets: y.view(), labels: None, weights: None })
         .unwrap();
     let classes = Predictor::predict(&t, d.x.view()).unwrap();
-    assert_eq!(classes, crate::soft::argmax_rows(t.predict(d.x.view()).unwrap().view()));
+    assert_eq!(classes, crate::soft::argmax_rows(t.predict_proba(d.x.view()).unwrap().view()));
     let imp = t.feature_importances();
     assert!((imp.sum() - 1.0).abs() < 1e-9 && imp.iter().all(|&v| v >= 0.0));
     assert_eq!(t.apply(d.x.view()).unwrap().iter().filter(|&&l| !t.nodes()[l].is_leaf()).count(), 0);
@@ -349,7 +349,7 @@ fn sibling_subtraction_is_thread_count_independent() {
         assert_eq!(a, fit(4), "{p:?}");
         // Rounding may differ from rebuilding, but the tree is essentially the same one.
         let off = fit_keep(&p, &x, &y, None, None);
-        let (pa, po) = (a.predict(x.view()).unwrap(), off.predict(x.view()).unwrap());
+        let (pa, po) = (a.predict_proba(x.view()).unwrap(), off.predict_proba(x.view()).unwrap());
         let same = pa.outer_iter().zip(po.outer_iter()).filter(|(u, v)| u == v).count();
         assert!(same as f64 >= 0.99 * x.nrows() as f64, "{same} of {} rows predicted alike", x.nrows());
     }
@@ -374,7 +374,7 @@ proptest! {
         for l in leaves(&t) { prop_assert!(t.stats()[l].n_samples as usize >= msl.min(n)); }
         let total: u64 = leaves(&t).iter().map(|&l| t.stats()[l].n_samples).sum();
         prop_assert_eq!(total, n as u64);
-        let pred = t.predict(x.view()).unwrap();
+        let pred = t.predict_proba(x.view()).unwrap();
         for (r, _) in pred.rows().into_iter().zip(0..) {
             prop_assert!((r.sum() - 1.0).abs() < 1e-5);
             for (j, &v) in r.iter().enumerate() {
@@ -395,7 +395,7 @@ proptest! {
         let keep: Vec<usize> = (0..n).filter(|&i| seen.insert(x.row(i).iter().map(|v| *v as i64).collect::<Vec<_>>())).collect();
         let (x, y) = (x.select(Axis(0), &keep), y.select(Axis(0), &keep));
         let t = TreeParams::default().fit(x.view(), y.view(), None).unwrap();
-        let p = t.predict(x.view()).unwrap();
+        let p = t.predict_proba(x.view()).unwrap();
         for (a, b) in p.iter().zip(y.iter()) { prop_assert!((a - b).abs() < 1e-6, "{} vs {}", a, b); }
     }
 }
@@ -451,7 +451,7 @@ fn comparable_to_smartcore_regressor_on_one_output() {
                 .max_depth(depth)
                 .fit(train.x.view(), Array2::from_shape_vec((ytr.len(), 1), ytr.clone()).unwrap().view(), None)
                 .unwrap();
-            let po = ours.predict(test.x.view()).unwrap();
+            let po = ours.predict_proba(test.x.view()).unwrap();
             let mse_ours = po.column(0).iter().zip(&yte).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>() / yte.len() as f64;
             let ytr64: Vec<f64> = ytr.iter().map(|&v| v as f64).collect();
             let mut sp = DecisionTreeRegressorParameters::default();
@@ -473,7 +473,7 @@ fn quantile_bins_cost_little_accuracy_on_moons() {
     let y = one_hot(train.y.view(), 2).unwrap();
     let acc = |bins: usize| {
         let t = TreeParams::default().max_depth(Some(6)).max_bins(bins).fit(train.x.view(), y.view(), None).unwrap();
-        let p = crate::soft::argmax_rows(t.predict(test.x.view()).unwrap().view());
+        let p = crate::soft::argmax_rows(t.predict_proba(test.x.view()).unwrap().view());
         crate::metrics::accuracy(p.view(), test.y.view()).unwrap()
     };
     let (a256, a32) = (acc(256), acc(32));

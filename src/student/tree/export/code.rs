@@ -1,11 +1,11 @@
 //! The tree as source code that runs without kdistill: a C header, a dependency-free Python module
-//! and one SQL query. Each routes a row exactly as [`Tree::predict`] does (left when
+//! and one SQL query. Each routes a row exactly as [`Tree::predict_proba`] does (left when
 //! `x[feature] <= threshold`, thresholds written so they compare equal to the `f32` the tree holds)
 //! and gives the leaf's class probabilities.
 //!
 //! * **C** ([`to_c`]): `int NAME_predict_proba(const float *x, float *out)` writes the probabilities
 //!   to `out` and returns 0, or returns −1 (leaving `out` alone) when a value on the row's path is NaN
-//!   or infinite, which [`Tree::predict`] refuses too. `NAME_FEATURE_NAMES`, `NAME_CLASS_NAMES`.
+//!   or infinite, which [`Tree::predict_proba`] refuses too. `NAME_FEATURE_NAMES`, `NAME_CLASS_NAMES`.
 //! * **Python** ([`to_python`]): `predict_proba(rows)` (a list of probability lists) and
 //!   `predict(rows)` (class names); each value is rounded to `f32` first, as the Rust reader stores
 //!   it; NaN, infinity or a value beyond the `f32` range raise `ValueError`.

@@ -1,7 +1,7 @@
 //! The tree as flat arrays, the form every code export writes: for node `i`, `feature[i]` (−1 for a
 //! leaf), `threshold[i]`, and `left[i]` / `right[i]`; a leaf's `left` is its row in `values` (one row
 //! of class probabilities per leaf). A row goes left when `x[feature] <= threshold`, exactly as
-//! [`Tree::predict`] routes it.
+//! [`Tree::predict_proba`] routes it.
 use super::super::model::Tree;
 
 /// See the module docs.

@@ -105,7 +105,7 @@ impl Tree {
     /// let dir = tempfile::tempdir().unwrap();
     /// tree.save_json(dir.path().join("t.json")).unwrap();
     /// let back = Tree::load_json(dir.path().join("t.json")).unwrap();
-    /// assert_eq!(back.predict(x.view()).unwrap(), tree.predict(x.view()).unwrap());
+    /// assert_eq!(back.predict_proba(x.view()).unwrap(), tree.predict_proba(x.view()).unwrap());
     /// assert!(matches!(Tree::load_json(dir.path().join("missing.json")), Err(KdError::Io { .. })));
     /// std::fs::write(dir.path().join("bad.json"), "{\"format_version\": 1}").unwrap();
     /// assert!(matches!(Tree::load_json(dir.path().join("bad.json")), Err(KdError::Model { .. })));
@@ -294,7 +294,7 @@ mod tests {
         t.save_json(&p).unwrap();
         let back = Tree::load_json(&p).unwrap();
         assert_eq!(back, t);
-        assert_eq!(back.predict(x.view()).unwrap(), t.predict(x.view()).unwrap());
+        assert_eq!(back.predict_proba(x.view()).unwrap(), t.predict_proba(x.view()).unwrap());
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(text.contains("\"format_version\":1"), "{}", &text[..80]);
     }
