@@ -1,7 +1,9 @@
 //! `distill export` end to end: a tree fitted on the tabular fixture is exported as C (compiled with
-//! the system C compiler), Python (run with python3) and SQL (run with Python's sqlite3), and each
-//! gives the probabilities of `Tree::predict` on the test rows and on rows whose values sit exactly on
-//! the thresholds; NaN is refused (C: −1, Python: ValueError) or gives NULL (SQL).
+//! the system C compiler), Python (run with python3), SQL (run with Python's sqlite3) and ONNX (checked
+//! with `onnx.checker` and run with onnxruntime, both installed by `scripts/test` through
+//! `scripts/onnxruntime.sh`), and each gives the probabilities of `Tree::predict_proba` on the test
+//! rows and on rows whose values sit exactly on the thresholds; NaN is refused (C: −1, Python:
+//! ValueError) or gives NULL (SQL).
 use kdistill::data::tabular::TableReader;
 use kdistill::student::tree::TableTree;
 use ndarray::Array2;
@@ -123,6 +125,37 @@ fn c_python_and_sql_exports_give_the_trees_probabilities() {
     let null_row = got.remove(0); // id −1: every feature NULL
     assert!(null_row.iter().all(|v| v.is_nan()), "NULL features give NULL probabilities: {null_row:?}");
     assert_same("SQL", &got, &want);
+}
+
+#[test]
+fn onnx_export_passes_the_checker_and_gives_the_trees_probabilities_and_labels() {
+    let Ok(onnx_path) = std::env::var("KD_ONNX_PYTHONPATH") else {
+        panic!("KD_ONNX_PYTHONPATH is not set: run the tests with scripts/test, which installs onnx and onnxruntime");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = distill(&[
+        "tree", "--data", s(&fixture("train.csv")), "--target", "label", "--teacher-probs", s(&fixture("train_probs.csv")), "--max-leaves", "24",
+        "--out", s(&out),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let model_path = out.join("tree_soft.json");
+    let model = TableTree::load(&model_path).unwrap();
+    let x = rows(&model);
+    let want = model.predict_proba(x.view()).unwrap();
+    let onnx = dir.path().join("tree.onnx");
+    let r = distill(&["export", "--model", s(&model_path), "--format", "onnx", "--out", s(&onnx)]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let csv_rows: Vec<String> = x.rows().into_iter().map(|r| r.iter().map(|v| format!("{:?}", *v as f64)).collect::<Vec<_>>().join(",")).collect();
+    let script = format!(
+        "import sys\nsys.path.insert(0, {onnx_path:?})\nimport numpy as np, onnx, onnxruntime as ort\nm = onnx.load({path:?})\nonnx.checker.check_model(m, full_check=True)\ns = ort.InferenceSession({path:?}, providers=['CPUExecutionProvider'])\nx = np.array([[float(v) for v in l.split(',')] for l in sys.stdin.read().split()], dtype=np.float32)\nlabel, p = s.run(None, {{'X': x}})\nfor l, r in zip(label, p):\n    print(l + ':' + ','.join(repr(float(v)) for v in r))\n",
+        path = s(&onnx),
+    );
+    let text = run_python(&script, &csv_rows.join("\n"));
+    let (labels, probs): (Vec<&str>, Vec<&str>) = text.lines().map(|l| l.split_once(':').unwrap()).unzip();
+    assert_same("ONNX", &parse_rows(&probs.join("\n"), model.classes.len()), &want);
+    let want_labels: Vec<&str> = kdistill::soft::argmax_rows(want.view()).iter().map(|&c| model.classes[c].as_str()).collect();
+    assert_eq!(labels, want_labels);
 }
 
 fn run_python(script: &str, stdin: &str) -> String {

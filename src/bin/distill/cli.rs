@@ -80,6 +80,8 @@ pub(crate) const EXPORT_ABOUT: &str = "\
 Write a tree saved by `distill tree` in a form that runs or reads without kdistill. Every code format
 routes a row exactly as `distill predict` does (left when value <= threshold) and gives the same class
 probabilities:
+  onnx     an ai.onnx.ml TreeEnsembleClassifier (input X: float n × d; outputs label: the class names,
+           probabilities: float n × K), for onnxruntime and every ONNX runtime
   c        one header: int NAME_predict_proba(const float *x, float *out), returning -1 for NaN or
            infinity on the row's path; NAME_FEATURE_NAMES, NAME_CLASS_NAMES
   python   a module without dependencies: predict_proba(rows), predict(rows)
@@ -92,6 +94,7 @@ The features are the encoded ones, in the order of FEATURE_NAMES (a one-hot colu
 /// Output formats of `distill export`.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExportFormat {
+    Onnx,
     C,
     Python,
     Sql,

@@ -1,6 +1,6 @@
 //! Saving and showing a fitted [`Tree`]: versioned JSON (round trip gives identical predictions),
 //! Graphviz DOT, indented text rules in the style of scikit-learn's `export_text`, and code that runs
-//! without kdistill ([`to_c`], [`to_python`], [`to_sql`]: see [`code`]).
+//! without kdistill ([`to_c`], [`to_python`], [`to_sql`]: see [`code`]; [`to_onnx`]: see [`onnx`]).
 //!
 //! ```
 //! use kdistill::student::tree::{export, TreeParams};
@@ -19,7 +19,9 @@ use crate::error::{KdError, Result};
 
 pub mod code;
 mod flat;
+pub mod onnx;
 pub use code::{to_c, to_python, to_sql};
+pub use onnx::to_onnx;
 use std::fmt::Write as _;
 use std::path::Path;
 
