@@ -5,7 +5,7 @@
 //! rows and on rows whose values sit exactly on the thresholds; NaN is refused (C: −1, Python:
 //! ValueError) or gives NULL (SQL).
 use kdistill::data::tabular::TableReader;
-use kdistill::student::tree::TableTree;
+use kdistill::student::tree::{TableTree, Tree};
 use ndarray::Array2;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,16 +22,39 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The test rows, and for every inner node a row whose tested value is exactly its threshold.
+/// The test rows, and for every inner node a row that reaches it with the tested value exactly on its
+/// threshold.
 fn rows(model: &TableTree) -> Array2<f32> {
     let test = TableReader::new(fixture("test.csv")).encoding(model.encoding.clone()).classes(model.classes.clone()).target("label").read().unwrap();
     let mut x = test.x.slice(ndarray::s![..60, ..]).to_owned();
-    for n in model.tree.nodes().iter().filter(|n| !n.is_leaf()) {
-        let mut r = x.row(0).to_owned();
-        r[n.feature as usize] = n.threshold;
-        x.push_row(r.view()).unwrap();
+    for r in threshold_rows(&model.tree).rows() {
+        x.push_row(r).unwrap();
     }
     x
+}
+
+/// For every inner node, a row on the path to it (each feature at the top of the box its ancestors'
+/// tests leave, or inside it) whose tested feature equals the node's threshold.
+fn threshold_rows(tree: &Tree) -> Array2<f32> {
+    let d = tree.n_features();
+    let mut out = Array2::<f32>::zeros((0, d));
+    let mut stack = vec![(0usize, vec![f32::NEG_INFINITY; d], vec![f32::INFINITY; d])];
+    while let Some((i, lo, hi)) = stack.pop() {
+        let n = &tree.nodes()[i];
+        if n.is_leaf() {
+            continue;
+        }
+        let mut r: Vec<f32> = (0..d).map(|j| if hi[j].is_finite() { hi[j] } else if lo[j].is_finite() { lo[j] + 1.0 } else { 0.0 }).collect();
+        let f = n.feature as usize;
+        r[f] = n.threshold;
+        out.push_row(ndarray::ArrayView1::from(&r)).unwrap();
+        let (mut left_hi, mut right_lo) = (hi.clone(), lo.clone());
+        left_hi[f] = left_hi[f].min(n.threshold);
+        right_lo[f] = right_lo[f].max(n.threshold);
+        stack.push((n.left as usize, lo, left_hi));
+        stack.push((n.right as usize, right_lo, hi));
+    }
+    out
 }
 
 fn parse_rows(text: &str, k: usize) -> Vec<Vec<f64>> {
@@ -125,6 +148,36 @@ fn c_python_and_sql_exports_give_the_trees_probabilities() {
     let null_row = got.remove(0); // id −1: every feature NULL
     assert!(null_row.iter().all(|v| v.is_nan()), "NULL features give NULL probabilities: {null_row:?}");
     assert_same("SQL", &got, &want);
+}
+
+/// A tree deeper than the SQL export's nested levels: the flat `CASE`s below them route every row
+/// (each threshold, between thresholds, NULL) to the Rust tree's leaf.
+#[test]
+fn sql_export_of_a_deep_tree_gives_the_trees_probabilities() {
+    use kdistill::student::tree::{export, TreeParams};
+    let n = 600;
+    let x = Array2::from_shape_fn((n, 2), |(i, j)| if j == 0 { i as f32 } else { ((i * 37) % 101) as f32 });
+    let y = Array2::from_shape_fn((n, 3), |(i, c)| if (i * 7919 + i / 3) % 3 == c { 1.0f32 } else { 0.0 });
+    let tree = TreeParams::new().max_leaves(Some(300)).fit(x.view(), y.view(), None).unwrap();
+    assert!(tree.depth() > 12, "depth {}", tree.depth());
+    let mut rows = x.clone();
+    for r in threshold_rows(&tree).rows() {
+        rows.push_row(r).unwrap();
+    }
+    let want = tree.predict_proba(rows.view()).unwrap();
+    let (features, classes) = (vec!["a".to_string(), "b b".to_string()], vec!["x".to_string(), "y".to_string(), "z".to_string()]);
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("deep.sql");
+    std::fs::write(&sql, export::to_sql(&tree, "rows", &features, &classes).unwrap()).unwrap();
+    let csv_rows: Vec<String> = rows.rows().into_iter().map(|r| r.iter().map(|v| format!("{:?}", *v as f64)).collect::<Vec<_>>().join(",")).collect();
+    let script = format!(
+        "import sqlite3, sys\ndb = sqlite3.connect(':memory:')\ndb.execute('CREATE TABLE rows (id INTEGER, \"a\" REAL, \"b b\" REAL)')\nfor i, l in enumerate(sys.stdin.read().split()):\n    db.execute('INSERT INTO rows VALUES (?, ?, ?)', [i] + [float(v) for v in l.split(',')])\ndb.execute('INSERT INTO rows (id, \"a\") VALUES (-1, 5.5)')\nq = open({sql:?}).read().rstrip().rstrip(';')\ncur = db.execute('SELECT * FROM (' + q + ') ORDER BY id')\nfor r in cur.fetchall():\n    print(','.join('nan' if v is None else repr(v) for v in r[4:]))\n",
+        sql = s(&sql),
+    );
+    let mut got = parse_rows(&run_python(&script, &csv_rows.join("\n")), 3);
+    let null_row = got.remove(0); // id −1: feature "b b" NULL
+    assert!(null_row.iter().all(|v| v.is_nan()), "a NULL on the path gives NULL probabilities: {null_row:?}");
+    assert_same("SQL (deep)", &got, &want);
 }
 
 #[test]

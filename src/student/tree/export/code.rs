@@ -10,8 +10,10 @@
 //!   `predict(rows)` (class names); each value is rounded to `f32` first, as the Rust reader stores
 //!   it; NaN, infinity or a value beyond the `f32` range raise `ValueError`.
 //! * **SQL** ([`to_sql`]): `SELECT input.*, p_CLASS, …` over a table with one column per feature,
-//!   in standard SQL (a `WITH` query, `CASE`, `VALUES`) that SQLite, PostgreSQL and DuckDB accept. A
-//!   NULL on a row's path gives NULL probabilities. SQL compares doubles: inputs that are not exactly
+//!   in SQL that SQLite (≥ 3.35), PostgreSQL (≥ 12) and DuckDB accept: a `WITH … AS MATERIALIZED`
+//!   query (the leaf of each row computed once; nested `CASE`s for the top ten levels, then one
+//!   flat `CASE` per subtree with a `WHEN` per leaf, within SQLite's parser limits), `VALUES`. A NULL
+//!   on a row's path gives NULL probabilities. SQL compares doubles: inputs that are not exactly
 //!   `f32` values can route differently from the Rust tree within one `f32` step of a threshold.
 //!
 //! ```
@@ -187,29 +189,8 @@ pub fn to_sql(tree: &Tree, table: &str, features: &[String], classes: &[String])
         tree.n_outputs(),
         tree.n_features()
     );
-    let _ = write!(s, "WITH kd_leaf AS (\n  SELECT kd_input.*, ");
-    // The leaf id as nested CASE expressions, written iteratively (deep trees).
-    enum Step {
-        Node(usize),
-        Text(&'static str),
-    }
-    let mut stack = vec![Step::Node(0)];
-    while let Some(step) = stack.pop() {
-        match step {
-            Step::Text(t) => s.push_str(t),
-            Step::Node(i) if f.feature[i] < 0 => {
-                let _ = write!(s, "{}", f.left[i]);
-            }
-            Step::Node(i) => {
-                let col = sql_ident(&features[f.feature[i] as usize]);
-                let _ = write!(s, "CASE WHEN {col} IS NULL THEN NULL WHEN {col} <= {} THEN ", f64_literal(f.threshold[i]));
-                stack.push(Step::Text(" END"));
-                stack.push(Step::Node(f.right[i]));
-                stack.push(Step::Text(" ELSE "));
-                stack.push(Step::Node(f.left[i]));
-            }
-        }
-    }
+    let _ = write!(s, "WITH kd_leaf AS MATERIALIZED (\n  SELECT kd_input.*, ");
+    sql_leaf_id(&mut s, &f, features, 0, SQL_NESTED_LEVELS);
     let names: Vec<String> = classes.iter().map(|c| sql_ident(&format!("p_{c}"))).collect();
     let _ = write!(s, " AS kd_leaf_id\n  FROM {} AS kd_input\n),\nkd_value (kd_leaf_id, {}) AS (\n  VALUES\n", sql_ident(table), names.join(", "));
     for (j, row) in f.values.iter().enumerate() {
@@ -222,4 +203,46 @@ pub fn to_sql(tree: &Tree, table: &str, features: &[String], classes: &[String])
         names.iter().map(|n| format!("kd_value.{n} AS {n}")).collect::<Vec<_>>().join(", ")
     );
     Ok(s)
+}
+
+/// Nested `CASE` levels before the rest of a subtree is written as one flat `CASE`: SQLite's parser
+/// overflows past 12 nested `CASE`s (in a subquery), so ten leave room for a caller's own nesting, and a flat `CASE` alone makes each row test every
+/// leaf's path in turn (30 ms a row at 65 536 leaves). Nesting the top levels narrows each row to one
+/// subtree of about leaves / 2¹⁰ before the flat part.
+const SQL_NESTED_LEVELS: usize = 10;
+
+/// Writes the leaf id of the subtree at `node` as a SQL expression: `levels` nested `CASE`s, then, for
+/// each subtree still split, one flat `CASE` with a `WHEN` per leaf and the conjunction of its path's
+/// tests. A NULL on a row's path gives NULL (nested: an explicit test; flat: every condition on the
+/// path is NULL or false, and a `CASE` without `ELSE` is NULL).
+fn sql_leaf_id(s: &mut String, f: &Flat, features: &[String], node: usize, levels: usize) {
+    if f.feature[node] < 0 {
+        let _ = write!(s, "{}", f.left[node]);
+        return;
+    }
+    let (col, t) = (sql_ident(&features[f.feature[node] as usize]), f64_literal(f.threshold[node]));
+    if levels > 0 {
+        let _ = write!(s, "CASE WHEN {col} IS NULL THEN NULL WHEN {col} <= {t} THEN ");
+        sql_leaf_id(s, f, features, f.left[node], levels - 1);
+        s.push_str(" ELSE ");
+        sql_leaf_id(s, f, features, f.right[node], levels - 1);
+        s.push_str(" END");
+        return;
+    }
+    s.push_str("CASE");
+    let mut stack: Vec<(usize, Vec<String>)> = vec![(node, Vec::new())];
+    while let Some((i, path)) = stack.pop() {
+        if f.feature[i] < 0 {
+            let _ = write!(s, " WHEN {} THEN {}", path.join(" AND "), f.left[i]);
+            continue;
+        }
+        let (col, t) = (sql_ident(&features[f.feature[i] as usize]), f64_literal(f.threshold[i]));
+        let mut right = path.clone();
+        right.push(format!("{col} > {t}"));
+        let mut left = path;
+        left.push(format!("{col} <= {t}"));
+        stack.push((f.right[i], right));
+        stack.push((f.left[i], left));
+    }
+    s.push_str(" END");
 }
