@@ -19,11 +19,11 @@ const K: usize = 10;
 fn data(n: usize) -> (Array2<f32>, Array2<f32>) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
     let protos: Vec<Vec<f32>> =
-        (0..K).map(|_| (0..D).map(|_| if rng.gen::<f32>() < 0.2 { rng.gen_range(64.0..255.0f32) } else { 0.0 }).collect()).collect();
+        (0..K).map(|_| (0..D).map(|_| if rng.r#gen::<f32>() < 0.2 { rng.gen_range(64.0..255.0f32) } else { 0.0 }).collect()).collect();
     let w: Vec<f32> = (0..D * K).map(|_| rng.gen_range(-1.0..1.0f32) / 255.0).collect();
     let x = Array2::from_shape_fn((n, D), |(i, j)| {
         let p = protos[i % K][j];
-        let v = if p > 0.0 { p + rng.gen_range(-60.0..60.0f32) } else if rng.gen::<f32>() < 0.03 { rng.gen_range(0.0..200.0f32) } else { 0.0 };
+        let v = if p > 0.0 { p + rng.gen_range(-60.0..60.0f32) } else if rng.r#gen::<f32>() < 0.03 { rng.gen_range(0.0..200.0f32) } else { 0.0 };
         v.clamp(0.0, 255.0).floor()
     });
     let mut y = Array2::<f32>::zeros((n, K));

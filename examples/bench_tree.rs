@@ -70,25 +70,25 @@ fn grew(grow: usize) {
 
 // SAFETY: forwards every call to `System` unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 { unsafe {
         let p = System.alloc(l);
         if !p.is_null() {
             grew(l.size());
         }
         p
-    }
-    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+    }}
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 { unsafe {
         let p = System.alloc_zeroed(l);
         if !p.is_null() {
             grew(l.size());
         }
         p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+    }}
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) { unsafe {
         System.dealloc(p, l);
         LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+    }}
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 { unsafe {
         let q = System.realloc(p, l, new);
         if !q.is_null() {
             if new >= l.size() {
@@ -98,7 +98,7 @@ unsafe impl GlobalAlloc for Counting {
             }
         }
         q
-    }
+    }}
 }
 
 #[global_allocator]

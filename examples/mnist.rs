@@ -155,7 +155,8 @@ fn run(a: Args) -> kdistill::Result<()> {
     b.transfer_views = a.transfer_views.unwrap_or(b.transfer_views);
     b.batch_size = a.batch_size.unwrap_or(b.batch_size);
     if a.quiet {
-        std::env::set_var("KD_NO_PROGRESS", "1");
+        // TODO: Audit that the environment access only happens in single-threaded code.
+        unsafe { std::env::set_var("KD_NO_PROGRESS", "1") };
     }
     let r = mnist::run(&cfg)?;
     mnist::write_reports(&r, &cfg.out_dir)?;

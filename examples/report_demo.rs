@@ -19,8 +19,8 @@ fn main() -> kdistill::Result<()> {
         let c = i % 2;
         let a = rng.gen_range(0.0..std::f32::consts::PI);
         let (px, py) = if c == 0 { (a.cos(), a.sin()) } else { (1.0 - a.cos(), 0.5 - a.sin()) };
-        x[[i, 0]] = px + 0.3 * (rng.gen::<f32>() - 0.5) * 2.0;
-        x[[i, 1]] = py + 0.3 * (rng.gen::<f32>() - 0.5) * 2.0;
+        x[[i, 0]] = px + 0.3 * (rng.r#gen::<f32>() - 0.5) * 2.0;
+        x[[i, 1]] = py + 0.3 * (rng.r#gen::<f32>() - 0.5) * 2.0;
         y[i] = c;
     }
     let grid = Grid::covering(x.view(), 0.05, 240, 200)?;

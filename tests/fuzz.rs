@@ -67,7 +67,7 @@ fn mutate(rng: &mut ChaCha8Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
             7 if len > 0 => v.truncate(at),
             _ => {
                 let n = rng.gen_range(1..=16);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.gen()).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.r#gen()).collect();
                 v.splice(at..at, bytes);
             }
         }

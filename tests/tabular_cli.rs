@@ -106,7 +106,7 @@ fn predict_round_trips_the_saved_tree() {
     let truth = TableReader::new(&te).target("label").classes(vec!["c".into(), "a".into(), "b".into()]).read().unwrap();
     let labels = truth.labels.clone().unwrap();
     let names = ["c", "a", "b"];
-    let correct = lines[1..].iter().zip(labels.iter()).filter(|(l, &y)| l.split(',').next().unwrap() == names[y]).count();
+    let correct = lines[1..].iter().zip(labels.iter()).filter(|&(ref l, &y)| l.split(',').next().unwrap() == names[y]).count();
     let m = read_json(&out.join("metrics.json"));
     assert_eq!(correct as f64 / 400.0, m["soft"]["accuracy"].as_f64().unwrap());
     // JSON round trip: the embedded tree, loaded in-process, gives exactly the printed probabilities.

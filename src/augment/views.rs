@@ -194,7 +194,7 @@ impl Views {
                     continue;
                 }
                 offsets.extend((0..4).map(|_| rng.gen_range(0..=2 * s)));
-                if n > 1 && rng.gen::<f32>() < recipe.mix_fraction {
+                if n > 1 && rng.r#gen::<f32>() < recipe.mix_fraction {
                     // a partner other than the image itself
                     let m = rng.gen_range(0..n - 1);
                     partner.push((if m >= i { m + 1 } else { m }) as i64);

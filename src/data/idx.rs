@@ -370,7 +370,7 @@ pub fn parse_labels(bytes: &[u8], path: &Path, n_classes: usize) -> Result<Array
     }
     check_length(bytes.len(), path, header, Some(n), &format!("{n} labels"))?;
     let labels = &bytes[header..];
-    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= n_classes) {
+    if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l as usize >= n_classes) {
         return Err(idx_err(
             path,
             format!("label {l} at index {i} is outside 0..={} (n_classes = {n_classes})", n_classes - 1),

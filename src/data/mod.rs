@@ -58,7 +58,7 @@ impl Dataset {
         if x.nrows() != y.len() {
             return Err(KdError::Shape(format!("{} feature rows but {} labels", x.nrows(), y.len())));
         }
-        if let Some((i, &l)) = y.iter().enumerate().find(|(_, &l)| l >= n_classes) {
+        if let Some((i, &l)) = y.iter().enumerate().find(|&(_, &l)| l >= n_classes) {
             return Err(KdError::UnknownClass { label: l.to_string(), row: i, known: format!("0..{n_classes}") });
         }
         Ok(Self { x, y, n_classes })

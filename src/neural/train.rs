@@ -542,7 +542,7 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         if l.len() != n {
             return Err(KdError::Shape(format!("{n} feature rows but {} labels", l.len())));
         }
-        if let Some((i, &c)) = l.iter().enumerate().find(|(_, &c)| c >= k) {
+        if let Some((i, &c)) = l.iter().enumerate().find(|&(_, &c)| c >= k) {
             return Err(KdError::UnknownClass { label: c.to_string(), row: i, known: format!("0..{k}") });
         }
     }
@@ -567,7 +567,7 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         if w.len() != n {
             return Err(KdError::Shape(format!("{n} rows but {} weights", w.len())));
         }
-        if let Some((i, &v)) = w.iter().enumerate().find(|(_, &v)| !(v.is_finite() && v >= 0.0)) {
+        if let Some((i, &v)) = w.iter().enumerate().find(|&(_, &v)| !(v.is_finite() && v >= 0.0)) {
             return Err(KdError::param("weights", v, format!("row {i}: weights must be finite and ≥ 0")));
         }
     }

@@ -85,7 +85,7 @@ fn check_fit(data: &FitData<'_>) -> Result<usize> {
         if l.len() != data.x.nrows() {
             return Err(KdError::Shape(format!("{} feature rows but {} labels", data.x.nrows(), l.len())));
         }
-        if let Some((i, &v)) = l.iter().enumerate().find(|(_, &v)| v >= k) {
+        if let Some((i, &v)) = l.iter().enumerate().find(|&(_, &v)| v >= k) {
             return Err(KdError::UnknownClass { label: v.to_string(), row: i, known: format!("0..{k}") });
         }
     }
@@ -93,7 +93,7 @@ fn check_fit(data: &FitData<'_>) -> Result<usize> {
         if w.len() != data.x.nrows() {
             return Err(KdError::Shape(format!("{} feature rows but {} weights", data.x.nrows(), w.len())));
         }
-        if let Some((i, &v)) = w.iter().enumerate().find(|(_, &v)| !(v.is_finite() && v >= 0.0)) {
+        if let Some((i, &v)) = w.iter().enumerate().find(|&(_, &v)| !(v.is_finite() && v >= 0.0)) {
             return Err(KdError::param("weights", v, format!("row {i}: weights must be finite and ≥ 0")));
         }
     }

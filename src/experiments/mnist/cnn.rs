@@ -268,7 +268,7 @@ impl CnnParams {
         }
         let spec = CnnSpec { rows, cols, channels: self.channels, hidden: self.hidden, dropout: self.dropout, n_classes };
         spec.check()?;
-        if let Some((i, &c)) = y.iter().enumerate().find(|(_, &c)| c >= n_classes) {
+        if let Some((i, &c)) = y.iter().enumerate().find(|&(_, &c)| c >= n_classes) {
             return Err(KdError::UnknownClass { label: c.to_string(), row: i, known: format!("0..{n_classes}") });
         }
         let device = self.device.resolve()?;

@@ -172,7 +172,7 @@ fn validate(grid: &Grid, plots: &[BoundaryPlot], x: ArrayView2<f32>, y: ArrayVie
         return Err(KdError::Shape(format!("test points {:?} with {} labels; need n × 2 and n labels", x.dim(), y.len())));
     }
     crate::data::check_finite(x, "test points")?;
-    if let Some((row, &l)) = y.iter().enumerate().find(|(_, &l)| l >= k) {
+    if let Some((row, &l)) = y.iter().enumerate().find(|&(_, &l)| l >= k) {
         return Err(KdError::UnknownClass { label: l.to_string(), row, known: format!("0..{k}") });
     }
     if !opts.class_names.is_empty() && opts.class_names.len() != k {

@@ -54,17 +54,17 @@ impl<T> SyncBuf<T> {
     }
     /// # Safety
     /// No other live `&mut` may overlap `start..start + len`.
-    unsafe fn get(&self, start: usize, len: usize) -> &[T] {
+    unsafe fn get(&self, start: usize, len: usize) -> &[T] { unsafe {
         assert!(start + len <= self.len);
         std::slice::from_raw_parts(self.ptr.add(start), len)
-    }
+    }}
     /// # Safety
     /// No other live reference may overlap `start..start + len`.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn get_mut(&self, start: usize, len: usize) -> &mut [T] {
+    unsafe fn get_mut(&self, start: usize, len: usize) -> &mut [T] { unsafe {
         assert!(start + len <= self.len);
         std::slice::from_raw_parts_mut(self.ptr.add(start), len)
-    }
+    }}
 }
 
 /// Slot layout of a row: `[count, (weight), w·y_0 … w·y_{K−1}, padding]`.
@@ -449,12 +449,12 @@ impl Fitter<'_> {
     /// # Safety
     /// No other live reference to feature `f`'s block or bitmap.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn block<'v>(&self, v: &'v HistView, f: u32) -> (&'v mut [f64], &'v mut [u64; 4]) {
+    unsafe fn block<'v>(&self, v: &'v HistView, f: u32) -> (&'v mut [f64], &'v mut [u64; 4]) { unsafe {
         let s = self.lay.s;
         let f = f as usize;
         let (a, b) = (self.off[f] * s, self.off[f + 1] * s);
         (v.h.get_mut(a, b - a), &mut v.bits.get_mut(f, 1)[0])
-    }
+    }}
 
     /// A cleared [`Hist`] from the pool (or a new one).
     fn take_hist(&self) -> Hist {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 /// `for_bits!(bits, |c| body)`: run `body` with every set bit `c` of a `[u64; 4]`, ascending. A macro,
 /// not a closure, so that the body is compiled inside the AVX2 function.
 macro_rules! for_bits {
-    ($bits:expr, |$c:ident| $body:block) => {
+    ($bits:expr_2021, |$c:ident| $body:block) => {
         for (word, &b) in $bits.iter().enumerate() {
             let mut b = b;
             while b != 0 {
@@ -24,7 +24,7 @@ macro_rules! for_bits {
 /// `for_not!(col, dom, |i, c| body)`: run `body` for every `i` with `c = col[i] != dom`, ascending,
 /// eight codes at a time (SWAR): a run of dominant codes costs one compare per eight rows.
 macro_rules! for_not {
-    ($col:expr, $dom:expr, |$i:ident, $c:ident| $body:block) => {{
+    ($col:expr_2021, $dom:expr_2021, |$i:ident, $c:ident| $body:block) => {{
         const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
         const HI: u64 = 0x8080_8080_8080_8080;
         let col: &[u8] = $col;
@@ -258,7 +258,7 @@ fn scan_block<const S: usize, const AVX: bool, const CLEAR: bool>(
 /// AVX2 must be present; `pref` holds `256·S` values and `codes` 256 (the caller asserts both).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn prefix_avx<const S: usize, const CLEAR: bool>(tot: &[f64], block: &mut [f64], bits: &mut [u64; 4], dc: usize, pref: &mut [f64], codes: &mut [u8]) -> usize {
+unsafe fn prefix_avx<const S: usize, const CLEAR: bool>(tot: &[f64], block: &mut [f64], bits: &mut [u64; 4], dc: usize, pref: &mut [f64], codes: &mut [u8]) -> usize { unsafe {
     use std::arch::x86_64::*;
     let nq = S / 4;
     assert!(nq <= 4 && tot.len() >= S);
@@ -300,7 +300,7 @@ unsafe fn prefix_avx<const S: usize, const CLEAR: bool>(tot: &[f64], block: &mut
         p += 1;
     });
     p
-}
+}}
 
 /// Strides with a persistent-histogram kernel (up to 15 outputs unweighted, 14 weighted).
 pub(crate) fn persistent_stride(s: usize) -> bool {
@@ -309,7 +309,7 @@ pub(crate) fn persistent_stride(s: usize) -> bool {
 
 /// Run `$body::<S, AVX>` for the stride `$s` (one of [`persistent_stride`]), AVX2 when present.
 macro_rules! stride_dispatch {
-    ($s:expr, $avx:ident, $port:ident, ($($a:expr),*)) => {
+    ($s:expr_2021, $avx:ident, $port:ident, ($($a:expr_2021),*)) => {
         match $s {
             4 => stride_dispatch!(@one 4, $avx, $port, ($($a),*)),
             8 => stride_dispatch!(@one 8, $avx, $port, ($($a),*)),
@@ -318,7 +318,7 @@ macro_rules! stride_dispatch {
             s => panic!("stride {s} has no persistent-histogram kernel"),
         }
     };
-    (@one $n:literal, $avx:ident, $port:ident, ($($a:expr),*)) => {{
+    (@one $n:literal, $avx:ident, $port:ident, ($($a:expr_2021),*)) => {{
         #[cfg(target_arch = "x86_64")]
         if has_avx2() {
             // SAFETY: AVX2 is present (checked at run time).
@@ -681,14 +681,14 @@ fn small_prefix_dyn(s: usize, rows: &[f64], keys: &[u16], left: &mut [f64], pref
 /// AVX must be enabled in the caller; the four places must be writable.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn store_slot_major(at: *mut f64, v: std::arch::x86_64::__m256d) {
+unsafe fn store_slot_major(at: *mut f64, v: std::arch::x86_64::__m256d) { unsafe {
     use std::arch::x86_64::*;
     let (lo, hi) = (_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
     _mm_storel_pd(at, lo);
     _mm_storeh_pd(at.add(256), lo);
     _mm_storel_pd(at.add(512), hi);
     _mm_storeh_pd(at.add(768), hi);
-}
+}}
 
 /// The set `{c : seen[c] ≠ 0}` as a 256-bit bitmap; clears `seen`.
 #[inline(always)]
@@ -764,7 +764,7 @@ pub(crate) fn partition_u8(data: &mut [u8], mask: &[u8], tmp: &mut Vec<u8>) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3")]
-unsafe fn partition_u8_ssse3(data: &mut [u8], mask: &[u8], tmp: &mut [u8]) {
+unsafe fn partition_u8_ssse3(data: &mut [u8], mask: &[u8], tmp: &mut [u8]) { unsafe {
     use std::arch::x86_64::*;
     let n = data.len();
     let (dp, tp) = (data.as_mut_ptr(), tmp.as_mut_ptr());
@@ -795,7 +795,7 @@ unsafe fn partition_u8_ssse3(data: &mut [u8], mask: &[u8], tmp: &mut [u8]) {
         }
     }
     data[l..].copy_from_slice(&tmp[..r]);
-}
+}}
 
 fn partition_scalar(data: &mut [u8], mask: &[u8], tmp: &mut [u8]) {
     let (mut l, mut r) = (0usize, 0usize);
@@ -880,7 +880,7 @@ mod tests {
         for n in [0usize, 1, 5, 8, 9, 16, 17, 100, 1000] {
             let data: Vec<u8> = (0..n).map(|i| (i * 37 % 251) as u8).collect();
             let mask: Vec<u8> = (0..n).map(|i| u8::from((i * 7919) % 5 < 2)).collect();
-            let want: Vec<u8> = data.iter().zip(&mask).filter(|(_, &m)| m == 1).chain(data.iter().zip(&mask).filter(|(_, &m)| m == 0)).map(|(&v, _)| v).collect();
+            let want: Vec<u8> = data.iter().zip(&mask).filter(|&(_, &m)| m == 1).chain(data.iter().zip(&mask).filter(|&(_, &m)| m == 0)).map(|(&v, _)| v).collect();
             let mut a = data.clone();
             partition_u8(&mut a, &mask, &mut Vec::new());
             assert_eq!(a, want, "n {n}");

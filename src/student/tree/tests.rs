@@ -263,7 +263,7 @@ fn soft_data(n: usize, d: usize, k: usize, seed: u64) -> (Array2<f32>, Array2<f3
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let x = Array2::from_shape_fn((n, d), |_| (rng.gen_range(0..256) as f32).floor());
-    let mut y = Array2::from_shape_fn((n, k), |_| rng.gen::<f32>());
+    let mut y = Array2::from_shape_fn((n, k), |_| rng.r#gen::<f32>());
     for mut r in y.axis_iter_mut(Axis(0)) {
         let s = r.sum();
         r /= s;
