@@ -16,6 +16,7 @@ use std::path::PathBuf;
 /// assert!(matches!(e, KdError::InvalidParam { name: "temperature", .. }));
 /// ```
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KdError {
     /// A hyper-parameter is out of its valid range (caught at `fit`, never by a panic).
     #[error("invalid parameter `{name}` = {value}: {reason}")]
@@ -59,6 +60,7 @@ pub enum KdError {
 
     /// An error from libtorch.
     #[error("libtorch: {0}")]
+    #[cfg(feature = "torch")]
     Torch(#[from] tch::TchError),
 
     /// JSON (de)serialisation.
@@ -68,6 +70,10 @@ pub enum KdError {
     /// Drawing a report failed.
     #[error("plot {path}: {msg}")]
     Plot { path: PathBuf, msg: String },
+
+    /// Asked for something this build of kdistill left out (a Cargo feature, e.g. `torch`).
+    #[error("{what} needs kdistill's `{feature}` feature, which this build was compiled without: build it with default features (or `--features {feature}`)")]
+    FeatureDisabled { what: String, feature: &'static str },
 }
 
 fn location(path: &std::path::Path, row: Option<usize>, column: Option<&str>) -> String {

@@ -23,6 +23,12 @@
 //! * [`metrics`] — accuracy, fidelity, confusion. [`report`] — PNGs and tables. [`experiments`] — the
 //!   boundary and MNIST experiments end to end.
 //!
+//! **Cargo feature `torch`** (default): everything that needs libtorch ([`neural`]'s networks,
+//! `teacher::mlp`, `teacher::bank`, `teacher::table::TableMlp`, `student::mlp`, `student::soft_tree`,
+//! `augment::{images, views}`, `experiments`, `report::plot_soft_tree`). Without it the crate builds with
+//! no libtorch: data, soft targets, trees and their exports, adapters, metrics and plots; asking the CLI
+//! for a network gives [`KdError::FeatureDisabled`].
+//!
 //! Hyper-parameters are builders validated at `fit` (a typed [`KdError`], never a panic); fitted models
 //! are separate types; everything random takes a seed, and on CPU the same seed gives the same numbers.
 //!
@@ -53,6 +59,7 @@
 pub mod augment;
 pub mod data;
 pub mod error;
+#[cfg(feature = "torch")]
 pub mod experiments;
 pub mod io;
 pub mod metrics;

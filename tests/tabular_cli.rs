@@ -195,6 +195,7 @@ fn temperature_softens_the_targets() {
 }
 
 #[test]
+#[cfg(feature = "torch")]
 fn teacher_command_trains_an_mlp_that_tree_can_query() {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("teacher");
@@ -223,6 +224,22 @@ fn teacher_command_trains_an_mlp_that_tree_can_query() {
     assert_eq!(m["teacher"]["kind"], "mlp (queried)");
     assert!(m["soft"]["fidelity"].as_f64().unwrap() > 0.75, "{m}");
     assert!(out2.join("boundary.png").exists());
+}
+
+/// Built without libtorch, the neural commands say what is missing and how to get it; the rest works.
+#[test]
+#[cfg(not(feature = "torch"))]
+fn without_torch_the_teacher_command_explains_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("teacher");
+    let r = distill(&["teacher", "--data", s(&fixture("train.csv")), "--target", "label", "--out", s(&t)]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("`distill teacher` (a neural network) needs kdistill's `torch` feature"), "{}", r.stderr);
+    assert!(!t.exists(), "nothing written");
+    let out = dir.path().join("out");
+    let r = distill(&["tree", "--data", s(&fixture("train.csv")), "--target", "label", "--teacher-model", s(&t), "--out", s(&out)]);
+    assert!(!r.ok && r.stderr.contains("`torch` feature"), "{}", r.stderr);
+    assert!(!out.exists(), "nothing written");
 }
 
 #[test]

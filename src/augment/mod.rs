@@ -20,7 +20,9 @@
 //! let m = munge(x.view(), 2, 0.5, 1.0, 7).unwrap();
 //! assert_eq!(m.dim(), (6, 2));
 //! ```
+#[cfg(feature = "torch")]
 pub mod images;
+#[cfg(feature = "torch")]
 pub mod views;
 
 use crate::error::{KdError, Result};

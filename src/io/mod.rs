@@ -83,6 +83,7 @@ pub fn atomic_write_with(
 /// assert_eq!(back[0].0, "t");
 /// assert_eq!(Vec::<f32>::try_from(&back[0].1).unwrap(), vec![1.0, 2.0]);
 /// ```
+#[cfg(feature = "torch")]
 pub fn atomic_write_safetensors(path: impl AsRef<Path>, tensors: &[(&str, &tch::Tensor)]) -> Result<()> {
     let path = path.as_ref();
     if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

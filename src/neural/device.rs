@@ -1,6 +1,7 @@
 //! Where the networks run: [`DeviceChoice`] and a one-line description of a device.
 use crate::error::{KdError, Result};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "torch")]
 use tch::Device;
 
 
@@ -53,6 +54,7 @@ impl DeviceChoice {
     /// assert_eq!(auto.is_cuda(), DeviceChoice::Cuda.resolve().is_ok());
     /// # Ok::<(), kdistill::KdError>(())
     /// ```
+    #[cfg(feature = "torch")]
     pub fn resolve(self) -> Result<Device> {
         match self {
             Self::Cpu => Ok(Device::Cpu),
@@ -75,6 +77,7 @@ impl DeviceChoice {
 /// let s = kdistill::neural::describe_device(tch::Device::Cpu);
 /// assert!(s.starts_with("cpu (") && s.contains("thread"));
 /// ```
+#[cfg(feature = "torch")]
 pub fn describe_device(d: Device) -> String {
     match d {
         Device::Cuda(i) => format!("cuda:{i} ({} GPU visible)", tch::Cuda::device_count()),

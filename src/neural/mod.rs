@@ -1,4 +1,5 @@
 //! Small fully-connected networks in tch (libtorch), shared by the teacher and the MLP student.
+//! Without the `torch` feature only [`DeviceChoice`] is here (so a `--device` flag parses the same way).
 //!
 //! A [`Net`] is `d → h₁ → … → h_L → K` with ReLU between layers and a *linear* output (logits), optional
 //! dropout on the input and hidden activations, and optional max-norm constraints on each unit's
@@ -24,16 +25,28 @@
 //! let pred = kdistill::soft::argmax_rows(net.logits(x.view()).unwrap().view());
 //! assert_eq!(pred.to_vec(), vec![0, 1, 1, 0]); // XOR needs the hidden layer
 //! ```
+#[cfg(feature = "torch")]
 pub mod loss;
 mod device;
+#[cfg(feature = "torch")]
 mod model;
+#[cfg(feature = "torch")]
 mod net;
+#[cfg(feature = "torch")]
 mod tensor;
+#[cfg(feature = "torch")]
 mod train;
 
-pub use device::{describe_device, DeviceChoice};
+pub use device::DeviceChoice;
+#[cfg(feature = "torch")]
+pub use device::describe_device;
+#[cfg(feature = "torch")]
 pub use model::{Mlp, MlpParams};
+#[cfg(feature = "torch")]
 pub use net::{MlpSpec, Net};
+#[cfg(feature = "torch")]
 pub use tensor::{to_array2, to_tensor};
+#[cfg(feature = "torch")]
 pub(crate) use train::seeded_fit_lock;
+#[cfg(feature = "torch")]
 pub use train::{train, train_model, BatchTargets, InputTransform, Objective, SoftTargets, TrainData, TrainParams, TrainReport, Trainable};

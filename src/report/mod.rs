@@ -18,12 +18,14 @@ pub mod boundary;
 pub mod charts;
 pub mod digits;
 pub mod palette;
+#[cfg(feature = "torch")]
 pub mod soft_tree;
 pub mod table;
 
 pub use boundary::{plot_boundary, plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
 pub use charts::{plot_bars, plot_confusion, plot_line_panels, plot_lines, Bar, Panel, Series};
 pub use digits::plot_image_grid;
+#[cfg(feature = "torch")]
 pub use soft_tree::plot_soft_tree;
 pub use table::markdown_table;
 

@@ -8,7 +8,9 @@
 //! * [`mlp`] — a small tch MLP trained with `α·CE + (1−α)·T²·KL`.
 //! * [`adapters`] — smartcore regressors (one per class) and linfa-trees as baselines.
 pub mod adapters;
+#[cfg(feature = "torch")]
 pub mod mlp;
+#[cfg(feature = "torch")]
 pub mod soft_tree;
 pub mod tree;
 

@@ -6,8 +6,10 @@
 //!
 //! Implementations: [`mlp::MlpTeacher`] (a tch network trained here), [`table::ProbTable`] (probabilities
 //! computed by any outside model and loaded from a file), [`ensemble::Ensemble`] (mean of probabilities).
+#[cfg(feature = "torch")]
 pub mod bank;
 pub mod ensemble;
+#[cfg(feature = "torch")]
 pub mod mlp;
 pub mod table;
 

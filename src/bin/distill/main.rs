@@ -6,6 +6,7 @@ mod cli;
 mod export;
 mod predict;
 mod teacher;
+mod teacher_model;
 mod tree;
 
 use clap::Parser;

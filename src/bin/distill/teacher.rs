@@ -1,14 +1,22 @@
 //! `distill teacher`: train the crate's MLP teacher on a table.
-use kdistill::data::tabular::{write_probabilities_csv, TableReader};
+use crate::cli::TeacherArgs;
 use kdistill::error::Result;
-use kdistill::soft::argmax_rows;
-use kdistill::teacher::table::TableMlp;
-use kdistill::teacher::Teacher;
-use serde_json::json;
-use std::time::Instant;
-use crate::cli::{categorical, stage_output, TeacherArgs};
 
+/// Without the `torch` feature there is no network to train.
+#[cfg(not(feature = "torch"))]
+pub(crate) fn cmd_teacher(_: &TeacherArgs) -> Result<()> {
+    Err(crate::teacher_model::without_torch("`distill teacher` (a neural network)"))
+}
+
+#[cfg(feature = "torch")]
 pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
+    use crate::cli::{categorical, stage_output};
+    use kdistill::data::tabular::{write_probabilities_csv, TableReader};
+    use kdistill::soft::argmax_rows;
+    use kdistill::teacher::table::TableMlp;
+    use kdistill::teacher::Teacher;
+    use serde_json::json;
+    use std::time::Instant;
     let staged = stage_output(&a.out, &[Some(&a.table.data), a.test.as_ref()])?;
     let out = staged.path();
     let train = TableReader::new(&a.table.data)

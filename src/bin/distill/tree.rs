@@ -5,12 +5,13 @@ use kdistill::error::{KdError, Result};
 use kdistill::report::{plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
 use kdistill::soft::{argmax_rows, mean_kl, one_hot};
 use kdistill::student::tree::{export, BinnedMatrix, TableTree, Tree, TreeParams};
-use kdistill::teacher::table::{ProbTable, TableMlp};
+use kdistill::teacher::table::ProbTable;
 use kdistill::teacher::Teacher;
 use ndarray::{concatenate, Array2, ArrayView1, ArrayView2, Axis};
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
+use crate::teacher_model;
 use crate::cli::{categorical, stage_output, TreeArgs};
 
 /// Microseconds per row of `tree.predict` on `x` (repeated to at least ~20k rows, best of 3).
@@ -71,14 +72,15 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
     let staged = stage_output(&a.out, &[Some(&a.table.data), a.teacher_probs.as_ref(), a.teacher_model.as_ref(), a.test.as_ref(), a.test_teacher_probs.as_ref()])?;
 
     // Training rows and the teacher.
-    let model = a.teacher_model.as_ref().map(|d| TableMlp::load(d, a.device)).transpose()?;
+    let model = a.teacher_model.as_ref().map(|d| teacher_model::load(d, a.device)).transpose()?;
     let mut reader = TableReader::new(&a.table.data)
         .target(&a.table.target)
         .ignore(a.table.ignore.clone())
         .categorical(categorical(a.table.one_hot))
         .renormalise(a.renormalise);
     if let Some(m) = &model {
-        reader = reader.encoding(m.encoding.clone()).classes(m.classes.clone());
+        let (encoding, classes) = teacher_model::encoding_and_classes(m);
+        reader = reader.encoding(encoding).classes(classes);
     } else {
         reader = reader.probs_file(a.teacher_probs.as_ref()).prob_prefix_opt(a.prob_prefix.clone());
     }
