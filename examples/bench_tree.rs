@@ -401,7 +401,7 @@ fn run(a: Args) -> Result<()> {
 }
 
 fn accuracy(p: ArrayView2<f32>, y: &ndarray::Array1<usize>) -> f64 {
-    let pred = kdistill::soft::argmax_rows(p);
+    let pred = kdistill::base::argmax_rows(p);
     pred.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len() as f64
 }
 

@@ -25,7 +25,7 @@ use clap::Parser;
 use kdistill::data::tabular::{Table, TableReader};
 use kdistill::metrics::{accuracy, fidelity};
 use kdistill::report::{markdown_table, plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
-use kdistill::soft::{argmax_rows, one_hot};
+use kdistill::base::{argmax_rows, one_hot};
 use kdistill::student::tree::{export, Tree, TreeParams};
 use kdistill::teacher::mlp::teacher_params;
 use kdistill::teacher::table::TableMlp;

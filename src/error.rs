@@ -6,6 +6,11 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong in `kdistill`.
 ///
+/// Rows and columns are **1-based** in every variant and message (the first row is row 1; in a table
+/// file, the first data row below the header), so an error reads the way a spreadsheet does. Build the
+/// array variants with [`KdError::non_finite`], [`KdError::probabilities`] and
+/// [`KdError::unknown_class`], which take 0-based indices.
+///
 /// # Examples
 ///
 /// ```
@@ -30,15 +35,15 @@ pub enum KdError {
     #[error("empty input: {0}")]
     Empty(String),
 
-    /// A NaN or infinite value in numeric input.
+    /// A NaN or infinite value in numeric input (1-based row and column).
     #[error("non-finite value ({value}) in {what} at row {row}, column {col}")]
     NonFinite { what: String, row: usize, col: usize, value: f32 },
 
-    /// A probability matrix that is not a probability matrix.
+    /// A probability matrix that is not a probability matrix (1-based row).
     #[error("invalid probabilities in {what} at row {row}: {reason}")]
     Probabilities { what: String, row: usize, reason: String },
 
-    /// A class label outside `0..n_classes` or not among known class names.
+    /// A class label outside `0..n_classes` or not among known class names (1-based row).
     #[error("unknown class {label} at row {row} (known classes: {known})")]
     UnknownClass { label: String, row: usize, known: String },
 
@@ -66,6 +71,10 @@ pub enum KdError {
     /// JSON (de)serialisation.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+
+    /// A learner from another crate (smartcore, linfa) failed, or training diverged.
+    #[error("{backend}: {msg}")]
+    Backend { backend: String, msg: String },
 
     /// Drawing a report failed.
     #[error("plot {path}: {msg}")]
@@ -99,6 +108,50 @@ impl KdError {
     /// ```
     pub fn param(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
         KdError::InvalidParam { name, value: value.to_string(), reason: reason.into() }
+    }
+    /// [`KdError::NonFinite`] at the 0-based cell `(row, col)`; the error holds and prints it 1-based.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = kdistill::KdError::non_finite("features", 0, 2, f32::NAN);
+    /// assert_eq!(e.to_string(), "non-finite value (NaN) in features at row 1, column 3");
+    /// ```
+    pub fn non_finite(what: impl Into<String>, row: usize, col: usize, value: f32) -> Self {
+        KdError::NonFinite { what: what.into(), row: row + 1, col: col + 1, value }
+    }
+    /// [`KdError::Probabilities`] at the 0-based `row`; the error holds and prints it 1-based.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = kdistill::KdError::probabilities("targets", 4, "row sums to 1.2, not 1");
+    /// assert_eq!(e.to_string(), "invalid probabilities in targets at row 5: row sums to 1.2, not 1");
+    /// ```
+    pub fn probabilities(what: impl Into<String>, row: usize, reason: impl Into<String>) -> Self {
+        KdError::Probabilities { what: what.into(), row: row + 1, reason: reason.into() }
+    }
+    /// [`KdError::UnknownClass`] at the 0-based `row`; the error holds and prints it 1-based.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = kdistill::KdError::unknown_class(7, 0, "0..3");
+    /// assert_eq!(e.to_string(), "unknown class 7 at row 1 (known classes: 0..3)");
+    /// ```
+    pub fn unknown_class(label: impl std::fmt::Display, row: usize, known: impl Into<String>) -> Self {
+        KdError::UnknownClass { label: label.to_string(), row: row + 1, known: known.into() }
+    }
+    /// [`KdError::Backend`]: `backend` (e.g. "smartcore DecisionTreeRegressor") failed with `msg`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = kdistill::KdError::backend("linfa-trees", "no samples");
+    /// assert_eq!(e.to_string(), "linfa-trees: no samples");
+    /// ```
+    pub fn backend(backend: impl Into<String>, msg: impl std::fmt::Display) -> Self {
+        KdError::Backend { backend: backend.into(), msg: msg.to_string() }
     }
     /// Shorthand for [`KdError::Io`].
     ///

@@ -17,7 +17,8 @@
 //!
 //! * [`data`] — [`data::Dataset`], [`data::moons`], [`data::idx`] (MNIST), [`data::tabular`] (polars).
 //! * [`teacher`] — the [`teacher::Teacher`] trait and its implementations.
-//! * [`soft`] — `softmax(z/T)`, probability checks, KL. [`augment`] — transfer-set points.
+//! * [`base`] — the checks every stage shares (finite rows, labels, weights, probability rows), one-hot,
+//!   argmax. [`soft`] — `softmax(z/T)`, softening, KL. [`augment`] — transfer-set points.
 //! * [`student`] — [`student::Student`] / [`student::Predictor`], [`student::tree`], [`student::mlp`],
 //!   [`student::adapters`]. [`neural`] — the tch networks and the distillation loss.
 //! * [`metrics`] — accuracy, fidelity, confusion. [`report`] — PNGs and tables. [`experiments`] — the
@@ -35,7 +36,7 @@
 //! ## The whole pipeline in a few lines
 //!
 //! ```
-//! use kdistill::{data::moons::Moons, metrics::accuracy, soft::one_hot};
+//! use kdistill::{data::moons::Moons, metrics::accuracy, base::one_hot};
 //! use kdistill::student::{tree::TreeParams, Predictor};
 //! use kdistill::teacher::{mlp::teacher_params, Teacher};
 //! use kdistill::neural::DeviceChoice;
@@ -57,6 +58,7 @@
 //! # Ok::<(), kdistill::KdError>(())
 //! ```
 pub mod augment;
+pub mod base;
 pub mod data;
 pub mod error;
 #[cfg(feature = "torch")]

@@ -80,7 +80,7 @@ pub fn confusion(pred: ArrayView1<usize>, truth: ArrayView1<usize>, k: usize) ->
     let mut m = Array2::zeros((k, k));
     for (i, (&p, &t)) in pred.iter().zip(truth.iter()).enumerate() {
         if p >= k || t >= k {
-            return Err(KdError::UnknownClass { label: p.max(t).to_string(), row: i, known: format!("0..{k}") });
+            return Err(KdError::unknown_class(p.max(t), i, format!("0..{k}")));
         }
         m[[t, p]] += 1;
     }

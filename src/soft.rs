@@ -14,34 +14,8 @@
 //! assert!((q[[0, 0]] - 1.0 / 3.0).abs() < 1e-6 && (q[[0, 1]] - 2.0 / 3.0).abs() < 1e-6);
 //! ```
 use crate::error::{KdError, Result};
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 
-/// Default tolerance on `|Σ_j p_ij − 1|` when validating probability rows.
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::soft::{check_probabilities, PROB_SUM_TOLERANCE};
-/// let p = ndarray::array![[0.3f32, 0.7005]]; // sums to 1.0005: within 1e-3
-/// assert!(check_probabilities(p.view(), "p", PROB_SUM_TOLERANCE).is_ok());
-/// ```
-pub const PROB_SUM_TOLERANCE: f32 = 1e-3;
-
-/// Check a temperature: finite and strictly positive.
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::soft::check_temperature;
-/// assert!(check_temperature(2.0).is_ok());
-/// assert!(check_temperature(0.0).is_err() && check_temperature(f32::NAN).is_err());
-/// ```
-pub fn check_temperature(t: f32) -> Result<()> {
-    if !(t.is_finite() && t > 0.0) {
-        return Err(KdError::param("temperature", t, "must be finite and > 0"));
-    }
-    Ok(())
-}
 
 /// Row-wise `softmax(z / T)`.
 ///
@@ -56,8 +30,8 @@ pub fn check_temperature(t: f32) -> Result<()> {
 /// assert!(q5[[0, 2]] < q1[[0, 2]]); // a higher temperature is flatter
 /// ```
 pub fn softmax_t(logits: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
-    check_temperature(t)?;
-    crate::data::check_finite(logits, "logits")?;
+    crate::base::check_temperature(t)?;
+    crate::base::check_finite(logits, "logits")?;
     Ok(exp_normalise(logits, |z, m| ((z - m) / t).exp(), f32::NEG_INFINITY))
 }
 
@@ -74,7 +48,7 @@ pub fn softmax_t(logits: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
 /// assert_eq!(q[[0, 2]], 0.0);
 /// ```
 pub fn soften_probs(p: ArrayView2<f32>, t: f32) -> Result<Array2<f32>> {
-    check_temperature(t)?;
+    crate::base::check_temperature(t)?;
     // (p / max)^{1/T} in log space, so tiny p with small T don't underflow to an all-zero row.
     Ok(exp_normalise(p, |v, m| if v > 0.0 { ((v.ln() - m.max(f32::MIN_POSITIVE).ln()) / t).exp() } else { 0.0 }, 0.0))
 }
@@ -95,110 +69,7 @@ fn exp_normalise(x: ArrayView2<f32>, f: impl Fn(f32, f32) -> f32, init: f32) -> 
     out
 }
 
-/// One-hot encode class indices into an `n × k` matrix. Errors on a label `≥ k`.
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::soft::one_hot;
-/// use ndarray::array;
-/// assert_eq!(one_hot(array![2usize, 0].view(), 3).unwrap(), array![[0.0f32, 0.0, 1.0], [1.0, 0.0, 0.0]]);
-/// assert!(one_hot(array![3usize].view(), 3).is_err());
-/// ```
-pub fn one_hot(labels: ArrayView1<usize>, k: usize) -> Result<Array2<f32>> {
-    let mut y = Array2::zeros((labels.len(), k));
-    for (i, &l) in labels.iter().enumerate() {
-        if l >= k {
-            return Err(KdError::UnknownClass { label: l.to_string(), row: i, known: format!("0..{k}") });
-        }
-        y[[i, l]] = 1.0;
-    }
-    Ok(y)
-}
 
-/// Validate a probability matrix: finite, non-negative, rows summing to 1 within `tol`.
-/// `what` names the source in the error (e.g. a file name).
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::soft::check_probabilities;
-/// use ndarray::array;
-/// assert!(check_probabilities(array![[0.25f32, 0.75]].view(), "probs.csv", 1e-3).is_ok());
-/// let e = check_probabilities(array![[0.5f32, 0.5], [0.5, 0.6]].view(), "probs.csv", 1e-3).unwrap_err();
-/// assert!(e.to_string().contains("probs.csv at row 1"), "{e}");
-/// assert!(check_probabilities(array![[1.5f32, -0.5]].view(), "p", 1e-3).is_err());
-/// ```
-pub fn check_probabilities(p: ArrayView2<f32>, what: &str, tol: f32) -> Result<()> {
-    if p.ncols() < 2 {
-        return Err(KdError::Shape(format!("{what}: need at least 2 class columns, got {}", p.ncols())));
-    }
-    for (i, row) in p.axis_iter(Axis(0)).enumerate() {
-        let mut s = 0.0f64;
-        for (j, &v) in row.iter().enumerate() {
-            if !v.is_finite() {
-                return Err(KdError::NonFinite { what: what.to_string(), row: i, col: j, value: v });
-            }
-            if v < 0.0 {
-                return Err(KdError::Probabilities { what: what.into(), row: i, reason: format!("negative probability {v} in column {j}") });
-            }
-            s += v as f64;
-        }
-        if (s - 1.0).abs() > tol as f64 {
-            return Err(KdError::Probabilities {
-                what: what.into(),
-                row: i,
-                reason: format!("row sums to {s:.6}, not 1 (tolerance {tol})"),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Renormalise each row to sum to 1 (rows must be non-negative with a positive sum).
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::soft::renormalise;
-/// let mut p = ndarray::array![[1.0f32, 3.0], [0.5, 0.5]];
-/// renormalise(&mut p, "p").unwrap();
-/// assert_eq!(p, ndarray::array![[0.25f32, 0.75], [0.5, 0.5]]);
-/// assert!(renormalise(&mut ndarray::array![[0.0f32, 0.0]], "p").is_err());
-/// ```
-pub fn renormalise(p: &mut Array2<f32>, what: &str) -> Result<()> {
-    for (i, mut row) in p.axis_iter_mut(Axis(0)).enumerate() {
-        let s: f32 = row.sum();
-        if !(s > 0.0 && s.is_finite()) || row.iter().any(|&v| v < 0.0 || !v.is_finite()) {
-            return Err(KdError::Probabilities { what: what.into(), row: i, reason: format!("cannot renormalise a row with sum {s} or negative/non-finite entries") });
-        }
-        row.mapv_inplace(|v| v / s);
-    }
-    Ok(())
-}
-
-/// Row-wise argmax (first maximum on ties).
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::soft::argmax_rows;
-/// let p = ndarray::array![[0.1f32, 0.9], [0.5, 0.5], [0.7, 0.3]];
-/// assert_eq!(argmax_rows(p.view()).to_vec(), vec![1, 0, 0]); // ties: the first column
-/// ```
-pub fn argmax_rows(p: ArrayView2<f32>) -> ndarray::Array1<usize> {
-    p.axis_iter(Axis(0))
-        .map(|r| {
-            let mut best = 0;
-            for (j, &v) in r.iter().enumerate() {
-                if v > r[best] {
-                    best = j;
-                }
-            }
-            best
-        })
-        .collect()
-}
 
 /// Mean KL divergence `KL(p ‖ q) = Σ p ln(p/q)` over rows (nats); `q` is clamped at 1e-12.
 ///
@@ -283,27 +154,10 @@ mod tests {
     }
 
     #[test]
-    fn probability_checks() {
-        assert!(check_probabilities(array![[0.25f32, 0.75]].view(), "p", 1e-3).is_ok());
-        let e = check_probabilities(array![[0.5f32, 0.5], [0.5, 0.6]].view(), "probs.csv", 1e-3).unwrap_err();
-        assert!(e.to_string().contains("probs.csv") && e.to_string().contains("row 1"), "{e}");
-        let e = check_probabilities(array![[1.5f32, -0.5]].view(), "p", 1e-3).unwrap_err();
-        assert!(e.to_string().contains("negative"), "{e}");
-    }
-
-    #[test]
     fn kl_hand_computed() {
         // KL([.5,.5] || [.25,.75]) = .5 ln 2 + .5 ln(2/3)
         let k = mean_kl(array![[0.5f32, 0.5]].view(), array![[0.25f32, 0.75]].view()).unwrap();
         let want = 0.5 * 2f64.ln() + 0.5 * (2.0f64 / 3.0).ln();
         assert!((k - want).abs() < 1e-6);
-    }
-
-    #[test]
-    fn one_hot_and_argmax() {
-        let y = one_hot(ndarray::array![2usize, 0].view(), 3).unwrap();
-        assert_eq!(y, array![[0.0f32, 0.0, 1.0], [1.0, 0.0, 0.0]]);
-        assert_eq!(argmax_rows(y.view()).to_vec(), vec![2, 0]);
-        assert!(one_hot(ndarray::array![3usize].view(), 3).is_err());
     }
 }

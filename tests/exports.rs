@@ -207,7 +207,7 @@ fn onnx_export_passes_the_checker_and_gives_the_trees_probabilities_and_labels()
     let text = run_python(&script, &csv_rows.join("\n"));
     let (labels, probs): (Vec<&str>, Vec<&str>) = text.lines().map(|l| l.split_once(':').unwrap()).unzip();
     assert_same("ONNX", &parse_rows(&probs.join("\n"), model.classes.len()), &want);
-    let want_labels: Vec<&str> = kdistill::soft::argmax_rows(want.view()).iter().map(|&c| model.classes[c].as_str()).collect();
+    let want_labels: Vec<&str> = kdistill::base::argmax_rows(want.view()).iter().map(|&c| model.classes[c].as_str()).collect();
     assert_eq!(labels, want_labels);
 }
 

@@ -10,7 +10,7 @@ use kdistill::data::moons::Moons;
 use kdistill::metrics::accuracy;
 use kdistill::neural::DeviceChoice;
 use kdistill::report::{plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
-use kdistill::soft::one_hot;
+use kdistill::base::one_hot;
 use kdistill::student::tree::{export, TreeParams};
 use kdistill::student::{mlp::student_params, FitData, Predictor, Student};
 use kdistill::teacher::{mlp::teacher_params, Teacher};

@@ -70,8 +70,8 @@ pub fn uniform_box(bounds: &[(f32, f32)], n: usize, margin: f32, seed: u64) -> R
 }
 
 fn check_input(x: ArrayView2<f32>) -> Result<()> {
-    crate::data::check_rows(x, "augmentation input")?;
-    crate::data::check_finite(x, "augmentation input")
+    crate::base::check_rows(x, "augmentation input")?;
+    crate::base::check_finite(x, "augmentation input")
 }
 
 /// Per-column standard deviation (1 where a column is constant).

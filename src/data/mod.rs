@@ -50,17 +50,15 @@ impl Dataset {
     /// assert!(Dataset::new(array![[0.0f32], [1.0]], array![0], 2).is_err()); // 2 rows, 1 label
     /// assert!(Dataset::new(array![[0.0f32]], array![2], 2).is_err()); // label outside 0..2
     /// let e = Dataset::new(array![[0.0f32, f32::NAN]], array![0], 2).unwrap_err();
-    /// assert!(e.to_string().contains("row 0, column 1"), "{e}");
+    /// assert!(e.to_string().contains("row 1, column 2"), "{e}");
     /// ```
     pub fn new(x: Array2<f32>, y: Array1<usize>, n_classes: usize) -> Result<Self> {
-        check_rows(x.view(), "features")?;
-        check_finite(x.view(), "features")?;
+        crate::base::check_rows(x.view(), "features")?;
+        crate::base::check_finite(x.view(), "features")?;
         if x.nrows() != y.len() {
             return Err(KdError::Shape(format!("{} feature rows but {} labels", x.nrows(), y.len())));
         }
-        if let Some((i, &l)) = y.iter().enumerate().find(|&(_, &l)| l >= n_classes) {
-            return Err(KdError::UnknownClass { label: l.to_string(), row: i, known: format!("0..{n_classes}") });
-        }
+        crate::base::check_labels(y.view(), n_classes, &format!("{n_classes} classes"))?;
         Ok(Self { x, y, n_classes })
     }
 
@@ -174,41 +172,7 @@ pub fn bounds(x: ArrayView2<f32>) -> Vec<(f32, f32)> {
         .collect()
 }
 
-/// Error unless `x` has at least one row and one column.
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::data::check_rows;
-/// assert!(check_rows(ndarray::array![[1.0f32]].view(), "x").is_ok());
-/// let e = check_rows(ndarray::Array2::<f32>::zeros((0, 3)).view(), "features").unwrap_err();
-/// assert_eq!(e.to_string(), "empty input: features has shape (0, 3)");
-/// ```
-pub fn check_rows(x: ArrayView2<f32>, what: &str) -> Result<()> {
-    if x.nrows() == 0 || x.ncols() == 0 {
-        return Err(KdError::Empty(format!("{what} has shape {:?}", x.dim())));
-    }
-    Ok(())
-}
 
-/// Error naming the first NaN/inf cell of `x`.
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::data::check_finite;
-/// assert!(check_finite(ndarray::array![[1.0f32, 2.0]].view(), "x").is_ok());
-/// let e = check_finite(ndarray::array![[1.0f32, 2.0], [f32::INFINITY, 0.0]].view(), "x").unwrap_err();
-/// assert_eq!(e.to_string(), "non-finite value (inf) in x at row 1, column 0");
-/// ```
-pub fn check_finite(x: ArrayView2<f32>, what: &str) -> Result<()> {
-    for ((row, col), &value) in x.indexed_iter() {
-        if !value.is_finite() {
-            return Err(KdError::NonFinite { what: what.to_string(), row, col, value });
-        }
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {
@@ -219,7 +183,7 @@ mod tests {
     fn new_rejects_bad_input() {
         assert!(matches!(Dataset::new(Array2::zeros((0, 2)), array![], 2), Err(KdError::Empty(_))));
         let e = Dataset::new(array![[0.0f32, f32::NAN]], array![0], 2).unwrap_err();
-        assert!(e.to_string().contains("row 0, column 1"), "{e}");
+        assert!(e.to_string().contains("row 1, column 2"), "{e}");
         assert!(matches!(Dataset::new(array![[0.0f32]], array![0, 1], 2), Err(KdError::Shape(_))));
         assert!(matches!(Dataset::new(array![[0.0f32]], array![5], 2), Err(KdError::UnknownClass { .. })));
     }

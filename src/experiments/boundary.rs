@@ -26,7 +26,7 @@ use crate::error::{KdError, Result};
 use crate::experiments::curve::{plot_size_curve, CurveRow, SoftTreeLine};
 use crate::metrics::{accuracy, fidelity, MeanStd};
 use crate::neural::{DeviceChoice, MlpParams};
-use crate::soft::one_hot;
+use crate::base::one_hot;
 use crate::student::soft_tree::{SoftTree, SoftTreeParams};
 use crate::student::tree::{Tree, TreeParams};
 use crate::student::{FitData, Predictor, Student};
@@ -294,8 +294,8 @@ fn check(cfg: &BoundaryConfig) -> Result<()> {
     if !(0.0..=1.0).contains(&cfg.mlp_alpha) {
         return Err(KdError::param("mlp_alpha", cfg.mlp_alpha, "must be in [0, 1]"));
     }
-    crate::soft::check_temperature(cfg.mlp_temperature)?;
-    crate::soft::check_temperature(cfg.tree_temperature)?;
+    crate::base::check_temperature(cfg.mlp_temperature)?;
+    crate::base::check_temperature(cfg.tree_temperature)?;
     if cfg.grid < 2 {
         return Err(KdError::param("grid", cfg.grid, "must be ≥ 2"));
     }

@@ -22,7 +22,7 @@
 //! let params = TrainParams { epochs: 300, batch_size: 4, learning_rate: 0.05, ..TrainParams::default() };
 //! let mut net = Net::new(&spec, tch::Device::Cpu, 0).unwrap();
 //! train(&mut net, &params, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap();
-//! let pred = kdistill::soft::argmax_rows(net.logits(x.view()).unwrap().view());
+//! let pred = kdistill::base::argmax_rows(net.logits(x.view()).unwrap().view());
 //! assert_eq!(pred.to_vec(), vec![0, 1, 1, 0]); // XOR needs the hidden layer
 //! ```
 #[cfg(feature = "torch")]

@@ -182,7 +182,7 @@ impl MlpParams {
         if n_classes < 2 {
             return Err(KdError::param("n_classes", n_classes, "need at least 2 classes"));
         }
-        crate::data::check_rows(x, "training features")?;
+        crate::base::check_rows(x, "training features")?;
         let spec = MlpSpec { input: x.ncols(), hidden: self.hidden.clone(), output: n_classes, dropout_input: self.dropout_input, dropout_hidden: self.dropout_hidden };
         spec.check()?;
         self.train.check()?;
@@ -208,7 +208,7 @@ impl MlpParams {
 /// assert_eq!(m.logits(x.view())?.dim(), (4, 2));
 /// let p = m.predict_proba(x.view())?;                // softmax of the logits
 /// assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));
-/// assert_eq!(m.predict(x.view())?, kdistill::soft::argmax_rows(p.view())); // classes, with no trait to name
+/// assert_eq!(m.predict(x.view())?, kdistill::base::argmax_rows(p.view())); // classes, with no trait to name
 /// assert_eq!(m.n_params(), (2 * 4 + 4) + (4 * 2 + 2));
 /// assert_eq!(m.n_params(), m.net().spec().n_params());
 /// assert!(m.device_name().starts_with("cpu"));
@@ -249,7 +249,7 @@ impl Mlp {
     ///
     /// See the example on [`Mlp`].
     pub fn predict(&self, x: ArrayView2<f32>) -> Result<ndarray::Array1<usize>> {
-        Ok(crate::soft::argmax_rows(self.predict_proba(x)?.view()))
+        Ok(crate::base::argmax_rows(self.predict_proba(x)?.view()))
     }
     /// The underlying network.
     ///

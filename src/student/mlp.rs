@@ -49,6 +49,7 @@ pub fn student_params() -> MlpParams {
 impl Student for MlpParams {
     type Model = Mlp;
     fn fit_student(&self, d: FitData<'_>) -> Result<Mlp> {
+        d.check()?;
         let labels = d.labels_or_argmax(self.objective == Objective::Hard);
         let soft = match self.objective {
             Objective::Hard => None,

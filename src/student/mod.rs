@@ -14,7 +14,7 @@ pub mod mlp;
 pub mod soft_tree;
 pub mod tree;
 
-use crate::error::Result;
+use crate::error::{KdError, Result};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 /// Training data for a student.
@@ -44,6 +44,53 @@ pub struct FitData<'a> {
 }
 
 impl FitData<'_> {
+    /// The checks every [`Student`] runs before it fits, so all of them refuse the same data the same
+    /// way: features non-empty and finite; targets with one row per feature row, at least two columns,
+    /// and every row a probability distribution (non-negative, summing to 1 within
+    /// [`PROB_SUM_TOLERANCE`](crate::base::PROB_SUM_TOLERANCE); raw logits are refused); labels, when
+    /// given, one per row and inside `0..K` where `K` is the targets' number of columns; weights, when
+    /// given, one per row, finite, non-negative, with a positive sum. Returns `K`. Rows in the errors are
+    /// 1-based.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::FitData;
+    /// use ndarray::array;
+    /// let x = array![[0.0f32], [1.0]];
+    /// let q = array![[0.9f32, 0.1], [0.2, 0.8]];
+    /// assert_eq!(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }.check().unwrap(), 2);
+    /// let logits = array![[2.0f32, -1.0], [0.5, 3.0]];
+    /// let e = FitData { x: x.view(), targets: logits.view(), labels: None, weights: None }.check().unwrap_err();
+    /// assert!(e.to_string().contains("row 1"), "{e}");
+    /// let y = array![0usize, 2];
+    /// let e = FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }.check().unwrap_err();
+    /// assert_eq!(e.to_string(), "unknown class 2 at row 2 (known classes: 0..2, from the targets' 2 columns)");
+    /// ```
+    pub fn check(&self) -> Result<usize> {
+        use crate::base::{check_finite, check_labels, check_probabilities, check_rows, check_weights, PROB_SUM_TOLERANCE};
+        check_rows(self.x, "student features")?;
+        check_finite(self.x, "student features")?;
+        let (n, k) = (self.x.nrows(), self.targets.ncols());
+        if self.targets.nrows() != n {
+            return Err(KdError::Shape(format!("{n} feature rows but {} target rows", self.targets.nrows())));
+        }
+        if k < 2 {
+            return Err(KdError::Shape(format!("targets need at least 2 class columns, got {k}")));
+        }
+        check_probabilities(self.targets, "student targets", PROB_SUM_TOLERANCE)?;
+        if let Some(l) = self.labels {
+            if l.len() != n {
+                return Err(KdError::Shape(format!("{n} feature rows but {} labels", l.len())));
+            }
+            check_labels(l, k, &format!("the targets' {k} columns"))?;
+        }
+        if let Some(w) = self.weights {
+            check_weights(w, n)?;
+        }
+        Ok(k)
+    }
+
     /// The hard labels: the given ones, or the targets' argmax when `derive` and none are given
     /// (a hard-label learner fitted on one-hot targets needs no separate labels).
     ///
@@ -61,7 +108,7 @@ impl FitData<'_> {
     pub fn labels_or_argmax(&self, derive: bool) -> Option<Array1<usize>> {
         match self.labels {
             Some(l) => Some(l.to_owned()),
-            None if derive => Some(crate::soft::argmax_rows(self.targets)),
+            None if derive => Some(crate::base::argmax_rows(self.targets)),
             None => None,
         }
     }
@@ -80,7 +127,7 @@ impl FitData<'_> {
 /// fn fit_and_score<S: Student>(s: &S, d: FitData<'_>) -> f64 {
 ///     let m = s.fit_student(d).unwrap();
 ///     let pred = m.predict(d.x).unwrap();
-///     kdistill::metrics::fidelity(pred.view(), kdistill::soft::argmax_rows(d.targets).view()).unwrap()
+///     kdistill::metrics::fidelity(pred.view(), kdistill::base::argmax_rows(d.targets).view()).unwrap()
 /// }
 /// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
 /// let q = array![[0.9f32, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]];
@@ -151,6 +198,6 @@ pub trait Predictor {
     /// assert_eq!(Predictor::predict(&tree, array![[0.0f32], [1.0]].view()).unwrap().to_vec(), vec![0, 1]);
     /// ```
     fn predict(&self, x: ArrayView2<f32>) -> Result<Array1<usize>> {
-        Ok(crate::soft::argmax_rows(self.predict_proba(x)?.view()))
+        Ok(crate::base::argmax_rows(self.predict_proba(x)?.view()))
     }
 }

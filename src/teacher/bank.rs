@@ -241,7 +241,7 @@ impl ViewBank {
     /// The teachers' probabilities at temperature `t` on every view of the transfer rows (`V·len() × K`,
     /// slot-major, the order of [`ViewBank::render_u8`]).
     pub fn probs(&self, t: f32) -> Result<Array2<f32>> {
-        crate::soft::check_temperature(t)?;
+        crate::base::check_temperature(t)?;
         crate::neural::to_array2(&self.targets_of(&self.all_view_ids(), BankTargets::Probs { temperature: t }))
     }
 
@@ -259,7 +259,7 @@ impl ViewBank {
     /// Read one member's logits written by [`ViewBank::save_member`], expecting one row per view of
     /// `views` and `k` classes, onto `device`. A wrong file is an error naming it.
     pub fn load_member(path: &Path, views: &Views, k: usize, device: Device) -> Result<Tensor> {
-        let bad = |msg: String| KdError::Model { path: path.to_path_buf(), msg: format!("unreadable view-bank cache: {msg}; delete it or re-run with --no-cache") };
+        let bad = |msg: String| KdError::Model { path: path.to_path_buf(), msg: format!("unreadable view-bank cache: {msg}; delete it to rebuild it") };
         let tensors = Tensor::read_safetensors(path).map_err(|e| bad(e.to_string()))?;
         let z = tensors.into_iter().find(|(name, _)| name == "logits").map(|(_, z)| z).ok_or_else(|| bad("no tensor `logits`".into()))?;
         let want = [views.len() as i64, k as i64];
@@ -273,12 +273,12 @@ impl ViewBank {
 
 /// The images as a tensor on `device`, checked against the view table.
 fn check_images(images: ArrayView2<f32>, views: &Views, device: Device) -> Result<Tensor> {
-    crate::data::check_rows(images, "images")?;
+    crate::base::check_rows(images, "images")?;
     let (rows, cols) = views.shape();
     if images.nrows() != views.n_images() || images.ncols() != rows * cols {
         return Err(KdError::Shape(format!("{} images of {} pixels, but the views are of {} {rows}×{cols} images", images.nrows(), images.ncols(), views.n_images())));
     }
-    crate::data::check_finite(images, "images")?;
+    crate::base::check_finite(images, "images")?;
     Ok(crate::neural::to_tensor(images, device))
 }
 
@@ -292,7 +292,7 @@ fn first_non_finite(z: &Tensor, n: usize) -> Result<()> {
     let k = z.size()[1];
     let (view, class) = (at / k, at % k);
     let value = f32::try_from(z.view([-1]).get(at)).unwrap_or(f32::NAN);
-    Err(KdError::NonFinite { what: format!("view-bank logits (view slot {})", view / n as i64), row: (view % n as i64) as usize, col: class as usize, value })
+    Err(KdError::non_finite(format!("view-bank logits (view slot {})", view / n as i64), (view % n as i64) as usize, class as usize, value))
 }
 
 #[cfg(test)]
@@ -385,13 +385,13 @@ mod tests {
         let inf = z.copy();
         let _ = inf.get(7).get(2).fill_(f64::INFINITY);
         let err = ViewBank::new(views(), x.view(), vec![inf], Device::Cpu).unwrap_err();
-        assert!(matches!(&err, KdError::NonFinite { row: 1, col: 2, .. }) && err.to_string().contains("view slot 1"), "{err}");
+        assert!(matches!(&err, KdError::NonFinite { row: 2, col: 3, .. }) && err.to_string().contains("view slot 1"), "{err}");
         // Cache round trip; a wrong file names itself and the flag that rebuilds it.
         let path = dir.path().join("views.safetensors");
         ViewBank::save_member(&z, &path).unwrap();
         assert!(bool::try_from(ViewBank::load_member(&path, &views(), 3, Device::Cpu).unwrap().eq_tensor(&z).all()).unwrap());
         let err = ViewBank::load_member(&path, &Views::translations(6, 4, 4, 1).unwrap(), 3, Device::Cpu).unwrap_err();
-        assert!(err.to_string().contains("views.safetensors") && err.to_string().contains("--no-cache"), "{err}");
+        assert!(err.to_string().contains("views.safetensors") && err.to_string().contains("delete it"), "{err}");
         std::fs::write(&path, b"not a safetensors file").unwrap();
         assert!(matches!(ViewBank::load_member(&path, &views(), 3, Device::Cpu), Err(KdError::Model { .. })));
         // Not 8-bit data: the table refuses to become bytes.

@@ -131,6 +131,6 @@ pub trait Teacher {
     /// assert_eq!(t.predict(array![[1.0f32], [0.0]].view()).unwrap().to_vec(), vec![0, 1]);
     /// ```
     fn predict(&self, x: ArrayView2<f32>) -> Result<Array1<usize>> {
-        Ok(crate::soft::argmax_rows(self.predict_proba(x)?.view()))
+        Ok(crate::base::argmax_rows(self.predict_proba(x)?.view()))
     }
 }

@@ -85,7 +85,7 @@ fn row_key(r: ArrayView1<f32>) -> Vec<u32> {
 
 impl ProbTable {
     /// A table of `n` rows: features `x` (`n × d`), probabilities `p` (`n × K`, validated with
-    /// [`crate::soft::check_probabilities`]), class names and the file it came from (for messages).
+    /// [`crate::base::check_probabilities`]), class names and the file it came from (for messages).
     ///
     /// # Examples
     ///
@@ -95,20 +95,20 @@ impl ProbTable {
     /// let c = || vec!["a".to_string(), "b".to_string()];
     /// assert!(ProbTable::new(array![[0.0f32]], array![[0.4f32, 0.6]], c(), "p.csv").is_ok());
     /// let e = ProbTable::new(array![[0.0f32]], array![[0.4f32, 0.7]], c(), "p.csv").unwrap_err();
-    /// assert!(e.to_string().contains("p.csv at row 0"), "{e}"); // sums to 1.1
+    /// assert!(e.to_string().contains("p.csv at row 1"), "{e}"); // sums to 1.1
     /// assert!(ProbTable::new(array![[0.0f32], [1.0]], array![[0.4f32, 0.6]], c(), "p.csv").is_err()); // 2 rows vs 1
     /// ```
     pub fn new(x: Array2<f32>, p: Array2<f32>, classes: Vec<String>, source: impl Into<PathBuf>) -> Result<Self> {
         let source = source.into();
-        crate::data::check_rows(x.view(), "probability table features")?;
-        crate::data::check_finite(x.view(), "probability table features")?;
+        crate::base::check_rows(x.view(), "probability table features")?;
+        crate::base::check_finite(x.view(), "probability table features")?;
         if x.nrows() != p.nrows() {
             return Err(KdError::Shape(format!("{}: {} feature rows but {} probability rows", source.display(), x.nrows(), p.nrows())));
         }
         if classes.len() != p.ncols() {
             return Err(KdError::Shape(format!("{}: {} class names for {} probability columns", source.display(), classes.len(), p.ncols())));
         }
-        crate::soft::check_probabilities(p.view(), &source.display().to_string(), crate::soft::PROB_SUM_TOLERANCE)?;
+        crate::base::check_probabilities(p.view(), &source.display().to_string(), crate::base::PROB_SUM_TOLERANCE)?;
         let mut index: HashMap<Vec<u32>, Option<usize>> = HashMap::with_capacity(x.nrows());
         for (i, r) in x.axis_iter(Axis(0)).enumerate() {
             index
@@ -327,7 +327,7 @@ impl NearestProbTable {
         if x.ncols() != self.tree.dim() {
             return Err(KdError::Shape(format!("table has {} features, query has {}", self.tree.dim(), x.ncols())));
         }
-        crate::data::check_finite(x, "query rows")?;
+        crate::base::check_finite(x, "query rows")?;
         let q = (&x - &self.mean) * &self.scale;
         // `None` only when no table row is at a finite distance (overflowing values): row 0, as before.
         Ok(self.tree.nearest_rows(q.view()).into_iter().map(|k| k.unwrap_or(0)).collect())

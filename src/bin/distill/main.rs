@@ -26,6 +26,22 @@ fn main() {
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
+        if let Some(h) = hint(&e) {
+            eprintln!("hint: {h}");
+        }
         std::process::exit(1);
+    }
+}
+
+/// The command-line flag for a fix that a library error names by its library option.
+fn hint(e: &kdistill::KdError) -> Option<String> {
+    let kdistill::KdError::Data { msg, column, .. } = e else { return None };
+    if msg.contains("`Categorical::OneHot`") {
+        let ignore = column.as_deref().map(|c| format!(" or leave it out with --ignore {c}")).unwrap_or_default();
+        Some(format!("one-hot encode categorical columns with --one-hot{ignore}"))
+    } else if msg.contains("`renormalise`") {
+        Some("pass --renormalise to rescale each probability row to sum to 1".into())
+    } else {
+        None
     }
 }

@@ -12,7 +12,7 @@ pub(crate) fn cmd_teacher(_: &TeacherArgs) -> Result<()> {
 pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
     use crate::cli::{categorical, stage_output};
     use kdistill::data::tabular::{write_probabilities_csv, TableReader};
-    use kdistill::soft::argmax_rows;
+    use kdistill::base::argmax_rows;
     use kdistill::teacher::table::TableMlp;
     use kdistill::teacher::Teacher;
     use serde_json::json;

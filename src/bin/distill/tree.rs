@@ -3,7 +3,8 @@
 use kdistill::data::tabular::{Table, TableReader};
 use kdistill::error::{KdError, Result};
 use kdistill::report::{plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
-use kdistill::soft::{argmax_rows, mean_kl, one_hot};
+use kdistill::soft::mean_kl;
+use kdistill::base::{argmax_rows, one_hot};
 use kdistill::student::tree::{export, BinnedMatrix, TableTree, Tree, TreeParams};
 use kdistill::teacher::table::ProbTable;
 use kdistill::teacher::Teacher;
@@ -55,7 +56,7 @@ pub(crate) fn fmt_opt(v: &serde_json::Value) -> String {
 }
 
 pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
-    kdistill::soft::check_temperature(a.temperature)?;
+    kdistill::base::check_temperature(a.temperature)?;
     if a.teacher_probs.is_none() && a.prob_prefix.is_none() && a.teacher_model.is_none() {
         return Err(KdError::param(
             "teacher",

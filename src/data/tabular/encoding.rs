@@ -224,7 +224,7 @@ pub(super) fn infer_encoding(path: &Path, name: &str, raw: &RawColumn, policy: C
             column: Some(name.to_string()),
             msg: format!(
                 "non-numeric feature value `{value}`: the column looks categorical; one-hot encode it \
-                 (--one-hot / Categorical::OneHot) or leave it out (--ignore {name})"
+                 (`Categorical::OneHot`) or leave the column out"
             ),
         }),
         Categorical::OneHot => {

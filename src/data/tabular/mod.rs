@@ -32,7 +32,7 @@
 //! Refused: an empty file or a header without rows; a missing target, feature or probability column;
 //! a missing (empty) cell; a non-numeric feature value; NaN or ±inf; a negative probability; a
 //! probability row whose sum differs from 1 by more than the tolerance
-//! ([`crate::soft::PROB_SUM_TOLERANCE`] = 1e-3 by default; rows are rescaled to sum to 1 only with
+//! ([`crate::base::PROB_SUM_TOLERANCE`] = 1e-3 by default; rows are rescaled to sum to 1 only with
 //! [`TableReader::renormalise`]); a probability file whose row count differs from the data file's; a
 //! label that is not among the probability columns; fewer than two classes when the classes are
 //! inferred from the file.

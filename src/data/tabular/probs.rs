@@ -82,7 +82,7 @@ pub fn format_probabilities_csv(classes: &[String], p: ArrayView2<f32>, predicte
     if classes.len() != p.ncols() {
         return Err(KdError::Shape(format!("{} class names for {} probability columns", classes.len(), p.ncols())));
     }
-    let pred = crate::soft::argmax_rows(p);
+    let pred = crate::base::argmax_rows(p);
     let mut header: Vec<String> = Vec::new();
     if let Some(c) = predicted_column {
         header.push(csv_field(c));
@@ -208,7 +208,7 @@ pub(super) fn probability_matrix(
                 path: path.to_path_buf(),
                 row: Some(i + 1),
                 column: Some(col_list.clone()),
-                msg: format!("probabilities sum to {s:.6}, not 1 (tolerance {tol}; pass --renormalise to rescale rows)"),
+                msg: format!("probabilities sum to {s:.6}, not 1 (tolerance {tol}; rescale the rows with `renormalise`)"),
             });
         }
     }

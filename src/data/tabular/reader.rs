@@ -89,7 +89,7 @@ impl TableReader {
             ignore: Vec::new(),
             categorical: Categorical::Refuse,
             renormalise: false,
-            tolerance: crate::soft::PROB_SUM_TOLERANCE,
+            tolerance: crate::base::PROB_SUM_TOLERANCE,
             encoding: None,
             classes: None,
         }
@@ -159,7 +159,7 @@ impl TableReader {
         self.renormalise = yes;
         self
     }
-    /// Tolerance on `|Σ p − 1|` (default [`crate::soft::PROB_SUM_TOLERANCE`]).
+    /// Tolerance on `|Σ p − 1|` (default [`crate::base::PROB_SUM_TOLERANCE`]).
     ///
     /// See the [`TableReader`] example, which uses every builder method.
     pub fn tolerance(mut self, tol: f32) -> Self {

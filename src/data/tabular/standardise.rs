@@ -37,8 +37,8 @@ impl Standardiser {
     /// assert_eq!(s.transform(ndarray::array![[3e38f32]].view()).unwrap()[[0, 0]], 1.0);
     /// ```
     pub fn fit(x: ArrayView2<f32>) -> Result<Self> {
-        crate::data::check_rows(x, "standardiser input")?;
-        crate::data::check_finite(x, "standardiser input")?;
+        crate::base::check_rows(x, "standardiser input")?;
+        crate::base::check_finite(x, "standardiser input")?;
         // In f64: features near the f32 limit (±3.4e38) would overflow an f32 sum or square. A mean
         // and a standard deviation of values inside the f32 range are inside it too.
         let n = x.nrows() as f64;

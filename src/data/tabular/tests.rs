@@ -107,7 +107,7 @@ fn categorical_refused_by_default_one_hot_on_request() {
     let e = TableReader::new(&p).target("y").read().unwrap_err();
     let (_, row, col, msg) = data_err(e);
     assert_eq!((row, col.as_deref()), (Some(1), Some("color")));
-    assert!(msg.contains("categorical") && msg.contains("--one-hot"), "{msg}");
+    assert!(msg.contains("categorical") && msg.contains("Categorical::OneHot"), "{msg}");
     let t = TableReader::new(&p).target("y").categorical(Categorical::OneHot).read().unwrap();
     assert_eq!(t.feature_names, ["color=blue", "color=red", "x"]);
     assert_eq!(t.x, ndarray::array![[0.0f32, 1.0, 1.0], [1.0, 0.0, 2.0], [0.0, 1.0, 3.0]]);
@@ -149,7 +149,7 @@ fn probability_rows_must_sum_to_one_unless_renormalised() {
     let e = TableReader::new(&p).target("y").prob_prefix("p_").read().unwrap_err();
     let (path, row, col, msg) = data_err(e);
     assert_eq!((path, row, col.as_deref()), (p.clone(), Some(2), Some("p_a, p_b")));
-    assert!(msg.contains("sum to 1.1") && msg.contains("--renormalise"), "{msg}");
+    assert!(msg.contains("sum to 1.1") && msg.contains("`renormalise`"), "{msg}");
     let t = TableReader::new(&p).target("y").prob_prefix("p_").renormalise(true).read().unwrap();
     let r = t.probs.unwrap();
     assert!((r[[1, 0]] - 0.5 / 1.1).abs() < 1e-6 && (r[[1, 1]] - 0.6 / 1.1).abs() < 1e-6);

@@ -53,7 +53,7 @@ pub(super) fn read_logits(path: &Path, expect: &[(&str, usize)], k: usize) -> Re
             return Err(bad(format!("tensor `{name}` has shape {:?}, expected [{rows}, {k}]", t.size())));
         }
         let a = crate::neural::to_array2(t)?;
-        crate::data::check_finite(a.view(), &format!("cached logits `{name}`")).map_err(|e| bad(e.to_string()))?;
+        crate::base::check_finite(a.view(), &format!("cached logits `{name}`")).map_err(|e| bad(e.to_string()))?;
         out.push(a);
     }
     Ok(out)

@@ -259,7 +259,7 @@ impl CnnParams {
     pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView1<usize>, rows: usize, cols: usize, n_classes: usize) -> Result<Cnn> {
         let params = self.train_params();
         params.check()?;
-        crate::data::check_rows(x, "CNN training images")?;
+        crate::base::check_rows(x, "CNN training images")?;
         if x.ncols() != rows * cols {
             return Err(KdError::Shape(format!("{} features per row but images are {rows}×{cols}", x.ncols())));
         }
@@ -268,9 +268,7 @@ impl CnnParams {
         }
         let spec = CnnSpec { rows, cols, channels: self.channels, hidden: self.hidden, dropout: self.dropout, n_classes };
         spec.check()?;
-        if let Some((i, &c)) = y.iter().enumerate().find(|&(_, &c)| c >= n_classes) {
-            return Err(KdError::UnknownClass { label: c.to_string(), row: i, known: format!("0..{n_classes}") });
-        }
+        crate::base::check_labels(y, n_classes, &format!("n_classes = {n_classes}"))?;
         let device = self.device.resolve()?;
         let _guard = crate::neural::seeded_fit_lock();
         let mut cnn = Cnn::build(&spec, device, self.seed)?;

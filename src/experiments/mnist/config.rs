@@ -202,7 +202,7 @@ fn check_grid(name: &'static str, alphas: &[f32], temperatures: &[f32], inputs: 
         return Err(KdError::param("alpha", a, format!("{name}: must be in [0, 1]")));
     }
     for &t in temperatures {
-        crate::soft::check_temperature(t)?;
+        crate::base::check_temperature(t)?;
     }
     if epoch_factors.contains(&0) {
         return Err(KdError::param("epoch_factors", format!("{epoch_factors:?}"), format!("{name}: each must be ≥ 1")));
@@ -481,7 +481,7 @@ impl MnistConfig {
             return Err(KdError::param("headline_leaves", self.headline_leaves, format!("must be one of tree_leaves {:?}", b.tree_leaves)));
         }
         for t in [self.temperature, self.tree_temperature] {
-            crate::soft::check_temperature(t)?;
+            crate::base::check_temperature(t)?;
         }
         if !(0.0..=1.0).contains(&self.alpha) {
             return Err(KdError::param("alpha", self.alpha, "must be in [0, 1]"));

@@ -9,7 +9,7 @@ use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::metrics::errors;
 use crate::neural::MlpParams;
-use crate::soft::argmax_rows;
+use crate::base::argmax_rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 pub(super) struct OmitResult {
@@ -28,7 +28,7 @@ pub(super) struct OmitResult {
 /// `(bias, errors at 0, errors at bias)`.
 pub fn choose_bias(val_logits: ArrayView2<f32>, val_y: ndarray::ArrayView1<usize>, class: usize) -> Result<(f32, usize, usize)> {
     if class >= val_logits.ncols() {
-        return Err(KdError::UnknownClass { label: class.to_string(), row: 0, known: format!("0..{}", val_logits.ncols()) });
+        return Err(KdError::param("class", class, format!("must be below {}, the logits' number of columns", val_logits.ncols())));
     }
     if val_logits.nrows() != val_y.len() || val_y.is_empty() {
         return Err(KdError::Shape(format!("{} validation logit rows but {} labels", val_logits.nrows(), val_y.len())));

@@ -15,7 +15,7 @@ use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::metrics::{confusion, errors};
 use crate::neural::{describe_device, MlpParams};
-use crate::soft::argmax_rows;
+use crate::base::argmax_rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

@@ -9,7 +9,7 @@ use super::{label, say, Inputs};
 use crate::error::Result;
 use crate::metrics::{errors, fidelity};
 use crate::neural::{seeded_fit_lock, train_model, MlpSpec, Net, TrainParams};
-use crate::soft::argmax_rows;
+use crate::base::argmax_rows;
 
 /// The architecture's name, e.g. `784-30-30-10`.
 pub(super) fn arch_name(d: usize, hidden: &[usize], k: usize) -> String {

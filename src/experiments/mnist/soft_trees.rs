@@ -38,7 +38,7 @@ fn train_tree(src: &Sources<'_>, ctx: &Ctx<'_>, s: Setting) -> Result<(GridRun, 
     let val = errors(tree.predict(src.val.x.view())?.view(), src.val.y.view())?;
     let pred = tree.predict(ctx.test.x.view())?;
     let test = errors(pred.view(), ctx.test.y.view())?;
-    let mix = crate::soft::argmax_rows(tree.predict_proba_with(ctx.test.x.view(), Routing::Mixture)?.view());
+    let mix = crate::base::argmax_rows(tree.predict_proba_with(ctx.test.x.view(), Routing::Mixture)?.view());
     let test_mix = errors(mix.view(), ctx.test.y.view())?;
     let fid = fidelity(pred.view(), ctx.teacher_test_pred.view())?;
     say(

@@ -35,7 +35,7 @@ pub(super) fn distill_jittered(
 ) -> Result<(crate::neural::Net, f64)> {
     let p = student_train_params(cfg, seed, what);
     p.check()?;
-    crate::data::check_rows(x, "transfer set")?;
+    crate::base::check_rows(x, "transfer set")?;
     let device = cfg.device.resolve()?;
     let _guard = crate::neural::seeded_fit_lock();
     let mut net = crate::neural::Net::new(&crate::neural::MlpSpec::new(x.ncols(), hidden, k), device, seed)?;

@@ -194,7 +194,10 @@ pub(super) fn view_bank(cfg: &MnistConfig, members: &[Member], images: &Dataset,
         let path = m.dir.join(format!("{cache_name}.safetensors"));
         let start = Instant::now();
         if m.cached && path.exists() {
-            logits.push(ViewBank::load_member(&path, &views, images.n_classes, device)?);
+            logits.push(ViewBank::load_member(&path, &views, images.n_classes, device).map_err(|e| match e {
+                KdError::Model { path, msg } => KdError::Model { path, msg: format!("{msg}, or re-run with --no-cache") },
+                e => e,
+            })?);
             say(cfg, format!("{}: logits on {what} loaded from cache {}", m.title, path.display()));
         } else {
             let label = label(cfg, &format!("{} on {what}", m.name.trim_start_matches("teacher_")));

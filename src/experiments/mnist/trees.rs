@@ -16,7 +16,7 @@ use super::{label, say};
 use crate::augment::views::{ViewRecipe, Views};
 use crate::data::idx::pixel_value;
 use crate::error::{KdError, Result};
-use crate::soft::{argmax_rows, one_hot};
+use crate::base::{argmax_rows, one_hot};
 use crate::student::tree::{BinnedMatrix, TreeParams};
 use ndarray::{Array1, Array2, ArrayView2};
 use std::time::Instant;

@@ -62,8 +62,8 @@ impl Grid {
     /// assert!(Grid::covering(ndarray::array![[0.0f32, 1.0, 2.0]].view(), 0.1, 10, 10).is_err()); // 3 columns
     /// ```
     pub fn covering(x: ArrayView2<f32>, pad: f32, nx: usize, ny: usize) -> Result<Self> {
-        crate::data::check_rows(x, "grid points")?;
-        crate::data::check_finite(x, "grid points")?;
+        crate::base::check_rows(x, "grid points")?;
+        crate::base::check_finite(x, "grid points")?;
         if x.ncols() != 2 {
             return Err(KdError::Shape(format!("a boundary grid needs 2 feature columns, got {}", x.ncols())));
         }

@@ -166,15 +166,13 @@ fn validate(grid: &Grid, plots: &[BoundaryPlot], x: ArrayView2<f32>, y: ArrayVie
         if p.probs.ncols() != k {
             return Err(KdError::Shape(format!("{what}: {} classes, but `{}` has {k}", p.probs.ncols(), first.title)));
         }
-        crate::soft::check_probabilities(p.probs, &what, 1e-3)?;
+        crate::base::check_probabilities(p.probs, &what, 1e-3)?;
     }
     if x.ncols() != 2 || x.nrows() != y.len() {
         return Err(KdError::Shape(format!("test points {:?} with {} labels; need n × 2 and n labels", x.dim(), y.len())));
     }
-    crate::data::check_finite(x, "test points")?;
-    if let Some((row, &l)) = y.iter().enumerate().find(|&(_, &l)| l >= k) {
-        return Err(KdError::UnknownClass { label: l.to_string(), row, known: format!("0..{k}") });
-    }
+    crate::base::check_finite(x, "test points")?;
+    crate::base::check_labels(y, k, &format!("the probabilities' {k} columns"))?;
     if !opts.class_names.is_empty() && opts.class_names.len() != k {
         return Err(KdError::Shape(format!("{} class names for {k} classes", opts.class_names.len())));
     }

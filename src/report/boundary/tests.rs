@@ -117,10 +117,10 @@ fn invalid_inputs_are_typed_errors_and_write_nothing() {
     assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &tiny), Err(KdError::InvalidParam { .. })));
     probs[[7, 1]] = f32::NAN;
     let e = plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &o).unwrap_err();
-    assert!(matches!(e, KdError::NonFinite { row: 7, col: 1, .. }), "{e}");
+    assert!(matches!(e, KdError::NonFinite { row: 8, col: 2, .. }), "{e}");
     probs[[7, 1]] = 0.9;
     probs[[7, 0]] = 0.9;
-    assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &o), Err(KdError::Probabilities { row: 7, .. })));
+    assert!(matches!(plot_boundary(&path, &grid, &plot(&probs), x.view(), y.view(), &o), Err(KdError::Probabilities { row: 8, .. })));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
 }
 

@@ -36,7 +36,7 @@
 //! // XOR of the signs of two features: no single filter separates it, two levels do.
 //! let x = Array2::from_shape_fn((200, 2), |(i, j)| (((i * 37 + j * 91) % 200) as f32 / 100.0 - 1.0) + 0.01);
 //! let y: Array1<usize> = x.rows().into_iter().map(|r| usize::from((r[0] > 0.0) != (r[1] > 0.0))).collect();
-//! let onehot = kdistill::soft::one_hot(y.view(), 2)?;
+//! let onehot = kdistill::base::one_hot(y.view(), 2)?;
 //! let params = SoftTreeParams::new().depth(2).epochs(200).batch_size(50).learning_rate(0.05).seed(1).device(DeviceChoice::Cpu);
 //! let tree = params.fit_student(FitData { x: x.view(), targets: onehot.view(), labels: Some(y.view()), weights: None })?;
 //! let acc = kdistill::metrics::accuracy(tree.predict(x.view())?.view(), y.view())?;

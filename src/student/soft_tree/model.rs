@@ -203,7 +203,7 @@ impl SoftTree {
         if x.ncols() != self.n_features() {
             return Err(KdError::Shape(format!("the soft tree expects {} features, got {}", self.n_features(), x.ncols())));
         }
-        crate::data::check_finite(x, "features")
+        crate::base::check_finite(x, "features")
     }
 
     /// `p_i(x) = σ(β·(w_i·x + b_i))`, the probability of going right at each inner node (`n × (2^d − 1)`).

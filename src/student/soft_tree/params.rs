@@ -237,6 +237,7 @@ impl Student for SoftTreeParams {
     /// Fits on `targets` as the soft targets (distillation) or, for [`Objective::Hard`], on the labels
     /// (or the targets' argmax when no labels are given).
     fn fit_student(&self, d: FitData<'_>) -> Result<SoftTree> {
+        d.check()?;
         let labels = d.labels_or_argmax(self.0.objective == Objective::Hard);
         let mut data = TrainData::new(d.x.view());
         if let Some(l) = &labels {

@@ -154,7 +154,7 @@ impl BinnedMatrix {
     /// ```
     pub fn new(x: ArrayView2<f32>, max_bins: usize) -> Result<Self> {
         validate_max_bins(max_bins)?;
-        crate::data::check_rows(x, "features")?;
+        crate::base::check_rows(x, "features")?;
         let (n, d) = x.dim();
         if n > u32::MAX as usize {
             return Err(KdError::Shape(format!("{n} rows: at most {} supported", u32::MAX)));
@@ -219,7 +219,7 @@ impl BinnedMatrix {
             }
         }
         if let Some((row, col, value)) = first_bad {
-            return Err(KdError::NonFinite { what: "features".into(), row, col, value });
+            return Err(KdError::non_finite("features", row, col, value));
         }
         let (bins, dom) = bins.into_iter().unzip();
         Ok(Self { n_rows: n, n_features: d, max_bins, codes, bins, dom })
@@ -591,7 +591,7 @@ mod tests {
     #[test]
     fn rejects_bad_input() {
         let x = ndarray::array![[0.0f32, f32::NAN]];
-        assert!(matches!(BinnedMatrix::new(x.view(), 256), Err(KdError::NonFinite { row: 0, col: 1, .. })));
+        assert!(matches!(BinnedMatrix::new(x.view(), 256), Err(KdError::NonFinite { row: 1, col: 2, .. })));
         assert!(matches!(BinnedMatrix::new(Array2::<f32>::zeros((0, 3)).view(), 256), Err(KdError::Empty(_))));
         assert!(matches!(BinnedMatrix::new(Array2::<f32>::zeros((2, 3)).view(), 300), Err(KdError::InvalidParam { .. })));
     }

@@ -183,7 +183,7 @@ impl ByteTree {
     /// The leaf of every row, as an index into `nodes`.
     fn leaves(&self, x: ArrayView2<u8>) -> Result<Vec<usize>> {
         // Every byte routes (`ByteNode::child` is never `None`), so the error is never built.
-        route::leaves::<LANES, _, _>(&self.nodes, self.n_features, x, |row, col, v| KdError::NonFinite { what: "byte features".into(), row, col, value: v as f32 })
+        route::leaves::<LANES, _, _>(&self.nodes, self.n_features, x, |row, col, v| KdError::non_finite("byte features", row, col, v as f32))
     }
 
     /// Leaf reached by each byte row, as its index in the [`Tree`] (what [`Tree::apply`] gives on the

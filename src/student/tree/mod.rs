@@ -173,24 +173,9 @@ fn check_targets(n: usize, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>)
     if y.ncols() == 0 {
         return Err(KdError::Empty("target matrix has no columns".into()));
     }
-    crate::data::check_finite(y, "targets")?;
+    crate::base::check_finite(y, "targets")?;
     if let Some(w) = weights {
-        if w.len() != n {
-            return Err(KdError::Shape(format!("{n} rows but {} weights", w.len())));
-        }
-        let mut total = 0f64;
-        for (i, &v) in w.iter().enumerate() {
-            if !v.is_finite() {
-                return Err(KdError::NonFinite { what: "weights".into(), row: i, col: 0, value: v });
-            }
-            if v < 0.0 {
-                return Err(KdError::param("weights", v, format!("row {i}: weights must be ≥ 0")));
-            }
-            total += v as f64;
-        }
-        if total <= 0.0 {
-            return Err(KdError::param("weights", total, "the weights sum to 0"));
-        }
+        crate::base::check_weights(w, n)?;
     }
     Ok(())
 }
@@ -198,6 +183,7 @@ fn check_targets(n: usize, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>)
 impl Student for TreeParams {
     type Model = Tree;
     fn fit_student(&self, data: FitData<'_>) -> Result<Tree> {
+        data.check()?;
         self.fit(data.x, data.targets, data.weights)
     }
 }

@@ -64,7 +64,7 @@ impl Node {
 ///
 /// ```
 /// use kdistill::student::tree::TreeParams;
-/// let y = kdistill::soft::one_hot(ndarray::array![0usize, 0, 1, 1].view(), 2).unwrap();
+/// let y = kdistill::base::one_hot(ndarray::array![0usize, 0, 1, 1].view(), 2).unwrap();
 /// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0], [2.0], [3.0]].view(), y.view(), None).unwrap();
 /// let root = tree.stats()[0];
 /// assert_eq!((root.n_samples, root.weight, root.depth), (4, 4.0, 0));
@@ -94,7 +94,7 @@ pub struct NodeStats {
 /// use kdistill::student::{tree::{Tree, TreeParams}, Predictor};
 /// use ndarray::array;
 /// let x = array![[0.0f32, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]];
-/// let y = kdistill::soft::one_hot(array![0usize, 0, 1, 1].view(), 2).unwrap();
+/// let y = kdistill::base::one_hot(array![0usize, 0, 1, 1].view(), 2).unwrap();
 /// let tree: Tree = TreeParams::new().fit(x.view(), y.view(), None).unwrap();
 /// assert_eq!((tree.n_features(), tree.n_outputs(), tree.n_nodes(), tree.n_leaves(), tree.depth()), (2, 2, 3, 2, 1));
 /// assert_eq!(tree.predict_proba(array![[2.5f32, 0.0]].view()).unwrap(), array![[0.0f32, 1.0]]); // probability rows
@@ -298,7 +298,7 @@ impl Tree {
 
     /// The leaf of every row; a NaN or infinite value on a row's path is an error naming it.
     fn leaves(&self, x: ArrayView2<f32>) -> Result<Vec<usize>> {
-        route::leaves::<LANES, _, _>(&self.nodes, self.n_features, x, |row, col, value| KdError::NonFinite { what: "features".into(), row, col, value })
+        route::leaves::<LANES, _, _>(&self.nodes, self.n_features, x, |row, col, value| KdError::non_finite("features", row, col, value))
     }
 
     /// Leaf reached by each row of `x`.

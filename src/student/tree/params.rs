@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!((p.get_min_impurity_decrease(), p.get_max_bins()), (1e-4, 64));
 /// assert!(p.validate().is_ok());
 /// let x = ndarray::Array2::from_shape_fn((100, 2), |(i, j)| ((i * (j + 3)) % 17) as f32);
-/// let y = kdistill::soft::one_hot(x.column(0).mapv(|v| usize::from(v > 8.0)).view(), 2).unwrap();
+/// let y = kdistill::base::one_hot(x.column(0).mapv(|v| usize::from(v > 8.0)).view(), 2).unwrap();
 /// let tree = p.fit(x.view(), y.view(), None).unwrap();
 /// assert!(tree.n_leaves() <= 32 && tree.depth() <= 6);
 /// assert!(tree.stats().iter().all(|s| s.n_samples >= 5));

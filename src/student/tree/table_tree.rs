@@ -13,7 +13,7 @@
 //! another model kind (outside or inside), empty or repeated class names, an encoding that lists a
 //! column twice, feature names that disagree with the encoding, and leaf values that are not
 //! probabilities (each leaf's values in `[0, 1]` and summing to 1 within
-//! [`crate::soft::PROB_SUM_TOLERANCE`]).
+//! [`crate::base::PROB_SUM_TOLERANCE`]).
 //!
 //! ```
 //! use kdistill::data::tabular::{ColumnEncoding, EncodedColumn, Encoding};
@@ -180,7 +180,7 @@ impl TableTree {
 
 /// Each leaf's values: finite, in `[0, 1]` (within 1e-5), summing to 1 within the crate's tolerance.
 fn check_leaf_probabilities(tree: &Tree) -> std::result::Result<(), String> {
-    let tol = crate::soft::PROB_SUM_TOLERANCE;
+    let tol = crate::base::PROB_SUM_TOLERANCE;
     for (i, node) in tree.nodes().iter().enumerate() {
         if !node.is_leaf() {
             continue;

@@ -2,7 +2,7 @@
 //! counts, and comparisons with linfa-trees and smartcore.
 use super::*;
 use crate::data::moons::Moons;
-use crate::soft::one_hot;
+use crate::base::one_hot;
 use ndarray::{array, Array1, Array2, Axis};
 use proptest::prelude::*;
 
@@ -203,13 +203,13 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(p.fit(x.view(), Array2::<f32>::zeros((4, 0)).view(), None), Err(KdError::Empty(_))));
     let mut xn = x.clone();
     xn[[2, 1]] = f32::INFINITY;
-    assert!(matches!(p.fit(xn.view(), y.view(), None), Err(KdError::NonFinite { row: 2, col: 1, .. })));
+    assert!(matches!(p.fit(xn.view(), y.view(), None), Err(KdError::NonFinite { row: 3, col: 2, .. })));
     let mut yn = y.clone();
     yn[[1, 0]] = f32::NAN;
-    assert!(matches!(p.fit(x.view(), yn.view(), None), Err(KdError::NonFinite { row: 1, col: 0, .. })));
+    assert!(matches!(p.fit(x.view(), yn.view(), None), Err(KdError::NonFinite { row: 2, col: 1, .. })));
     let w = array![1.0f32, -1.0, 1.0, 1.0];
     let e = p.fit(x.view(), y.view(), Some(w.view())).unwrap_err();
-    assert!(matches!(e, KdError::InvalidParam { name: "weights", .. }) && e.to_string().contains("row 1"), "{e}");
+    assert!(matches!(e, KdError::InvalidParam { name: "weights", .. }) && e.to_string().contains("row 2"), "{e}");
     assert!(matches!(p.fit(x.view(), y.view(), Some(array![1.0f32].view())), Err(KdError::Shape(_))));
     assert!(p.fit(x.view(), y.view(), Some(Array1::zeros(4).view())).is_err());
     assert!(matches!(p.clone().max_depth(Some(0)).fit(x.view(), y.view(), None), Err(KdError::InvalidParam { .. })));
@@ -220,11 +220,11 @@ fn bad_input_is_a_typed_error() {
     let t = p.fit(x2.view(), y2.view(), None).unwrap();
     assert!(t.nodes().iter().all(|n| n.is_leaf() || n.feature == 1));
     assert!(matches!(t.predict_proba(Array2::<f32>::zeros((2, 3)).view()), Err(KdError::Shape(_))));
-    assert!(matches!(t.predict_proba(xn.view()), Err(KdError::NonFinite { row: 2, col: 1, .. })));
+    assert!(matches!(t.predict_proba(xn.view()), Err(KdError::NonFinite { row: 3, col: 2, .. })));
     let mut xq = Array2::<f32>::zeros((3000, 2));
     xq[[2500, 1]] = f32::NAN;
     xq[[2900, 1]] = f32::INFINITY;
-    assert!(matches!(t.apply(xq.view()), Err(KdError::NonFinite { row: 2500, col: 1, .. })));
+    assert!(matches!(t.apply(xq.view()), Err(KdError::NonFinite { row: 2501, col: 2, .. })));
     let mut xok = Array2::<f32>::zeros((2, 2));
     xok[[0, 0]] = f32::NAN;
     assert!(t.predict_proba(xok.view()).is_ok());
@@ -253,7 +253,7 @@ fn student_and_predictor_traits() {
         .fit_student(FitData { x: d.x.view(), targets: y.view(), labels: None, weights: None })
         .unwrap();
     let classes = Predictor::predict(&t, d.x.view()).unwrap();
-    assert_eq!(classes, crate::soft::argmax_rows(t.predict_proba(d.x.view()).unwrap().view()));
+    assert_eq!(classes, crate::base::argmax_rows(t.predict_proba(d.x.view()).unwrap().view()));
     let imp = t.feature_importances();
     assert!((imp.sum() - 1.0).abs() < 1e-9 && imp.iter().all(|&v| v >= 0.0));
     assert_eq!(t.apply(d.x.view()).unwrap().iter().filter(|&&l| !t.nodes()[l].is_leaf()).count(), 0);
@@ -308,7 +308,7 @@ fn batched_routing_matches_one_row_at_a_time() {
     for r in [4000usize, 2100, 2500] {
         bad.row_mut(r).fill(f32::NAN);
     }
-    assert!(matches!(t.apply(bad.view()), Err(KdError::NonFinite { row: 2100, .. })));
+    assert!(matches!(t.apply(bad.view()), Err(KdError::NonFinite { row: 2101, .. })));
 }
 
 /// Fit through `grow::fit_with` with sibling subtraction from `keep` rows on (`None`: off).
@@ -473,7 +473,7 @@ fn quantile_bins_cost_little_accuracy_on_moons() {
     let y = one_hot(train.y.view(), 2).unwrap();
     let acc = |bins: usize| {
         let t = TreeParams::default().max_depth(Some(6)).max_bins(bins).fit(train.x.view(), y.view(), None).unwrap();
-        let p = crate::soft::argmax_rows(t.predict_proba(test.x.view()).unwrap().view());
+        let p = crate::base::argmax_rows(t.predict_proba(test.x.view()).unwrap().view());
         crate::metrics::accuracy(p.view(), test.y.view()).unwrap()
     };
     let (a256, a32) = (acc(256), acc(32));
