@@ -36,6 +36,7 @@
 //! ## The whole pipeline in a few lines
 //!
 //! ```
+//! # #[cfg(feature = "torch")] {  // the teacher is a libtorch network
 //! use kdistill::{data::moons::Moons, metrics::accuracy, base::one_hot};
 //! use kdistill::student::{tree::TreeParams, Predictor};
 //! use kdistill::teacher::{mlp::teacher_params, Teacher};
@@ -55,6 +56,7 @@
 //! // report
 //! let acc = |m: &dyn Predictor| accuracy(m.predict(test.x.view()).unwrap().view(), test.y.view()).unwrap();
 //! println!("hard tree {:.3}, soft tree {:.3}", acc(&hard), acc(&soft));
+//! # }
 //! # Ok::<(), kdistill::KdError>(())
 //! ```
 pub mod augment;

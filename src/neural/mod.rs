@@ -14,6 +14,7 @@
 //! and dropout masks come from libtorch's generator), so on CPU the same seed gives the same numbers.
 //!
 //! ```
+//! # #[cfg(feature = "torch")] {  // the teacher is a libtorch network
 //! use kdistill::neural::{Net, MlpSpec, TrainParams, Objective, train};
 //! use ndarray::{array, Array1};
 //! let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
@@ -24,6 +25,7 @@
 //! train(&mut net, &params, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap();
 //! let pred = kdistill::base::argmax_rows(net.logits(x.view()).unwrap().view());
 //! assert_eq!(pred.to_vec(), vec![0, 1, 1, 0]); // XOR needs the hidden layer
+//! # }
 //! ```
 #[cfg(feature = "torch")]
 pub mod loss;
