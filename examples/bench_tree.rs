@@ -12,7 +12,7 @@
 use clap::Parser;
 use kdistill::data::idx::{find_file, load_mnist, pixel_value, read_images, TEST_IMAGES};
 use kdistill::error::{KdError, Result};
-use kdistill::neural::DeviceChoice;
+use kdistill::neural::{DeviceChoice, TrainData};
 use kdistill::student::tree::{BinnedMatrix, TreeParams};
 use kdistill::teacher::{mlp::teacher_params, Teacher};
 use ndarray::{Array2, ArrayView2};
@@ -430,13 +430,7 @@ fn teacher_targets(a: &Args, train: &kdistill::data::Dataset, test: &kdistill::d
     }
     eprintln!("teacher: training the MLP for {} epochs (cached afterwards in {})", a.teacher_epochs, dir.display());
     let t0 = Instant::now();
-    let teacher = teacher_params().epochs(a.teacher_epochs).seed(0).device(DeviceChoice::Auto).fit(
-        train.x.view(),
-        Some(train.y.view()),
-        None,
-        None,
-        10,
-    )?;
+    let teacher = teacher_params().epochs(a.teacher_epochs).seed(0).device(DeviceChoice::Auto).fit(TrainData::new(train.x.view()).labels(train.y.view()), 10)?;
     let q = teacher.soft_targets(train.x.view(), a.temperature)?;
     let acc = accuracy(teacher.predict_proba(test.x.view())?.view(), &test.y);
     eprintln!("teacher: {:.1} s, test accuracy {acc:.4}", t0.elapsed().as_secs_f64());

@@ -40,13 +40,13 @@
 //! use kdistill::{data::moons::Moons, metrics::accuracy, base::one_hot};
 //! use kdistill::student::{tree::TreeParams, Predictor};
 //! use kdistill::teacher::{mlp::teacher_params, Teacher};
-//! use kdistill::neural::DeviceChoice;
+//! use kdistill::neural::{DeviceChoice, TrainData};
 //!
 //! // data: noisy moons, 80/20 split
 //! let (train, test) = Moons::new().n_samples(600).noise(0.3).seed(1).generate()?.split(0.2, 1)?;
 //! // teacher: 2-128-128-2 MLP on the labels (CPU here; `DeviceChoice::Auto` would take a GPU)
 //! let teacher = teacher_params().epochs(20).device(DeviceChoice::Cpu).seed(1)
-//!     .fit(train.x.view(), Some(train.y.view()), None, None, 2)?;
+//!     .fit(TrainData::new(train.x.view()).labels(train.y.view()), 2)?;
 //! // soft targets at T = 1
 //! let q = teacher.soft_targets(train.x.view(), 1.0)?;
 //! // students: the same tree learner on one-hot labels and on the teacher's probabilities

@@ -8,7 +8,7 @@
 //! `tests/downstream.rs` builds it and runs it that way.
 use kdistill::data::moons::Moons;
 use kdistill::metrics::accuracy;
-use kdistill::neural::DeviceChoice;
+use kdistill::neural::{DeviceChoice, TrainData};
 use kdistill::report::{plot_boundary_panel, BoundaryOptions, BoundaryPlot, Grid};
 use kdistill::base::one_hot;
 use kdistill::student::tree::{export, TreeParams};
@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Data: 1 000 noisy moons, 70/30 split.
     let (train, test) = Moons::new().n_samples(1000).noise(0.3).seed(1).generate()?.split(0.3, 1)?;
     // Teacher: 2-128-128-2 MLP on the labels.
-    let teacher = teacher_params().epochs(60).device(DeviceChoice::Auto).seed(1).fit(train.x.view(), Some(train.y.view()), None, None, 2)?;
+    let teacher = teacher_params().epochs(60).device(DeviceChoice::Auto).seed(1).fit(TrainData::new(train.x.view()).labels(train.y.view()), 2)?;
     // Soft targets: T = 1 for the tree, T = 2 for the MLP's distillation loss.
     let (q1, q2) = (teacher.soft_targets(train.x.view(), 1.0)?, teacher.soft_targets(train.x.view(), 2.0)?);
     let labels = one_hot(train.y.view(), 2)?;
@@ -32,9 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tree = TreeParams::default().max_leaves(Some(16));
     let (tree_hard, tree_soft) = (tree.fit(train.x.view(), labels.view(), None)?, tree.fit(train.x.view(), q1.view(), None)?);
     let mlp = student_params().epochs(200).device(DeviceChoice::Auto).seed(1);
-    let fit = |targets| FitData { x: train.x.view(), targets, labels: Some(train.y.view()), weights: None };
+    let fit = |targets| FitData::new(train.x.view(), targets).labels(train.y.view());
     let mlp_hard = mlp.clone().fit_student(fit(labels.view()))?;
-    let mlp_soft = mlp.distill(0.1, 2.0).fit_student(fit(q2.view()))?;
+    let mlp_soft = mlp.distill(0.1, 2.0).fit_student(fit(q2.view()).temperature(2.0))?;
 
     let acc = |m: &dyn Predictor| -> kdistill::Result<f64> { accuracy(m.predict(test.x.view())?.view(), test.y.view()) };
     println!("teacher        {:.3}", acc(&teacher)?);

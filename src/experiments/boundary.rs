@@ -25,7 +25,7 @@ use crate::data::{moons::Moons, Dataset};
 use crate::error::{KdError, Result};
 use crate::experiments::curve::{plot_size_curve, CurveRow, SoftTreeLine};
 use crate::metrics::{accuracy, fidelity, MeanStd};
-use crate::neural::{DeviceChoice, MlpParams};
+use crate::neural::{DeviceChoice, MlpParams, TrainData};
 use crate::base::one_hot;
 use crate::student::soft_tree::{SoftTree, SoftTreeParams};
 use crate::student::tree::{Tree, TreeParams};
@@ -310,7 +310,7 @@ fn check(cfg: &BoundaryConfig) -> Result<()> {
 }
 
 fn fit_tree(p: &TreeParams, x: &Array2<f32>, y: &Array2<f32>) -> Result<Tree> {
-    p.fit_student(FitData { x: x.view(), targets: y.view(), labels: None, weights: None })
+    p.fit_student(FitData::new(x.view(), y.view()))
 }
 
 struct SeedRun {
@@ -327,7 +327,7 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
 
     let mut tp = cfg.teacher.clone().seed(seed).device(cfg.device);
     tp.train.progress = label("teacher");
-    let teacher = tp.fit(train.x.view(), Some(train.y.view()), None, None, k)?;
+    let teacher = tp.fit(TrainData::new(train.x.view()).labels(train.y.view()), k)?;
     let teacher_test = Teacher::predict(&teacher, test.x.view())?;
 
     // Trees: hard labels vs teacher probabilities, same learner and limits.
@@ -354,10 +354,10 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
     // MLP students from the same initialisation seed.
     let mut sp = cfg.student.clone().seed(seed).device(cfg.device);
     sp.train.progress = label("mlp hard");
-    let mlp_hard = sp.clone().hard().fit(train.x.view(), Some(train.y.view()), None, None, k)?;
+    let mlp_hard = sp.clone().hard().fit(TrainData::new(train.x.view()).labels(train.y.view()), k)?;
     let q_t = teacher.soft_targets(train.x.view(), cfg.mlp_temperature)?;
     sp.train.progress = label("mlp soft");
-    let mlp_soft = sp.distill(cfg.mlp_alpha, cfg.mlp_temperature).fit(train.x.view(), Some(train.y.view()), Some(q_t.view()), None, k)?;
+    let mlp_soft = sp.distill(cfg.mlp_alpha, cfg.mlp_temperature).fit(TrainData::new(train.x.view()).labels(train.y.view()).soft(q_t.view(), cfg.mlp_temperature), k)?;
 
     // Soft decision trees: labels on the training rows vs the teacher on the transfer set, same steps.
     let sdt = |rows: usize, label_of: &str| {
@@ -368,8 +368,8 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
         }
         p
     };
-    let sdt_hard = sdt(train.len(), "soft tree hard").hard().fit_student(FitData { x: train.x.view(), targets: hard_y.view(), labels: Some(train.y.view()), weights: None })?;
-    let sdt_soft = sdt(x_transfer.nrows(), "soft tree soft").distill(0.0, cfg.tree_temperature).fit_student(FitData { x: x_transfer.view(), targets: q_transfer.view(), labels: None, weights: None })?;
+    let sdt_hard = sdt(train.len(), "soft tree hard").hard().fit_student(FitData::new(train.x.view(), hard_y.view()).labels(train.y.view()))?;
+    let sdt_soft = sdt(x_transfer.nrows(), "soft tree soft").distill(0.0, cfg.tree_temperature).fit_student(FitData::new(x_transfer.view(), q_transfer.view()).temperature(cfg.tree_temperature))?;
 
     let models: [&dyn Predictor; 8] = [&tree_hard, &tree_soft, &compact_hard, &compact_soft, &mlp_hard, &mlp_soft, &sdt_hard, &sdt_soft];
     let mut acc = vec![accuracy(teacher_test.view(), test.y.view())?];

@@ -15,14 +15,14 @@
 //!
 //! ```
 //! # #[cfg(feature = "torch")] {  // the teacher is a libtorch network
-//! use kdistill::neural::{Net, MlpSpec, TrainParams, Objective, train};
+//! use kdistill::neural::{Net, MlpSpec, TrainData, TrainParams, Objective, train};
 //! use ndarray::{array, Array1};
 //! let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
 //! let y: Array1<usize> = array![0, 1, 1, 0];
 //! let spec = MlpSpec::new(2, &[16], 2);
 //! let params = TrainParams { epochs: 300, batch_size: 4, learning_rate: 0.05, ..TrainParams::default() };
 //! let mut net = Net::new(&spec, tch::Device::Cpu, 0).unwrap();
-//! train(&mut net, &params, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap();
+//! train(&mut net, &params, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
 //! let pred = kdistill::base::argmax_rows(net.logits(x.view()).unwrap().view());
 //! assert_eq!(pred.to_vec(), vec![0, 1, 1, 0]); // XOR needs the hidden layer
 //! # }
@@ -51,4 +51,4 @@ pub use tensor::{to_array2, to_tensor};
 #[cfg(feature = "torch")]
 pub(crate) use train::seeded_fit_lock;
 #[cfg(feature = "torch")]
-pub use train::{train, train_model, BatchTargets, InputTransform, Objective, SoftTargets, TrainData, TrainParams, TrainReport, Trainable};
+pub use train::{train, train_model, BatchTargets, InputTransform, Objective, SoftTargets, TargetScale, TrainData, TrainParams, TrainReport, Trainable};

@@ -1,8 +1,8 @@
 //! [`MlpParams`] (hyper-parameters, validated at fit) and [`Mlp`] (a fitted network). The teacher and the
 //! MLP student are both this model; they differ only in defaults and [`Objective`].
-use super::{describe_device, train, DeviceChoice, InputTransform, MlpSpec, Net, Objective, TrainParams, TrainReport};
+use super::{describe_device, train, DeviceChoice, MlpSpec, Net, Objective, TrainData, TrainParams, TrainReport};
 use crate::error::{KdError, Result};
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -13,7 +13,7 @@ use std::path::Path;
 /// Every builder method, then a one-epoch fit on four rows:
 ///
 /// ```
-/// use kdistill::neural::{DeviceChoice, MlpParams, Objective, TrainParams};
+/// use kdistill::neural::{DeviceChoice, MlpParams, Objective, TrainData, TrainParams};
 /// use ndarray::{array, Array1};
 /// let params = MlpParams::new(&[8])
 ///     .dropout(0.1, 0.2)
@@ -31,7 +31,7 @@ use std::path::Path;
 /// assert_eq!((params.train.epochs, params.train.batch_size, params.train.seed), (1, 2, 5));
 /// let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
 /// let y: Array1<usize> = array![0, 1, 1, 0];
-/// let model = params.fit(x.view(), Some(y.view()), None, None, 2)?;
+/// let model = params.fit(TrainData::new(x.view()).labels(y.view()), 2)?;
 /// assert_eq!(model.n_classes(), 2);
 /// # Ok::<(), kdistill::KdError>(())
 /// ```
@@ -120,7 +120,8 @@ impl MlpParams {
         self
     }
 
-    /// Fit on `x` with optional labels, soft targets and row weights; `n_classes` is the output width.
+    /// Fit on `data` (features with labels, soft targets at the objective's temperature, weights, an
+    /// input transform: see [`TrainData`]); `n_classes` is the output width.
     ///
     /// The same seed gives the same network (on the CPU); fits on different threads are serialised
     /// because libtorch's random generator is process-global.
@@ -130,67 +131,38 @@ impl MlpParams {
     /// Distil a probability table into a net (α = 0: no labels needed), two epochs:
     ///
     /// ```
-    /// use kdistill::neural::{DeviceChoice, MlpParams};
+    /// use kdistill::neural::{DeviceChoice, MlpParams, TrainData};
     /// use ndarray::array;
     /// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
     /// let q = array![[0.9f32, 0.1], [0.7, 0.3], [0.3, 0.7], [0.1, 0.9]]; // softened at T = 2
     /// let params = MlpParams::new(&[8]).epochs(2).batch_size(2).device(DeviceChoice::Cpu).distill(0.0, 2.0);
-    /// let a = params.fit(x.view(), None, Some(q.view()), None, 2)?;
-    /// let b = params.fit(x.view(), None, Some(q.view()), None, 2)?;
+    /// let a = params.fit(TrainData::new(x.view()).soft(q.view(), 2.0), 2)?;
+    /// let b = params.fit(TrainData::new(x.view()).soft(q.view(), 2.0), 2)?;
     /// assert_eq!(a.logits(x.view())?, b.logits(x.view())?); // seeded
     /// // labels are required when the hard-label weight is > 0
-    /// assert!(params.clone().distill(0.5, 2.0).fit(x.view(), None, Some(q.view()), None, 2).is_err());
-    /// # Ok::<(), kdistill::KdError>(())
-    /// ```
-    pub fn fit(
-        &self,
-        x: ArrayView2<f32>,
-        labels: Option<ArrayView1<usize>>,
-        soft: Option<ArrayView2<f32>>,
-        weights: Option<ArrayView1<f32>>,
-        n_classes: usize,
-    ) -> Result<Mlp> {
-        self.fit_with_transform(x, labels, soft, weights, n_classes, None)
-    }
-
-    /// [`MlpParams::fit`] with a training-time input transform (e.g. random translations).
-    ///
-    /// # Examples
-    ///
-    /// Gaussian input noise as the transform:
-    ///
-    /// ```
-    /// use kdistill::neural::{DeviceChoice, MlpParams};
-    /// use ndarray::{array, Array1};
-    /// let x = array![[0.0f32], [0.1], [0.9], [1.0]];
-    /// let y: Array1<usize> = array![0, 0, 1, 1];
+    /// assert!(params.clone().distill(0.5, 2.0).fit(TrainData::new(x.view()).soft(q.view(), 2.0), 2).is_err());
+    /// // and the targets' temperature must be the loss's
+    /// assert!(params.fit(TrainData::new(x.view()).soft(q.view(), 4.0), 2).is_err());
+    /// // Gaussian input noise as a training-time transform, on labels:
+    /// let y = ndarray::array![0usize, 0, 1, 1];
     /// let noise = |b: &tch::Tensor| b + 0.05 * b.randn_like();
-    /// let params = MlpParams::new(&[8]).epochs(2).batch_size(2).device(DeviceChoice::Cpu);
-    /// let model = params.fit_with_transform(x.view(), Some(y.view()), None, None, 2, Some(&noise))?;
-    /// assert!(model.report.final_loss.is_finite());
+    /// let m = params.clone().hard().fit(TrainData::new(x.view()).labels(y.view()).transform(&noise), 2)?;
+    /// assert!(m.report.final_loss.is_finite());
     /// # Ok::<(), kdistill::KdError>(())
     /// ```
-    pub fn fit_with_transform(
-        &self,
-        x: ArrayView2<f32>,
-        labels: Option<ArrayView1<usize>>,
-        soft: Option<ArrayView2<f32>>,
-        weights: Option<ArrayView1<f32>>,
-        n_classes: usize,
-        transform: Option<InputTransform<'_>>,
-    ) -> Result<Mlp> {
+    pub fn fit(&self, data: TrainData<'_>, n_classes: usize) -> Result<Mlp> {
         if n_classes < 2 {
             return Err(KdError::param("n_classes", n_classes, "need at least 2 classes"));
         }
-        crate::base::check_rows(x, "training features")?;
-        let spec = MlpSpec { input: x.ncols(), hidden: self.hidden.clone(), output: n_classes, dropout_input: self.dropout_input, dropout_hidden: self.dropout_hidden };
+        crate::base::check_rows(data.x, "training features")?;
+        let spec = MlpSpec { input: data.x.ncols(), hidden: self.hidden.clone(), output: n_classes, dropout_input: self.dropout_input, dropout_hidden: self.dropout_hidden };
         spec.check()?;
         self.train.check()?;
         let device = self.device.resolve()?;
         // libtorch's random generator is process-global: serialise seeded fits.
         let _guard = super::seeded_fit_lock();
         let mut net = Net::new(&spec, device, self.train.seed)?;
-        let report = train(&mut net, &self.train, x, labels, soft, weights, self.objective, transform)?;
+        let report = train(&mut net, &self.train, data, self.objective)?;
         Ok(Mlp { net, report })
     }
 }
@@ -200,11 +172,11 @@ impl MlpParams {
 /// # Examples
 ///
 /// ```
-/// use kdistill::neural::{DeviceChoice, MlpParams};
+/// use kdistill::neural::{DeviceChoice, MlpParams, TrainData};
 /// use ndarray::{array, Array1};
 /// let x = array![[0.0f32, 1.0], [1.0, 0.0], [0.2, 0.8], [0.9, 0.3]];
 /// let y: Array1<usize> = array![1, 0, 1, 0];
-/// let m = MlpParams::new(&[4]).epochs(2).batch_size(4).device(DeviceChoice::Cpu).fit(x.view(), Some(y.view()), None, None, 2)?;
+/// let m = MlpParams::new(&[4]).epochs(2).batch_size(4).device(DeviceChoice::Cpu).fit(TrainData::new(x.view()).labels(y.view()), 2)?;
 /// assert_eq!(m.logits(x.view())?.dim(), (4, 2));
 /// let p = m.predict_proba(x.view())?;                // softmax of the logits
 /// assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));
@@ -280,11 +252,11 @@ impl Mlp {
     /// # Examples
     ///
     /// ```
-    /// use kdistill::neural::{DeviceChoice, Mlp, MlpParams};
+    /// use kdistill::neural::{DeviceChoice, Mlp, MlpParams, TrainData};
     /// use ndarray::{array, Array1};
     /// let x = array![[0.0f32], [1.0]];
     /// let y: Array1<usize> = array![0, 1];
-    /// let m = MlpParams::new(&[4]).epochs(1).device(DeviceChoice::Cpu).fit(x.view(), Some(y.view()), None, None, 2)?;
+    /// let m = MlpParams::new(&[4]).epochs(1).device(DeviceChoice::Cpu).fit(TrainData::new(x.view()).labels(y.view()), 2)?;
     /// let dir = tempfile::tempdir().unwrap();
     /// m.save(dir.path())?;
     /// assert!(dir.path().join("model.json").exists() && dir.path().join("model.safetensors").exists());

@@ -326,6 +326,61 @@ impl std::fmt::Debug for SoftTargets<'_> {
     }
 }
 
+/// What soft targets are, so the loss can check them against its [`Objective`]: probabilities softened
+/// at a temperature (for [`Objective::Distill`], which needs that temperature to be its own), or a
+/// teacher's logits (for [`Objective::LogitMatch`]).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::neural::{TargetScale, TrainData};
+/// let x = ndarray::array![[0.0f32], [1.0]];
+/// let q = ndarray::array![[0.6f32, 0.4], [0.3, 0.7]];
+/// let data = TrainData::new(x.view()).soft(q.view(), 2.0);
+/// assert_eq!(data.scale, Some(TargetScale::Probabilities { temperature: 2.0 }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TargetScale {
+    /// Rows of probabilities softened at `temperature` (`softmax(z/T)`).
+    Probabilities {
+        /// The temperature `T` they were softened at.
+        temperature: f32,
+    },
+    /// A teacher's raw logits.
+    Logits,
+}
+
+impl TargetScale {
+    /// An error unless targets of this scale suit `objective` (only checked when it uses soft targets).
+    fn check_against(self, objective: Objective) -> Result<()> {
+        match (objective, self) {
+            (Objective::Hard, _) => Ok(()),
+            (Objective::Distill { temperature: t, .. }, TargetScale::Probabilities { temperature: s }) => {
+                if (s - t).abs() <= 1e-6 * t.abs().max(1.0) {
+                    Ok(())
+                } else {
+                    Err(KdError::param(
+                        "temperature",
+                        t,
+                        format!("the loss distils at T = {t} but the soft targets were softened at T = {s}: soften them at T = {t}"),
+                    ))
+                }
+            }
+            (Objective::Distill { temperature: t, .. }, TargetScale::Logits) => Err(KdError::param(
+                "objective",
+                "distillation",
+                format!("distillation takes probabilities softened at T = {t}, not logits (logit matching takes logits)"),
+            )),
+            (Objective::LogitMatch { .. }, TargetScale::Probabilities { .. }) => Err(KdError::param(
+                "objective",
+                "logit matching",
+                "logit matching takes the teacher's logits (TrainData::teacher_logits), not probabilities",
+            )),
+            (Objective::LogitMatch { .. }, TargetScale::Logits) => Ok(()),
+        }
+    }
+}
+
 /// The training set of [`train_model`]: features plus whatever the [`Objective`] needs.
 ///
 /// ndarray views are invariant in their lifetime, so views with different lifetimes (e.g. two function
@@ -340,7 +395,7 @@ impl std::fmt::Debug for SoftTargets<'_> {
 /// let y: Array1<usize> = array![1, 0];
 /// let q = array![[0.2f32, 0.8], [0.7, 0.3]];
 /// let w = array![1.0f32, 2.0];
-/// let data = TrainData::new(x.view()).labels(y.view()).soft(q.view()).weights(w.view());
+/// let data = TrainData::new(x.view()).labels(y.view()).soft(q.view(), 2.0).weights(w.view()); // q at T = 2
 /// assert_eq!(data.x.nrows(), 2);
 /// assert!(data.labels.is_some() && data.soft.is_some() && data.transform.is_none());
 /// ```
@@ -350,8 +405,10 @@ pub struct TrainData<'a> {
     pub x: ArrayView2<'a, f32>,
     /// Hard labels (needed for [`Objective::Hard`] and for `Distill` with `α > 0`).
     pub labels: Option<ArrayView1<'a, usize>>,
-    /// Soft targets `q_T` (needed for `Distill` with `α < 1`).
+    /// Soft targets `q_T` (needed for `Distill` with `α < 1`), or a teacher's logits.
     pub soft: Option<SoftTargets<'a>>,
+    /// What `soft` holds (set with it by the builder); checked against the objective.
+    pub scale: Option<TargetScale>,
     /// Optional non-negative per-row weights (weighted mean of per-row losses).
     pub weights: Option<ArrayView1<'a, f32>>,
     /// Optional training-time input transform, applied to each batch before the forward pass.
@@ -364,6 +421,7 @@ impl std::fmt::Debug for TrainData<'_> {
             .field("x", &self.x.dim())
             .field("labels", &self.labels.map(|l| l.len()))
             .field("soft", &self.soft)
+            .field("scale", &self.scale)
             .field("weights", &self.weights.map(|w| w.len()))
             .field("transform", &self.transform.map(|_| ".."))
             .finish()
@@ -373,27 +431,37 @@ impl std::fmt::Debug for TrainData<'_> {
 impl<'a> TrainData<'a> {
     /// Features only; add the rest with the builder methods.
     pub fn new(x: ArrayView2<'a, f32>) -> Self {
-        Self { x, labels: None, soft: None, weights: None, transform: None }
+        Self { x, labels: None, soft: None, scale: None, weights: None, transform: None }
     }
     /// Hard labels in `0..K`.
     pub fn labels(mut self, y: ArrayView1<'a, usize>) -> Self {
         self.labels = Some(y);
         self
     }
-    /// Fixed soft targets, one row per training row ([`SoftTargets::Rows`]).
-    pub fn soft(mut self, q: ArrayView2<'a, f32>) -> Self {
+    /// Fixed soft targets softened at `temperature`, one row per training row ([`SoftTargets::Rows`]).
+    /// A distillation loss at another temperature refuses them.
+    pub fn soft(mut self, q: ArrayView2<'a, f32>, temperature: f32) -> Self {
         self.soft = Some(SoftTargets::Rows(q));
+        self.scale = Some(TargetScale::Probabilities { temperature });
         self
     }
-    /// Soft targets computed from each transformed batch ([`SoftTargets::OnBatch`]).
-    pub fn soft_on_batch(mut self, f: &'a dyn Fn(&Tensor) -> Tensor) -> Self {
+    /// A teacher's logits, one row per training row, for [`Objective::LogitMatch`].
+    pub fn teacher_logits(mut self, z: ArrayView2<'a, f32>) -> Self {
+        self.soft = Some(SoftTargets::Rows(z));
+        self.scale = Some(TargetScale::Logits);
+        self
+    }
+    /// Soft targets computed from each transformed batch ([`SoftTargets::OnBatch`]), of the given scale.
+    pub fn soft_on_batch(mut self, f: &'a dyn Fn(&Tensor) -> Tensor, scale: TargetScale) -> Self {
         self.soft = Some(SoftTargets::OnBatch(f));
+        self.scale = Some(scale);
         self
     }
-    /// Augmented rows and their soft targets from each batch's row indices and rows
-    /// ([`SoftTargets::Augmented`]; replaces [`TrainData::transform`]).
-    pub fn augmented(mut self, f: &'a dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)) -> Self {
+    /// Augmented rows and their soft targets (of the given scale) from each batch's row indices and
+    /// rows ([`SoftTargets::Augmented`]; replaces [`TrainData::transform`]).
+    pub fn augmented(mut self, f: &'a dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor), scale: TargetScale) -> Self {
         self.soft = Some(SoftTargets::Augmented(f));
+        self.scale = Some(scale);
         self
     }
     /// Per-row weights.
@@ -413,13 +481,13 @@ impl<'a> TrainData<'a> {
 /// # Examples
 ///
 /// ```
-/// use kdistill::neural::{train, MlpSpec, Net, Objective, TrainParams};
+/// use kdistill::neural::{train, MlpSpec, Net, Objective, TrainData, TrainParams};
 /// use ndarray::{array, Array1};
 /// let x = array![[0.0f32], [1.0]];
 /// let y: Array1<usize> = array![0, 1];
 /// let mut net = Net::new(&MlpSpec::new(1, &[4], 2), tch::Device::Cpu, 0)?;
 /// let params = TrainParams { epochs: 1, batch_size: 2, ..TrainParams::default() };
-/// let report = train(&mut net, &params, x.view(), Some(y.view()), None, None, Objective::Hard, None)?;
+/// let report = train(&mut net, &params, TrainData::new(x.view()).labels(y.view()), Objective::Hard)?;
 /// assert!(report.final_loss > 0.0 && report.seconds >= 0.0);
 /// # Ok::<(), kdistill::KdError>(())
 /// ```
@@ -431,53 +499,32 @@ pub struct TrainReport {
     pub seconds: f64,
 }
 
-/// Train a [`Net`] in place; [`TrainParams::max_norm`], when set, is applied after every step.
-///
-/// * `labels` — hard labels (needed for [`Objective::Hard`] and for `Distill` with `α > 0`);
-/// * `soft` — soft targets `q_T` (`n × K`), needed for `Distill`;
-/// * `weights` — optional non-negative per-row weights (weighted mean of per-row losses).
-///
-/// This is [`train_model`] on a [`Net`]; see there for the loop itself.
+/// Train a [`Net`] in place on `data` (see [`TrainData`]); [`TrainParams::max_norm`], when set, is
+/// applied after every step. This is [`train_model`] on a [`Net`]; see there for the loop itself.
 ///
 /// # Examples
 ///
 /// Distil two rows' soft targets into a small net for one epoch, with max-norm on:
 ///
 /// ```
-/// use kdistill::neural::{train, MlpSpec, Net, Objective, TrainParams};
+/// use kdistill::neural::{train, MlpSpec, Net, Objective, TrainData, TrainParams};
 /// use ndarray::array;
 /// let x = array![[0.0f32, 1.0], [1.0, 0.0]];
-/// let q = array![[0.3f32, 0.7], [0.6, 0.4]]; // already softened at T = 2
+/// let q = array![[0.3f32, 0.7], [0.6, 0.4]]; // softened at T = 2
 /// let mut net = Net::new(&MlpSpec::new(2, &[8], 2), tch::Device::Cpu, 0)?;
 /// let params = TrainParams { epochs: 1, batch_size: 1, max_norm: Some(1.0), ..TrainParams::default() };
 /// let objective = Objective::Distill { alpha: 0.0, temperature: 2.0 };
-/// let report = train(&mut net, &params, x.view(), None, Some(q.view()), None, objective, None)?;
+/// let report = train(&mut net, &params, TrainData::new(x.view()).soft(q.view(), 2.0), objective)?;
 /// assert!(report.final_loss >= 0.0);
 /// // every unit's incoming weights now have L2 norm ≤ 1
 /// let w = kdistill::neural::to_array2(&net.var_store().variables()["fc0.weight"])?;
 /// assert!(w.rows().into_iter().all(|unit| unit.dot(&unit).sqrt() <= 1.0 + 1e-5));
+/// // soft targets at another temperature than the loss's are refused
+/// assert!(train(&mut net, &params, TrainData::new(x.view()).soft(q.view(), 1.0), objective).is_err());
 /// # Ok::<(), kdistill::KdError>(())
 /// ```
-#[allow(clippy::too_many_arguments)]
-pub fn train(
-    net: &mut Net,
-    params: &TrainParams,
-    x: ArrayView2<f32>,
-    labels: Option<ArrayView1<usize>>,
-    soft: Option<ArrayView2<f32>>,
-    weights: Option<ArrayView1<f32>>,
-    objective: Objective,
-    transform: Option<InputTransform<'_>>,
-) -> Result<TrainReport> {
+pub fn train(net: &mut Net, params: &TrainParams, data: TrainData<'_>, objective: Objective) -> Result<TrainReport> {
     params.check()?;
-    // ndarray views are invariant in their lifetime: reborrow so they share one.
-    let data = TrainData {
-        x: x.view(),
-        labels: labels.as_ref().map(|l| l.view()),
-        soft: soft.as_ref().map(|q| SoftTargets::Rows(q.view())),
-        weights: weights.as_ref().map(|w| w.view()),
-        transform,
-    };
     let unconstrained = TrainParams { max_norm: None, ..params.clone() };
     match params.max_norm {
         Some(max_norm) => train_model(&mut MaxNormed { net, max_norm }, &unconstrained, data, objective),
@@ -505,7 +552,7 @@ pub fn train(
 /// A net distilled from a "teacher" that labels every randomly shifted batch on the fly:
 ///
 /// ```
-/// use kdistill::neural::{train_model, MlpSpec, Net, Objective, TrainData, TrainParams};
+/// use kdistill::neural::{train_model, MlpSpec, Net, Objective, TargetScale, TrainData, TrainParams};
 /// use ndarray::{array, Array1};
 /// use tch::{Kind, Tensor};
 /// let x = array![[0.0f32, 1.0], [1.0, 0.0], [0.5, 0.5], [0.9, 0.1]];
@@ -515,7 +562,7 @@ pub fn train(
 /// let teacher = |b: &Tensor| Tensor::stack(&[b.select(1, 0), b.select(1, 1)], 1).softmax(-1, Kind::Float);
 /// let mut net = Net::new(&MlpSpec::new(2, &[8], 2), tch::Device::Cpu, 0)?;
 /// let params = TrainParams { epochs: 2, batch_size: 2, ..TrainParams::default() };
-/// let data = TrainData::new(x.view()).labels(y.view()).soft_on_batch(&teacher).transform(&shift);
+/// let data = TrainData::new(x.view()).labels(y.view()).soft_on_batch(&teacher, TargetScale::Probabilities { temperature: 1.0 }).transform(&shift);
 /// let report = train_model(&mut net, &params, data, Objective::Distill { alpha: 0.5, temperature: 1.0 })?;
 /// assert!(report.final_loss.is_finite());
 /// # Ok::<(), kdistill::KdError>(())
@@ -525,7 +572,7 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
     if let Some(m) = params.max_norm {
         return Err(KdError::param("max_norm", m, "train_model leaves constraints to Trainable::after_step; use neural::train for a Net"));
     }
-    let TrainData { x, labels, soft, weights, transform } = data;
+    let TrainData { x, labels, soft, scale, weights, transform } = data;
     let n = x.nrows();
     crate::base::check_rows(x, "training features")?;
     crate::base::check_finite(x, "training features")?;
@@ -545,7 +592,9 @@ pub fn train_model<M: Trainable + ?Sized>(model: &mut M, params: &TrainParams, d
         crate::base::check_labels(l, k, &format!("n_classes = {k}"))?;
     }
     if alpha < 1.0 {
-        match soft.ok_or_else(|| KdError::param("alpha", alpha, "distillation needs soft targets"))? {
+        let given = soft.ok_or_else(|| KdError::param("alpha", alpha, "distillation needs soft targets"))?;
+        scale.ok_or_else(|| KdError::param("soft", "unset", "soft targets need their scale: build them with TrainData::soft, teacher_logits, soft_on_batch or augmented"))?.check_against(objective)?;
+        match given {
             SoftTargets::Rows(s) => {
                 if s.dim() != (n, k) {
                     return Err(KdError::Shape(format!("soft targets are {:?}, expected ({n}, {k})", s.dim())));
@@ -683,7 +732,7 @@ mod tests {
         let spec = MlpSpec::new(3, &[6], 2).dropout(0.1, 0.2);
         let p = TrainParams { epochs: 3, batch_size: 5, lr_decay: 0.9, seed: 11, ..TrainParams::default() };
         let mut a = Net::new(&spec, Device::Cpu, 1).unwrap();
-        let ra = train(&mut a, &p, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap();
+        let ra = train(&mut a, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
         let mut b = Counting { net: Net::new(&spec, Device::Cpu, 1).unwrap(), steps: 0 };
         let rb = train_model(&mut b, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
         assert_eq!(weights(&a), weights(&b.net), "same seed, same loop, same weights");
@@ -698,7 +747,7 @@ mod tests {
         let spec = MlpSpec::new(3, &[6], 2);
         let p = TrainParams { epochs: 2, batch_size: 4, learning_rate: 0.5, max_norm: Some(0.3), ..TrainParams::default() };
         let mut net = Net::new(&spec, Device::Cpu, 0).unwrap();
-        train(&mut net, &p, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap();
+        train(&mut net, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
         for name in ["fc0.weight", "fc1.weight"] {
             let w = to_array2(&net.var_store().variables()[name]).unwrap();
             for unit in w.rows() {
@@ -721,9 +770,9 @@ mod tests {
         let p = TrainParams { epochs: 2, batch_size: 6, seed: 3, ..TrainParams::default() };
         let obj = Objective::Distill { alpha: 0.3, temperature: 2.0 };
         let mut a = Net::new(&spec, Device::Cpu, 2).unwrap();
-        train_model(&mut a, &p, TrainData::new(x.view()).labels(y.view()).soft(q.view()), obj).unwrap();
+        train_model(&mut a, &p, TrainData::new(x.view()).labels(y.view()).soft(q.view(), 2.0), obj).unwrap();
         let mut b = Net::new(&spec, Device::Cpu, 2).unwrap();
-        train_model(&mut b, &p, TrainData::new(x.view()).labels(y.view()).soft_on_batch(&teacher), obj).unwrap();
+        train_model(&mut b, &p, TrainData::new(x.view()).labels(y.view()).soft_on_batch(&teacher, TargetScale::Probabilities { temperature: 2.0 }), obj).unwrap();
         let (wa, wb) = (weights(&a), weights(&b));
         assert!(wa.iter().zip(&wb).all(|(u, v)| (u - v).abs() < 1e-5), "rows and on-batch targets disagree");
     }
@@ -747,7 +796,7 @@ mod tests {
         };
         let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
         let p = TrainParams { epochs: 2, batch_size: 7, ..TrainParams::default() };
-        let data = TrainData::new(x.view()).labels(y.view()).transform(&count).soft_on_batch(&check);
+        let data = TrainData::new(x.view()).labels(y.view()).transform(&count).soft_on_batch(&check, TargetScale::Probabilities { temperature: 1.0 });
         train_model(&mut net, &p, data, Objective::Distill { alpha: 0.5, temperature: 1.0 }).unwrap();
         assert_eq!(seen.get(), 2 * 23);
         assert!(doubled.get());
@@ -773,7 +822,7 @@ mod tests {
         let p = TrainParams { epochs: 2, batch_size: 7, ..TrainParams::default() };
         for alpha in [0.5f32, 1.0] {
             seen.borrow_mut().clear();
-            let data = TrainData::new(x.view()).labels(y.view()).augmented(&aug);
+            let data = TrainData::new(x.view()).labels(y.view()).augmented(&aug, TargetScale::Probabilities { temperature: 1.0 });
             train_model(&mut net, &p, data, Objective::Distill { alpha, temperature: 1.0 }).unwrap();
             // Every row twice (two epochs), also when α = 1 ignores the targets.
             let mut ids = seen.borrow().clone();
@@ -782,7 +831,7 @@ mod tests {
         }
         assert!(matches.get());
         let double = |b: &Tensor| b * 2.0;
-        let both = TrainData::new(x.view()).labels(y.view()).augmented(&aug).transform(&double);
+        let both = TrainData::new(x.view()).labels(y.view()).augmented(&aug, TargetScale::Probabilities { temperature: 1.0 }).transform(&double);
         let err = train_model(&mut net, &p, both, Objective::Distill { alpha: 0.5, temperature: 1.0 }).unwrap_err();
         assert!(matches!(err, KdError::InvalidParam { name: "transform", .. }), "{err}");
     }
@@ -802,7 +851,14 @@ mod tests {
         let distil = Objective::Distill { alpha: 0.0, temperature: 2.0 };
         assert!(matches!(run(&mut net, TrainData::new(x.view()), distil), KdError::InvalidParam { name: "alpha", .. }));
         let q = array![[0.5f32, 0.5]];
-        assert!(matches!(run(&mut net, TrainData::new(x.view()).soft(q.view()), distil), KdError::Shape(_)));
+        assert!(matches!(run(&mut net, TrainData::new(x.view()).soft(q.view(), 2.0), distil), KdError::Shape(_)));
+        // Soft targets carry their temperature; the loss refuses another one, and logits.
+        let q23 = Array2::from_elem((23, 2), 0.5f32);
+        let e = run(&mut net, TrainData::new(x.view()).soft(q23.view(), 1.0), distil);
+        assert!(matches!(e, KdError::InvalidParam { name: "temperature", .. }) && e.to_string().contains("softened at T = 1"), "{e}");
+        assert!(matches!(run(&mut net, TrainData::new(x.view()).teacher_logits(q23.view()), distil), KdError::InvalidParam { name: "objective", .. }));
+        let logit_match = Objective::LogitMatch { alpha: 0.0 };
+        assert!(matches!(run(&mut net, TrainData::new(x.view()).soft(q23.view(), 2.0), logit_match), KdError::InvalidParam { name: "objective", .. }));
         let neg = Array1::from_elem(23, -1.0f32);
         assert!(matches!(run(&mut net, TrainData::new(x.view()).labels(y.view()).weights(neg.view()), Objective::Hard), KdError::InvalidParam { name: "weights", .. }));
         let hot = Objective::Distill { alpha: 0.5, temperature: 0.0 };
@@ -816,7 +872,7 @@ mod tests {
         let x = x.mapv(|v| v * 1e30);
         let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
         let p = TrainParams { epochs: 2, learning_rate: 1e30, ..TrainParams::default() };
-        let e = train(&mut net, &p, x.view(), Some(y.view()), None, None, Objective::Hard, None).unwrap_err();
+        let e = train(&mut net, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap_err();
         assert!(matches!(&e, KdError::Backend { .. }) && e.to_string().contains("diverged"), "{e}");
     }
 }

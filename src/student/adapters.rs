@@ -22,7 +22,7 @@
 //! let d = Moons::new().n_samples(200).seed(3).generate().unwrap();
 //! let y = one_hot(d.y.view(), 2).unwrap();
 //! let m = SmartcoreTreeStudent::new().max_depth(Some(4))
-//!     .fit_student(FitData { x: d.x.view(), targets: y.view(), labels: None, weights: None }).unwrap();
+//!     .fit_student(FitData::new(d.x.view(), y.view())).unwrap();
 //! let p = m.predict_proba(d.x.view()).unwrap();
 //! assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));
 //! ```
@@ -92,7 +92,7 @@ fn check_pred_shape(x: ArrayView2<f32>, d: usize) -> Result<()> {
 /// use ndarray::array;
 /// let x = array![[0.0f32], [1.0], [2.0]];
 /// let q = array![[0.7f32, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]];
-/// let m = SmartcoreTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+/// let m = SmartcoreTreeStudent::new().fit_student(FitData::new(x.view(), q.view())).unwrap();
 /// assert_eq!(m.n_classes(), 3); // one regressor per class
 /// let p = m.predict_proba(x.view()).unwrap();
 /// assert!((p[[1, 1]] - 0.8).abs() < 1e-6);
@@ -113,7 +113,7 @@ impl<M> PerClassRegressors<M> {
     /// use kdistill::student::{adapters::SmartcoreTreeStudent, FitData, Student};
     /// let x = ndarray::array![[0.0f32], [1.0]];
     /// let q = ndarray::array![[0.9f32, 0.1], [0.2, 0.8]];
-    /// let m = SmartcoreTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// let m = SmartcoreTreeStudent::new().fit_student(FitData::new(x.view(), q.view())).unwrap();
     /// assert_eq!(m.n_classes(), 2);
     /// ```
     pub fn n_classes(&self) -> usize {
@@ -181,7 +181,7 @@ fn depth_u16(d: Option<usize>) -> Result<Option<u16>> {
 /// use kdistill::student::{adapters::SmartcoreTreeStudent, FitData, Predictor, Student};
 /// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
 /// let q = kdistill::base::one_hot(d.y.view(), 2).unwrap();
-/// let data = FitData { x: d.x.view(), targets: q.view(), labels: None, weights: None };
+/// let data = FitData::new(d.x.view(), q.view());
 /// let shallow = SmartcoreTreeStudent::new().max_depth(Some(2)).min_samples_leaf(5).fit_student(data).unwrap();
 /// let deep = SmartcoreTreeStudent::new().fit_student(data).unwrap();
 /// let acc = |m: &dyn Predictor| kdistill::metrics::accuracy(m.predict(d.x.view()).unwrap().view(), d.y.view()).unwrap();
@@ -189,7 +189,7 @@ fn depth_u16(d: Option<usize>) -> Result<Option<u16>> {
 /// assert!(acc(&shallow) < 1.0);
 /// // No sample weights in smartcore: asking for them is an error.
 /// let w = ndarray::Array1::<f32>::ones(200);
-/// assert!(SmartcoreTreeStudent::new().fit_student(FitData { weights: Some(w.view()), ..data }).is_err());
+/// assert!(SmartcoreTreeStudent::new().fit_student(data.weights(w.view())).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmartcoreTreeStudent {
@@ -214,7 +214,7 @@ impl SmartcoreTreeStudent {
     /// let x = ndarray::array![[0.0f32], [1.0]];
     /// let q = ndarray::array![[1.0f32, 0.0], [0.0, 1.0]];
     /// use kdistill::student::{FitData, Predictor, Student};
-    /// let m = SmartcoreTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// let m = SmartcoreTreeStudent::new().fit_student(FitData::new(x.view(), q.view())).unwrap();
     /// assert_eq!(m.predict(x.view()).unwrap().to_vec(), vec![0, 1]);
     /// ```
     pub fn new() -> Self {
@@ -258,7 +258,7 @@ impl Student for SmartcoreTreeStudent {
 /// use kdistill::student::{adapters::SmartcoreForestStudent, FitData, Predictor, Student};
 /// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
 /// let q = kdistill::base::one_hot(d.y.view(), 2).unwrap();
-/// let data = FitData { x: d.x.view(), targets: q.view(), labels: None, weights: None };
+/// let data = FitData::new(d.x.view(), q.view());
 /// let forest = SmartcoreForestStudent::new().n_trees(10).max_depth(Some(6)).min_samples_leaf(2).seed(7);
 /// let m = forest.fit_student(data).unwrap();
 /// let acc = kdistill::metrics::accuracy(m.predict(d.x.view()).unwrap().view(), d.y.view()).unwrap();
@@ -290,7 +290,7 @@ impl SmartcoreForestStudent {
     /// use kdistill::student::{FitData, Predictor, Student};
     /// let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| i as f32);
     /// let q = kdistill::base::one_hot(x.column(0).mapv(|v| usize::from(v >= 20.0)).view(), 2).unwrap();
-    /// let m = SmartcoreForestStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// let m = SmartcoreForestStudent::new().fit_student(FitData::new(x.view(), q.view())).unwrap();
     /// assert_eq!(m.predict(ndarray::array![[2.0f32], [38.0]].view()).unwrap().to_vec(), vec![0, 1]); // 100 trees
     /// ```
     pub fn new() -> Self {
@@ -363,7 +363,7 @@ impl Student for SmartcoreForestStudent {
 /// use kdistill::student::{adapters::LinfaTreeStudent, FitData, Predictor, Student};
 /// let d = Moons::new().n_samples(200).noise(0.2).seed(1).generate().unwrap();
 /// let q = kdistill::base::one_hot(d.y.view(), 2).unwrap();
-/// let data = FitData { x: d.x.view(), targets: q.view(), labels: Some(d.y.view()), weights: None };
+/// let data = FitData::new(d.x.view(), q.view()).labels(d.y.view());
 /// let m = LinfaTreeStudent::new().max_depth(Some(3)).min_weight_leaf(2.0).min_impurity_decrease(1e-4).fit_student(data).unwrap();
 /// assert!(m.depth() <= 3 && m.n_leaves() <= 8);
 /// // Probabilities are the class frequencies of the training rows in each leaf.
@@ -395,7 +395,7 @@ impl LinfaTreeStudent {
     /// let x = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
     /// let q = ndarray::array![[0.9f32, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]];
     /// // Without labels the argmax of the targets is used: 0, 0, 1, 1.
-    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// let m = LinfaTreeStudent::new().fit_student(FitData::new(x.view(), q.view())).unwrap();
     /// assert_eq!(m.predict(x.view()).unwrap().to_vec(), vec![0, 0, 1, 1]);
     /// ```
     pub fn new() -> Self {
@@ -436,7 +436,7 @@ impl LinfaTreeStudent {
 /// let y = array![0usize, 0, 0, 1, 1, 0];
 /// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
 /// let m = LinfaTreeStudent::new().max_depth(Some(1))
-///     .fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+///     .fit_student(FitData::new(x.view(), q.view()).labels(y.view())).unwrap();
 /// let p = m.predict_proba(array![[0.05f32], [9.0]].view()).unwrap();
 /// assert_eq!(p[[0, 1]], 0.0);
 /// assert!((p[[1, 1]] - 2.0 / 3.0).abs() < 1e-6);
@@ -476,7 +476,7 @@ impl LinfaTreeModel {
     /// let x = ndarray::array![[0.0f32], [1.0]];
     /// let y = ndarray::array![0usize, 1];
     /// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
-    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+    /// let m = LinfaTreeStudent::new().fit_student(FitData::new(x.view(), q.view()).labels(y.view())).unwrap();
     /// assert_eq!(m.tree().num_leaves(), 2); // the linfa-trees API
     /// ```
     pub fn tree(&self) -> &DecisionTree<f64, usize> {
@@ -491,7 +491,7 @@ impl LinfaTreeModel {
     /// let x = ndarray::array![[0.0f32], [1.0], [2.0]];
     /// let y = ndarray::array![0usize, 1, 0];
     /// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
-    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+    /// let m = LinfaTreeStudent::new().fit_student(FitData::new(x.view(), q.view()).labels(y.view())).unwrap();
     /// assert_eq!(m.n_leaves(), 3);
     /// ```
     pub fn n_leaves(&self) -> usize {
@@ -506,7 +506,7 @@ impl LinfaTreeModel {
     /// let x = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
     /// let y = ndarray::array![0usize, 0, 1, 1];
     /// let q = kdistill::base::one_hot(y.view(), 2).unwrap();
-    /// let m = LinfaTreeStudent::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }).unwrap();
+    /// let m = LinfaTreeStudent::new().fit_student(FitData::new(x.view(), q.view()).labels(y.view())).unwrap();
     /// assert_eq!(m.depth(), 1);
     /// ```
     pub fn depth(&self) -> usize {
@@ -627,7 +627,7 @@ mod tests {
         let y = one_hot(tr.y.view(), 2).unwrap();
         let m = SmartcoreTreeStudent::new()
             .max_depth(Some(5))
-            .fit_student(FitData { x: tr.x.view(), targets: y.view(), labels: None, weights: None })
+            .fit_student(FitData::new(tr.x.view(), y.view()))
             .unwrap();
         assert_eq!(m.n_classes(), 2);
         let p = m.predict_proba(te.x.view()).unwrap();
@@ -649,7 +649,7 @@ mod tests {
             .n_trees(20)
             .max_depth(Some(6))
             .seed(1)
-            .fit_student(FitData { x: tr.x.view(), targets: y.view(), labels: None, weights: None })
+            .fit_student(FitData::new(tr.x.view(), y.view()))
             .unwrap();
         let p = m.predict_proba(te.x.view()).unwrap();
         assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-5));
@@ -662,7 +662,7 @@ mod tests {
             .n_trees(20)
             .max_depth(Some(6))
             .seed(1)
-            .fit_student(FitData { x: tr.x.view(), targets: y.view(), labels: None, weights: None })
+            .fit_student(FitData::new(tr.x.view(), y.view()))
             .unwrap();
         assert_eq!(p, m2.predict_proba(te.x.view()).unwrap());
     }
@@ -673,7 +673,7 @@ mod tests {
         let y = one_hot(tr.y.view(), 2).unwrap();
         let m = LinfaTreeStudent::new()
             .max_depth(Some(4))
-            .fit_student(FitData { x: tr.x.view(), targets: y.view(), labels: Some(tr.y.view()), weights: None })
+            .fit_student(FitData::new(tr.x.view(), y.view()).labels(tr.y.view()))
             .unwrap();
         assert!(m.depth() <= 4 && m.n_leaves() >= 2);
         let p = m.predict_proba(te.x.view()).unwrap();
@@ -696,7 +696,7 @@ mod tests {
         let x = array![[0.0f32], [0.1], [0.2], [1.0], [1.1]];
         let y = array![0usize, 1, 0, 1, 1];
         let t = one_hot(y.view(), 2).unwrap();
-        let m = LinfaTreeStudent::new().max_depth(Some(1)).fit_student(FitData { x: x.view(), targets: t.view(), labels: Some(y.view()), weights: None }).unwrap();
+        let m = LinfaTreeStudent::new().max_depth(Some(1)).fit_student(FitData::new(x.view(), t.view()).labels(y.view())).unwrap();
         let p = m.predict_proba(array![[0.05f32], [2.0]].view()).unwrap();
         assert!((p[[0, 0]] - 2.0 / 3.0).abs() < 1e-6 && (p[[1, 1]] - 1.0).abs() < 1e-6, "{p:?}");
     }
@@ -706,17 +706,17 @@ mod tests {
         let x = array![[0.0f32], [1.0]];
         let t = array![[1.0f32, 0.0], [0.0, 1.0]];
         let w = array![1.0f32, 2.0];
-        let fd = FitData { x: x.view(), targets: t.view(), labels: None, weights: Some(w.view()) };
+        let fd = FitData::new(x.view(), t.view()).weights(w.view());
         assert!(SmartcoreTreeStudent::new().fit_student(fd).unwrap_err().to_string().contains("weights"));
-        let fd = FitData { x: x.view(), targets: t.view(), labels: None, weights: None };
+        let fd = FitData::new(x.view(), t.view());
         assert!(SmartcoreTreeStudent::new().max_depth(Some(0)).fit_student(fd).is_err());
         assert!(SmartcoreForestStudent::new().n_trees(0).fit_student(fd).is_err());
         assert!(LinfaTreeStudent::new().max_depth(Some(0)).fit_student(fd).is_err());
         let short = array![[1.0f32, 0.0]];
-        let bad = FitData { x: x.view(), targets: short.view(), labels: None, weights: None };
+        let bad = FitData::new(x.view(), short.view());
         assert!(matches!(SmartcoreTreeStudent::new().fit_student(bad), Err(KdError::Shape(_))));
         let nan = array![[f32::NAN], [1.0]];
-        let bad = FitData { x: nan.view(), targets: t.view(), labels: None, weights: None };
+        let bad = FitData::new(nan.view(), t.view());
         assert!(matches!(LinfaTreeStudent::new().fit_student(bad), Err(KdError::NonFinite { .. })));
         let m = SmartcoreTreeStudent::new().fit_student(fd).unwrap();
         assert!(matches!(m.predict_proba(array![[0.0f32, 1.0]].view()), Err(KdError::Shape(_))));

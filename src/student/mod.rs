@@ -17,7 +17,12 @@ pub mod tree;
 use crate::error::{KdError, Result};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
-/// Training data for a student.
+/// Training data for a student: features and an `n × K` matrix of soft targets, with the temperature
+/// they were softened at (1 unless said: plain probabilities), optional hard labels and row weights.
+/// Built with [`FitData::new`] and the setters; every [`Student`] checks it with [`FitData::check`].
+///
+/// A distilling MLP or soft tree compares the targets' temperature with its loss's and refuses a
+/// mismatch; trees fit the probabilities whatever their temperature.
 ///
 /// # Examples
 ///
@@ -27,23 +32,49 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 /// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
 /// let q = array![[0.9f32, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]]; // a teacher's probabilities
 /// let w = array![1.0f32, 1.0, 1.0, 3.0];
-/// let data = FitData { x: x.view(), targets: q.view(), labels: None, weights: Some(w.view()) };
+/// let data = FitData::new(x.view(), q.view()).weights(w.view());
 /// let tree = TreeParams::new().max_depth(Some(1)).fit_student(data).unwrap();
 /// assert_eq!(Predictor::predict(&tree, x.view()).unwrap().to_vec(), vec![0, 0, 1, 1]);
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct FitData<'a> {
     /// `n × d` features.
     pub x: ArrayView2<'a, f32>,
     /// `n × K` soft targets (probabilities; one-hot labels for a hard student).
     pub targets: ArrayView2<'a, f32>,
+    /// The temperature `T` the targets were softened at (`softmax(z/T)`); 1 for plain probabilities.
+    pub temperature: f32,
     /// Optional hard labels (used by losses that mix in cross-entropy).
     pub labels: Option<ArrayView1<'a, usize>>,
     /// Optional non-negative row weights.
     pub weights: Option<ArrayView1<'a, f32>>,
 }
 
-impl FitData<'_> {
+impl<'a> FitData<'a> {
+    /// Features and soft targets (taken to be at temperature 1: plain probabilities or one-hot labels).
+    ///
+    /// ndarray views are invariant in their lifetime, so views with different lifetimes are put
+    /// together by reborrowing them: `FitData::new(x.view(), q.view()).labels(y.view())`.
+    pub fn new(x: ArrayView2<'a, f32>, targets: ArrayView2<'a, f32>) -> Self {
+        FitData { x, targets, temperature: 1.0, labels: None, weights: None }
+    }
+    /// The temperature the targets were softened at, e.g. `teacher.soft_targets(x, 2.0)` → 2.
+    pub fn temperature(mut self, t: f32) -> Self {
+        self.temperature = t;
+        self
+    }
+    /// Hard labels in `0..K`, one per row.
+    pub fn labels(mut self, y: ArrayView1<'a, usize>) -> Self {
+        self.labels = Some(y);
+        self
+    }
+    /// Non-negative row weights, one per row.
+    pub fn weights(mut self, w: ArrayView1<'a, f32>) -> Self {
+        self.weights = Some(w);
+        self
+    }
+
     /// The checks every [`Student`] runs before it fits, so all of them refuse the same data the same
     /// way: features non-empty and finite; targets with one row per feature row, at least two columns,
     /// and every row a probability distribution (non-negative, summing to 1 within
@@ -59,16 +90,17 @@ impl FitData<'_> {
     /// use ndarray::array;
     /// let x = array![[0.0f32], [1.0]];
     /// let q = array![[0.9f32, 0.1], [0.2, 0.8]];
-    /// assert_eq!(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }.check().unwrap(), 2);
+    /// assert_eq!(FitData::new(x.view(), q.view()).check().unwrap(), 2);
     /// let logits = array![[2.0f32, -1.0], [0.5, 3.0]];
-    /// let e = FitData { x: x.view(), targets: logits.view(), labels: None, weights: None }.check().unwrap_err();
+    /// let e = FitData::new(x.view(), logits.view()).check().unwrap_err();
     /// assert!(e.to_string().contains("row 1"), "{e}");
     /// let y = array![0usize, 2];
-    /// let e = FitData { x: x.view(), targets: q.view(), labels: Some(y.view()), weights: None }.check().unwrap_err();
+    /// let e = FitData::new(x.view(), q.view()).labels(y.view()).check().unwrap_err();
     /// assert_eq!(e.to_string(), "unknown class 2 at row 2 (known classes: 0..2, from the targets' 2 columns)");
     /// ```
     pub fn check(&self) -> Result<usize> {
         use crate::base::{check_finite, check_labels, check_probabilities, check_rows, check_weights, PROB_SUM_TOLERANCE};
+        crate::base::check_temperature(self.temperature)?;
         check_rows(self.x, "student features")?;
         check_finite(self.x, "student features")?;
         let (n, k) = (self.x.nrows(), self.targets.ncols());
@@ -101,7 +133,7 @@ impl FitData<'_> {
     /// use ndarray::array;
     /// let x = array![[0.0f32], [1.0]];
     /// let q = array![[0.9f32, 0.1], [0.2, 0.8]];
-    /// let d = FitData { x: x.view(), targets: q.view(), labels: None, weights: None };
+    /// let d = FitData::new(x.view(), q.view());
     /// assert_eq!(d.labels_or_argmax(true).unwrap().to_vec(), vec![0, 1]);
     /// assert!(d.labels_or_argmax(false).is_none());
     /// ```
@@ -131,7 +163,7 @@ impl FitData<'_> {
 /// }
 /// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
 /// let q = array![[0.9f32, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]];
-/// let d = FitData { x: x.view(), targets: q.view(), labels: None, weights: None };
+/// let d = FitData::new(x.view(), q.view());
 /// assert_eq!(fit_and_score(&TreeParams::new(), d), 1.0);
 /// assert_eq!(fit_and_score(&SmartcoreTreeStudent::new(), d), 1.0);
 /// ```
@@ -147,11 +179,11 @@ pub trait Student {
     /// use ndarray::array;
     /// let x = array![[0.0f32], [1.0]];
     /// let q = array![[0.7f32, 0.3], [0.2, 0.8]];
-    /// let tree = TreeParams::new().fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).unwrap();
+    /// let tree = TreeParams::new().fit_student(FitData::new(x.view(), q.view())).unwrap();
     /// assert_eq!(tree.n_leaves(), 2);
     /// // Parameters are validated here, with a typed error.
     /// let bad = TreeParams::new().max_leaves(Some(1));
-    /// assert!(bad.fit_student(FitData { x: x.view(), targets: q.view(), labels: None, weights: None }).is_err());
+    /// assert!(bad.fit_student(FitData::new(x.view(), q.view())).is_err());
     /// ```
     fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model>;
 }

@@ -16,7 +16,7 @@
 //!
 //! ```
 //! use kdistill::augment::views::Views;
-//! use kdistill::teacher::bank::{BankTargets, ViewBank};
+//! use kdistill::{neural::TargetScale, teacher::bank::ViewBank};
 //! use tch::{Device, Kind, Tensor};
 //! let x = ndarray::Array2::<f32>::from_shape_fn((5, 9), |(i, j)| ((i * 9 + j) % 7) as f32 / 7.0); // five 3×3 images
 //! // A "teacher" with two logits: the sums of the left and right columns.
@@ -30,7 +30,7 @@
 //! let bank = ViewBank::new(views, x.view(), vec![z], Device::Cpu)?;
 //! let idx = Tensor::from_slice(&[4i64, 0, 2]);
 //! let xb = kdistill::neural::to_tensor(x.view(), Device::Cpu).index_select(0, &idx);
-//! let (moved, q) = bank.batch(&idx, &xb, BankTargets::Probs { temperature: 2.0 });
+//! let (moved, q) = bank.batch(&idx, &xb, TargetScale::Probabilities { temperature: 2.0 });
 //! // The looked-up targets are what the teacher says about the views the student gets.
 //! let live = (teacher(&moved) / 2.0).softmax(-1, Kind::Float);
 //! assert!(f64::try_from((q - live).abs().max()).unwrap() < 1e-6);
@@ -38,6 +38,7 @@
 //! ```
 use crate::augment::views::Views;
 use crate::error::{KdError, Result};
+use crate::neural::TargetScale;
 use ndarray::{Array2, ArrayView2};
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
@@ -87,18 +88,6 @@ fn mean_log_probs(logits: &[Tensor]) -> Tensor {
     }
     p /= logits.len() as f64;
     p.clamp_min(1e-30).log()
-}
-
-/// What [`ViewBank::batch`] returns as a batch's targets.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum BankTargets {
-    /// Probabilities at a temperature ([`mean_probs_t`]), for the KL loss.
-    Probs {
-        /// Temperature `T > 0`.
-        temperature: f32,
-    },
-    /// Logits ([`mean_logits`]), for logit matching.
-    Logits,
 }
 
 /// Teachers' logits on every view of a [`Views`] table (see the module docs).
@@ -210,18 +199,18 @@ impl ViewBank {
     }
 
     /// The members' targets on views `r` (Int64, on the bank's device).
-    fn targets_of(&self, r: &Tensor, targets: BankTargets) -> Tensor {
+    fn targets_of(&self, r: &Tensor, targets: TargetScale) -> Tensor {
         let zs: Vec<Tensor> = self.logits.iter().map(|z| z.index_select(0, r)).collect();
         match targets {
-            BankTargets::Probs { temperature } => mean_probs_t(&zs, temperature),
-            BankTargets::Logits => mean_logits(&zs),
+            TargetScale::Probabilities { temperature } => mean_probs_t(&zs, temperature),
+            TargetScale::Logits => mean_logits(&zs),
         }
     }
 
     /// For a batch (`idx`: transfer-row indices, Int64 on the bank's device; `_xb`: those rows, unused:
     /// the views are made from the bank's images), draw a uniform view slot per row and return the views
     /// and the teachers' targets on them. Seeded by libtorch's generator.
-    pub fn batch(&self, idx: &Tensor, _xb: &Tensor, targets: BankTargets) -> (Tensor, Tensor) {
+    pub fn batch(&self, idx: &Tensor, _xb: &Tensor, targets: TargetScale) -> (Tensor, Tensor) {
         let b = idx.size()[0];
         let dev = self.rows.device();
         let image = self.rows.index_select(0, &idx.to_device(dev));
@@ -242,7 +231,7 @@ impl ViewBank {
     /// slot-major, the order of [`ViewBank::render_u8`]).
     pub fn probs(&self, t: f32) -> Result<Array2<f32>> {
         crate::base::check_temperature(t)?;
-        crate::neural::to_array2(&self.targets_of(&self.all_view_ids(), BankTargets::Probs { temperature: t }))
+        crate::neural::to_array2(&self.targets_of(&self.all_view_ids(), TargetScale::Probabilities { temperature: t }))
     }
 
     /// Every view of the transfer rows as 8-bit rows (`V·len() × d`, slot-major, the order of
@@ -328,11 +317,11 @@ mod tests {
         for (members, two) in [(vec![zf.copy()], false), (vec![zf.copy(), zg.copy()], true)] {
             let bank = ViewBank::new(views(), x.view(), members, Device::Cpu).unwrap();
             tch::manual_seed(11);
-            let (moved, q) = bank.batch(&idx, &xb, BankTargets::Probs { temperature: 3.0 });
+            let (moved, q) = bank.batch(&idx, &xb, TargetScale::Probabilities { temperature: 3.0 });
             let zs = if two { vec![f(&moved), g(&moved)] } else { vec![f(&moved)] };
             assert!(f64::try_from((&q - mean_probs_t(&zs, 3.0)).abs().max()).unwrap() < 1e-5);
             assert!(f64::try_from((q.sum_dim_intlist(1, false, Kind::Float) - 1.0).abs().max()).unwrap() < 1e-5);
-            let (_, z) = bank.batch(&idx, &xb, BankTargets::Logits);
+            let (_, z) = bank.batch(&idx, &xb, TargetScale::Logits);
             assert_eq!(z.size(), [7, 3]);
         }
     }
@@ -348,7 +337,7 @@ mod tests {
         let idx = Tensor::from_slice(&[3i64, 8, 0, 3]);
         let xb = crate::neural::to_tensor(x.view(), Device::Cpu).index_select(0, &idx);
         tch::manual_seed(2);
-        let (moved, q) = bank.batch(&idx, &xb, BankTargets::Probs { temperature: 1.0 });
+        let (moved, q) = bank.batch(&idx, &xb, TargetScale::Probabilities { temperature: 1.0 });
         assert!(f64::try_from((&q - f(&moved).softmax(-1, Kind::Float)).abs().max()).unwrap() < 1e-5);
         // Every row is one of its image's 9 translations.
         for j in 0..4 {

@@ -4,7 +4,7 @@
 //! [`Teacher::soft_targets`] turns either into temperature-softened probabilities
 //! (`softmax(z/T)`, or `p^{1/T}` renormalised — see [`crate::soft`]).
 //!
-//! Implementations: [`mlp::MlpTeacher`] (a tch network trained here), [`table::ProbTable`] (probabilities
+//! Implementations: [`crate::neural::Mlp`] (a tch network trained here, with [`mlp::teacher_params`]), [`table::ProbTable`] (probabilities
 //! computed by any outside model and loaded from a file), [`ensemble::Ensemble`] (mean of probabilities).
 #[cfg(feature = "torch")]
 pub mod bank;

@@ -8,7 +8,7 @@ use super::{say, MnistConfig};
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::metrics::errors;
-use crate::neural::MlpParams;
+use crate::neural::{MlpParams, TrainData};
 use crate::base::argmax_rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
@@ -83,7 +83,7 @@ pub(super) fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, 
         let q = q_train.select(Axis(0), &keep);
         let mut p = MlpParams::new(&[800, 800]).device(cfg.device).distill(cfg.alpha, cfg.temperature);
         p.train = student_train_params(cfg, seed, "omitted-3 student");
-        let m = p.fit(transfer.x.view(), Some(transfer.y.view()), Some(q.view()), None, k)?;
+        let m = p.fit(TrainData::new(transfer.x.view()).labels(transfer.y.view()).soft(q.view(), cfg.temperature), k)?;
         (m.logits(val.x.view())?, m.logits(ctx.test.x.view())?, m.n_params(), m.report.seconds)
     };
     let (bias, v0, v1) = choose_bias(val_z.view(), val.y.view(), THREE)?;

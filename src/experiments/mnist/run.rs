@@ -14,7 +14,7 @@ use super::{load_data, say, MnistConfig, TeacherKind};
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::metrics::{confusion, errors};
-use crate::neural::{describe_device, MlpParams};
+use crate::neural::{describe_device, MlpParams, TrainData};
 use crate::base::argmax_rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
@@ -150,11 +150,11 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         p
     };
     let s_seed = cfg.seed + 10;
-    let hard = big(s_seed, "2×800 hard").hard().fit(train.x.view(), Some(train.y.view()), None, None, k)?;
+    let hard = big(s_seed, "2×800 hard").hard().fit(TrainData::new(train.x.view()).labels(train.y.view()), k)?;
     let hard_pred = argmax_rows(hard.logits(test.x.view())?.view());
     let student_hard_errors =
         ctx.record("student_hard", "student 784-800-800-10, hard labels", &hard_pred, hard.n_params(), "params", hard.report.seconds, Some(published::STUDENT_HARD))?;
-    let plain = big(s_seed, "2×800 distilled").distill(cfg.alpha, t).fit(train.x.view(), Some(train.y.view()), Some(q_train.view()), None, k)?;
+    let plain = big(s_seed, "2×800 distilled").distill(cfg.alpha, t).fit(TrainData::new(train.x.view()).labels(train.y.view()).soft(q_train.view(), t), k)?;
     let plain_pred = argmax_rows(plain.logits(test.x.view())?.view());
     let plain_pub = (!cfg.student_jitter).then_some(published::STUDENT_SOFT);
     let student_soft_plain_errors =
@@ -164,7 +164,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     if cfg.student_jitter {
         let shift = cfg.budget.max_shift;
         let tf = move |x: &tch::Tensor| random_translate(x, rows, cols, shift);
-        let hj = big(s_seed, "2×800 hard+jitter").hard().fit_with_transform(train.x.view(), Some(train.y.view()), None, None, k, Some(&tf))?;
+        let hj = big(s_seed, "2×800 hard+jitter").hard().fit(TrainData::new(train.x.view()).labels(train.y.view()).transform(&tf), k)?;
         let hj_pred = argmax_rows(hj.logits(test.x.view())?.view());
         hard_jitter_errors =
             Some(ctx.record("student_hard_jitter", "student 784-800-800-10, labels + jitter", &hj_pred, hj.n_params(), "params", hj.report.seconds, None)?);

@@ -1,5 +1,6 @@
 //! The 2×800 students' training settings and distillation on a jittered transfer set.
-use crate::teacher::bank::{BankTargets, ViewBank};
+use crate::neural::TargetScale;
+use crate::teacher::bank::ViewBank;
 use super::teachers::lr_decay_for;
 use super::{label, MnistConfig};
 use crate::error::{KdError, Result};
@@ -43,8 +44,8 @@ pub(super) fn distill_jittered(
         return Err(KdError::Shape(format!("the view bank has {} rows, the transfer set {}", bank.len(), x.nrows())));
     }
     let (alpha, t) = (cfg.alpha, cfg.temperature);
-    let jitter = move |idx: &tch::Tensor, xb: &tch::Tensor| bank.batch(idx, xb, BankTargets::Probs { temperature: t });
-    let data = crate::neural::TrainData::new(x.view()).labels(y.view()).augmented(&jitter);
+    let jitter = move |idx: &tch::Tensor, xb: &tch::Tensor| bank.batch(idx, xb, TargetScale::Probabilities { temperature: t });
+    let data = crate::neural::TrainData::new(x.view()).labels(y.view()).augmented(&jitter, TargetScale::Probabilities { temperature: t });
     let report = crate::neural::train_model(&mut net, &p, data, crate::neural::Objective::Distill { alpha, temperature: t })?;
     Ok((net, report.seconds))
 }

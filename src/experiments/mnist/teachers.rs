@@ -8,7 +8,7 @@ use crate::teacher::bank::ViewBank;
 use super::{label, say, MnistConfig, TeacherKind};
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
-use crate::neural::{DeviceChoice, MlpParams};
+use crate::neural::{DeviceChoice, MlpParams, TrainData};
 use crate::soft::{soften_probs, softmax_t};
 use ndarray::{Array2, ArrayView2};
 use std::path::PathBuf;
@@ -132,7 +132,7 @@ pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, train: &Data
         match which {
             TeacherKind::Mlp => {
                 let tf = move |x: &tch::Tensor| random_translate(x, rows, cols, shift);
-                let m = hinton_teacher_params(cfg).fit_with_transform(train.x.view(), Some(train.y.view()), None, None, k, Some(&tf))?;
+                let m = hinton_teacher_params(cfg).fit(TrainData::new(train.x.view()).labels(train.y.view()).transform(&tf), k)?;
                 m.save(&dir)?;
                 Live::Mlp(Box::new(m))
             }

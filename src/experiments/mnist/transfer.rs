@@ -11,7 +11,8 @@ use crate::augment::views::Views;
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::neural::{Objective, TrainData};
-use crate::teacher::bank::{BankTargets, ViewBank};
+use crate::neural::TargetScale;
+use crate::teacher::bank::ViewBank;
 use ndarray::Array2;
 
 /// Where the small students and the soft trees learn from.
@@ -52,8 +53,8 @@ impl Sources<'_> {
         let base = TrainData::new(self.plain.x.view()).labels(self.plain.y.view());
         let targets = match objective {
             Objective::Hard => None,
-            Objective::Distill { temperature, .. } => Some(BankTargets::Probs { temperature }),
-            Objective::LogitMatch { .. } => Some(BankTargets::Logits),
+            Objective::Distill { temperature, .. } => Some(TargetScale::Probabilities { temperature }),
+            Objective::LogitMatch { .. } => Some(TargetScale::Logits),
         };
         let (rows, cols, s) = (self.rows, self.cols, self.cfg.budget.max_shift);
         match (inputs, targets) {
@@ -68,21 +69,21 @@ impl Sources<'_> {
                 f(base.transform(&tf))
             }
             (Inputs::Transfer, None) => Err(KdError::param("inputs", "transfer set", "has no labels: train on labels with the plain images or translations")),
-            (Inputs::Plain, Some(BankTargets::Probs { temperature })) => {
+            (Inputs::Plain, Some(TargetScale::Probabilities { temperature })) => {
                 let q = self.plain_probs(temperature)?;
-                f(base.soft(q.view()))
+                f(base.soft(q.view(), temperature))
             }
-            (Inputs::Plain, Some(BankTargets::Logits)) => {
+            (Inputs::Plain, Some(TargetScale::Logits)) => {
                 let z = self.plain_teacher_logits()?;
-                f(base.soft(z.view()))
+                f(base.teacher_logits(z.view()))
             }
             (Inputs::Translations, Some(t)) => {
                 let aug = |idx: &tch::Tensor, xb: &tch::Tensor| self.shifts.batch(idx, xb, t);
-                f(base.augmented(&aug))
+                f(base.augmented(&aug, t))
             }
             (Inputs::Transfer, Some(t)) => {
                 let aug = |idx: &tch::Tensor, xb: &tch::Tensor| self.transfer.batch(idx, xb, t);
-                f(base.augmented(&aug))
+                f(base.augmented(&aug, t))
             }
         }
     }

@@ -38,7 +38,7 @@
 //! let y: Array1<usize> = x.rows().into_iter().map(|r| usize::from((r[0] > 0.0) != (r[1] > 0.0))).collect();
 //! let onehot = kdistill::base::one_hot(y.view(), 2)?;
 //! let params = SoftTreeParams::new().depth(2).epochs(200).batch_size(50).learning_rate(0.05).seed(1).device(DeviceChoice::Cpu);
-//! let tree = params.fit_student(FitData { x: x.view(), targets: onehot.view(), labels: Some(y.view()), weights: None })?;
+//! let tree = params.fit_student(FitData::new(x.view(), onehot.view()).labels(y.view()))?;
 //! let acc = kdistill::metrics::accuracy(tree.predict(x.view())?.view(), y.view())?;
 //! // One filter (depth 1) cannot pass 75 % here; two levels learn it (points near an axis are the hard ones).
 //! assert!(acc > 0.9, "{acc}");

@@ -244,7 +244,7 @@ impl Student for SoftTreeParams {
             data = data.labels(l.view());
         }
         if let Objective::Distill { .. } = self.0.objective {
-            data = data.soft(d.targets.view());
+            data = data.soft(d.targets.view(), d.temperature);
         }
         if let Some(w) = &d.weights {
             data = data.weights(w.view());
@@ -284,7 +284,7 @@ mod tests {
         assert!(matches!(p.fit(TrainData::new(x.view()).labels(y.view()), 2), Err(KdError::UnknownClass { .. })));
         assert!(matches!(p.fit(TrainData::new(x.view()).labels(y.view()), 1), Err(KdError::InvalidParam { name: "n_classes", .. })));
         let q = array![[0.5f32, 0.5]];
-        assert!(matches!(p.clone().distill(0.0, 1.0).fit(TrainData::new(x.view()).soft(q.view()), 2), Err(KdError::Shape(_))));
+        assert!(matches!(p.clone().distill(0.0, 1.0).fit(TrainData::new(x.view()).soft(q.view(), 1.0), 2), Err(KdError::Shape(_))));
     }
 
     #[test]

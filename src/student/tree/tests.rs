@@ -250,7 +250,7 @@ fn student_and_predictor_traits() {
     let y = one_hot(d.y.view(), 2).unwrap();
     let t = TreeParams::default()
         .max_depth(Some(4))
-        .fit_student(FitData { x: d.x.view(), targets: y.view(), labels: None, weights: None })
+        .fit_student(FitData::new(d.x.view(), y.view()))
         .unwrap();
     let classes = Predictor::predict(&t, d.x.view()).unwrap();
     assert_eq!(classes, crate::base::argmax_rows(t.predict_proba(d.x.view()).unwrap().view()));

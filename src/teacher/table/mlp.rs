@@ -89,7 +89,7 @@ impl TableMlp {
         })?;
         let standardiser = Standardiser::fit(table.x.view())?;
         let z = standardiser.transform(table.x.view())?;
-        let mlp = params.fit(z.view(), Some(labels.view()), None, None, table.n_classes())?;
+        let mlp = params.fit(crate::neural::TrainData::new(z.view()).labels(labels.view()), table.n_classes())?;
         Ok(Self { mlp, standardiser, encoding: table.encoding.clone(), classes: table.classes.clone() })
     }
 
