@@ -49,7 +49,7 @@ use std::path::PathBuf;
 /// use kdistill::experiments::boundary::{run, BoundaryConfig};
 /// use kdistill::neural::DeviceChoice;
 /// let d = BoundaryConfig::default();
-/// assert_eq!((d.seeds.len(), d.n_samples, d.compact_tree.get_max_leaves()), (5, 3000, Some(256)));
+/// assert_eq!((d.seeds.len(), d.n_samples, d.compact_tree.check().unwrap().max_leaves()), (5, 3000, Some(256)));
 /// let cfg = BoundaryConfig {
 ///     seeds: vec![0],
 ///     n_samples: 200,

@@ -69,7 +69,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         .max_depth(a.max_depth)
         .max_leaves(if a.max_depth.is_some() { a.max_leaves } else { Some(a.max_leaves.unwrap_or(64)) })
         .min_samples_leaf(a.min_samples_leaf);
-    params.validate()?;
+    let checked = params.check()?;
     let staged = stage_output(&a.out, &[Some(&a.table.data), a.teacher_probs.as_ref(), a.teacher_model.as_ref(), a.test.as_ref(), a.test_teacher_probs.as_ref()])?;
 
     // Training rows and the teacher.
@@ -143,7 +143,7 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         None => {
             // Both trees see the same features: bin them once. When a test file is the evaluation set
             // and no boundary picture needs them, the training features are freed before the fits.
-            let binned = BinnedMatrix::new(train.x.view(), params.get_max_bins())?;
+            let binned = BinnedMatrix::new(train.x.view(), checked.max_bins())?;
             if a.test.is_some() && !draws_boundary {
                 train.x = Array2::zeros((0, train.x.ncols()));
             }
@@ -226,9 +226,9 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
             "fit_seconds": { "soft": soft_secs, "hard": hard_secs },
         },
         "params": {
-            "max_leaves": params.get_max_leaves(),
-            "max_depth": params.get_max_depth(),
-            "min_samples_leaf": params.get_min_samples_leaf(),
+            "max_leaves": checked.max_leaves(),
+            "max_depth": checked.max_depth(),
+            "min_samples_leaf": checked.min_samples_leaf(),
         },
         "classes": train.classes,
         "features": names,

@@ -449,7 +449,7 @@ impl MnistConfig {
     }
 
     /// Check every setting (called by [`super::run`]).
-    pub fn validate(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         let b = &self.budget;
         for (name, v) in [
             ("teacher_epochs", b.teacher_epochs),
@@ -535,17 +535,17 @@ mod tests {
     #[test]
     fn config_validation() {
         let mut c = MnistConfig::new(Mode::Quick);
-        assert!(c.validate().is_ok());
+        assert!(c.check().is_ok());
         c.small_grid.temperatures = vec![];
-        assert!(matches!(c.validate(), Err(KdError::Empty(_))));
+        assert!(matches!(c.check(), Err(KdError::Empty(_))));
         c.small_grid.temperatures = vec![1.0, 0.0];
-        assert!(matches!(c.validate(), Err(KdError::InvalidParam { name: "temperature", .. })));
+        assert!(matches!(c.check(), Err(KdError::InvalidParam { name: "temperature", .. })));
         let mut c = MnistConfig::new(Mode::Full);
         c.budget.tree_leaves = vec![256];
-        assert!(matches!(c.validate(), Err(KdError::InvalidParam { name: "headline_leaves", .. })));
+        assert!(matches!(c.check(), Err(KdError::InvalidParam { name: "headline_leaves", .. })));
         let mut c = MnistConfig::new(Mode::Quick);
         c.alpha = 1.5;
-        assert!(c.validate().is_err());
+        assert!(c.check().is_err());
         assert_eq!("FULL".parse::<Mode>().unwrap(), Mode::Full);
         assert!("fast".parse::<Mode>().is_err());
         assert_eq!("ensemble".parse::<TeacherKind>().unwrap(), TeacherKind::Ensemble);

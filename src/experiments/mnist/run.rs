@@ -84,7 +84,7 @@ pub(super) fn predict_net(net: &crate::neural::Net, x: ArrayView2<f32>) -> Resul
 
 /// Run the whole experiment.
 pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
-    cfg.validate()?;
+    cfg.check()?;
     let wall = Instant::now();
     let device = cfg.device.resolve()?;
     let device_name = describe_device(device);

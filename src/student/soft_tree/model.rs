@@ -14,7 +14,7 @@ impl crate::io::VersionedModel for SoftTree {
     const KEY: &'static str = "soft_tree";
     const NAME: &'static str = "soft tree";
     fn check_loaded(&self) -> std::result::Result<(), String> {
-        self.validate()
+        self.check_parts()
     }
 }
 
@@ -116,12 +116,12 @@ impl SoftTree {
         let n_inner = weights.nrows();
         let depth = (n_inner + 1).trailing_zeros() as usize;
         let t = SoftTree { depth, beta, weights, biases, leaf_logits, routing: Routing::MaxPath };
-        t.validate().map_err(|m| KdError::param("soft tree", "parts", m))?;
+        t.check_parts().map_err(|m| KdError::param("soft tree", "parts", m))?;
         Ok(t)
     }
 
     /// Internal consistency: a complete tree of depth ≥ 1, matching shapes, finite values, `β > 0`.
-    fn validate(&self) -> std::result::Result<(), String> {
+    fn check_parts(&self) -> std::result::Result<(), String> {
         let n_inner = self.weights.nrows();
         if self.depth == 0 || n_inner + 1 != 1 << self.depth {
             return Err(format!("{n_inner} inner nodes: a complete tree of depth d ≥ 1 has 2^d − 1"));

@@ -14,7 +14,7 @@
 //! No decision depends on thread timing, so any rayon thread count gives the identical tree.
 use super::bin::BinnedMatrix;
 use super::model::{Node, NodeStats, Tree, LEAF};
-use super::params::TreeParams;
+use super::params::TreeValidParams;
 use super::kernel;
 use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;
@@ -131,7 +131,7 @@ impl Out {
 }
 
 pub(crate) struct Fitter<'a> {
-    params: &'a TreeParams,
+    params: &'a TreeValidParams,
     binned: &'a BinnedMatrix,
     lay: Layout,
     n: usize,
@@ -199,7 +199,7 @@ impl Default for Scratch {
 
 /// Fit a tree. Inputs are already validated by the caller.
 pub(crate) fn fit(
-    params: &TreeParams,
+    params: &TreeValidParams,
     binned: &BinnedMatrix,
     codes: Vec<u8>,
     y: ArrayView2<f32>,
@@ -211,7 +211,7 @@ pub(crate) fn fit(
 /// [`fit`] with sibling subtraction for larger children of at least `keep_rows` rows (`None`: off);
 /// tests use small thresholds.
 pub(crate) fn fit_with(
-    params: &TreeParams,
+    params: &TreeValidParams,
     binned: &BinnedMatrix,
     mut codes: Vec<u8>,
     y: ArrayView2<f32>,

@@ -97,7 +97,7 @@ mod tests;
 pub use bin::{BinnedMatrix, FeatureBins};
 pub use bytes::ByteTree;
 pub use model::{Node, NodeStats, Tree, LEAF};
-pub use params::TreeParams;
+pub use params::{TreeParams, TreeValidParams};
 pub use table_tree::TableTree;
 
 use crate::error::{KdError, Result};
@@ -127,11 +127,11 @@ impl TreeParams {
     /// assert!(TreeParams::new().fit(x.view(), y.view(), Some(array![1.0f32, -1.0, 1.0, 1.0].view())).is_err());
     /// ```
     pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
-        self.validate()?;
+        let p = self.check()?;
         check_targets(x.nrows(), y, weights)?;
-        let mut binned = BinnedMatrix::new(x, self.max_bins)?;
+        let mut binned = BinnedMatrix::new(x, p.max_bins)?;
         let codes = binned.take_codes();
-        Ok(grow::fit(self, &binned, codes, y, weights))
+        Ok(grow::fit(&p, &binned, codes, y, weights))
     }
 
     /// Fit on already binned features (the matrix's own bins are used; `max_bins` is ignored). The
@@ -157,9 +157,9 @@ impl TreeParams {
     /// assert_eq!(TreeParams::new().fit_binned(&binned, y.view(), None).unwrap(), direct);
     /// ```
     pub fn fit_binned(&self, x: &BinnedMatrix, y: ArrayView2<f32>, weights: Option<ArrayView1<f32>>) -> Result<Tree> {
-        self.validate()?;
+        let p = self.check()?;
         check_targets(x.n_rows(), y, weights)?;
-        Ok(grow::fit(self, x, x.codes().to_vec(), y, weights))
+        Ok(grow::fit(&p, x, x.codes().to_vec(), y, weights))
     }
 }
 

@@ -343,13 +343,13 @@ impl Tree {
     /// ```
     /// use kdistill::student::tree::{Tree, TreeParams};
     /// let tree = TreeParams::new().fit(ndarray::array![[0.0f32], [1.0]].view(), ndarray::array![[0.0f32], [1.0]].view(), None).unwrap();
-    /// assert!(tree.validate().is_ok());
+    /// assert!(tree.check().is_ok());
     /// // A hand-edited file whose node points outside the tree is refused when loaded.
     /// let bad = tree.to_json().unwrap().replace("\"right\":2", "\"right\":9");
     /// let e = Tree::from_json(&bad, "tree.json".as_ref()).unwrap_err();
     /// assert!(e.to_string().contains("corrupted tree"), "{e}");
     /// ```
-    pub fn validate(&self) -> std::result::Result<(), String> {
+    pub fn check(&self) -> std::result::Result<(), String> {
         let m = self.nodes.len();
         if m == 0 {
             return Err("tree has no nodes".into());

@@ -97,7 +97,7 @@ impl TableTree {
             }
         }
         self.encoding.check()?;
-        self.tree.validate()?;
+        self.tree.check()?;
         if self.tree.n_features() != self.encoding.n_features() || self.tree.n_outputs() != self.classes.len() {
             return Err(format!(
                 "the tree has {} features and {} outputs, the header says {} and {}",

@@ -313,8 +313,9 @@ fn batched_routing_matches_one_row_at_a_time() {
 
 /// Fit through `grow::fit_with` with sibling subtraction from `keep` rows on (`None`: off).
 fn fit_keep(p: &TreeParams, x: &Array2<f32>, y: &Array2<f32>, w: Option<ndarray::ArrayView1<f32>>, keep: Option<usize>) -> Tree {
+    let p = p.check().unwrap();
     let b = BinnedMatrix::new(x.view(), p.max_bins).unwrap();
-    super::grow::fit_with(p, &b, b.codes().to_vec(), y.view(), w, keep)
+    super::grow::fit_with(&p, &b, b.codes().to_vec(), y.view(), w, keep)
 }
 
 #[test]

@@ -43,7 +43,7 @@ impl crate::io::VersionedModel for Tree {
     const KEY: &'static str = "tree";
     const NAME: &'static str = "tree";
     fn check_loaded(&self) -> std::result::Result<(), String> {
-        self.validate()
+        self.check()
     }
 }
 
