@@ -38,7 +38,7 @@ use ndarray::{Array2, ArrayView2};
 ///     if k == 1 { p1 } else { 1.0 - p1 }
 /// });
 /// let s = student_params().epochs(60).device(DeviceChoice::Cpu).seed(0).distill(0.0, 2.0)
-///     .fit_student(FitData::new(x.view(), q.view()))
+///     .fit_student(FitData::new(x.view(), q.view()).temperature(2.0)) // q taken as softened at T = 2
 ///     .unwrap();
 /// assert_eq!(Predictor::predict(&s, array![[-0.9f32], [0.9]].view()).unwrap().to_vec(), vec![0, 1]);
 /// ```
