@@ -68,12 +68,12 @@ trait Regress {
 }
 impl Regress for SmTree {
     fn regress(&self, x: &DenseMatrix<f64>) -> Result<Vec<f64>> {
-        self.predict(x).map_err(|e| KdError::Model { path: "<smartcore tree>".into(), msg: e.to_string() })
+        self.predict(x).map_err(|e| KdError::backend("smartcore DecisionTreeRegressor", e))
     }
 }
 impl Regress for SmForest {
     fn regress(&self, x: &DenseMatrix<f64>) -> Result<Vec<f64>> {
-        self.predict(x).map_err(|e| KdError::Model { path: "<smartcore forest>".into(), msg: e.to_string() })
+        self.predict(x).map_err(|e| KdError::backend("smartcore RandomForestRegressor", e))
     }
 }
 
