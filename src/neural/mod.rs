@@ -29,6 +29,8 @@
 //! ```
 #[cfg(feature = "torch")]
 pub mod loss;
+#[cfg(feature = "torch")]
+mod data;
 mod device;
 #[cfg(feature = "torch")]
 mod model;
@@ -51,4 +53,6 @@ pub use tensor::{to_array2, to_tensor};
 #[cfg(feature = "torch")]
 pub(crate) use train::seeded_fit_lock;
 #[cfg(feature = "torch")]
-pub use train::{train, train_model, BatchTargets, InputTransform, Objective, SoftTargets, TargetScale, TrainData, TrainParams, TrainReport, Trainable};
+pub use data::{InputTransform, SoftTargets, TargetScale, TrainData};
+#[cfg(feature = "torch")]
+pub use train::{train, train_model, BatchTargets, Objective, TrainParams, TrainReport, Trainable};
