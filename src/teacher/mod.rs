@@ -5,9 +5,12 @@
 //! (`softmax(z/T)`, or `p^{1/T}` renormalised — see [`crate::soft`]).
 //!
 //! Implementations: [`crate::neural::Mlp`] (a tch network trained here, with [`mlp::teacher_params`]), [`table::ProbTable`] (probabilities
-//! computed by any outside model and loaded from a file), [`ensemble::Ensemble`] (mean of probabilities).
+//! computed by any outside model and loaded from a file), [`ensemble::Ensemble`] (mean of probabilities),
+//! `cnn::Cnn` (a small convolutional network for 28×28-style images).
 #[cfg(feature = "torch")]
 pub mod bank;
+#[cfg(feature = "torch")]
+pub mod cnn;
 pub mod ensemble;
 #[cfg(feature = "torch")]
 pub mod mlp;

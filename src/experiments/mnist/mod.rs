@@ -42,7 +42,6 @@
 //! write_reports(&report, &cfg.out_dir).unwrap();
 //! assert!(report.metrics.student_soft_errors <= report.n_test);
 //! ```
-pub mod cnn;
 mod cache;
 mod config;
 mod grid;

@@ -1,7 +1,7 @@
 //! The teachers: Hinton's MLP and the CNN, trained or loaded from the cache, with their logits on the
 //! training, test and jittered images; their probabilities at a temperature; the shift bank.
 use super::cache::{hash_data, key_of, read_logits, write_logits};
-use super::cnn::{self, Cnn, CnnParams};
+use crate::teacher::cnn::{self, Cnn, CnnParams};
 use crate::augment::images::random_translate;
 use crate::augment::views::Views;
 use crate::teacher::bank::ViewBank;

@@ -1,4 +1,5 @@
-//! The optional small CNN teacher of the MNIST experiment.
+//! A small CNN teacher for images in the MNIST layout (rows × cols pixels, one channel); the MNIST
+//! experiment's optional teacher.
 //!
 //! **CNN** ([`Cnn`]): `conv5×5(1→c₁, pad 2) → ReLU → maxpool 2 → conv5×5(c₁→c₂, pad 2) → ReLU → maxpool 2
 //! → linear(c₂·⌊r/4⌋·⌊c/4⌋ → h) → ReLU → dropout 0.5 → linear(h → K)`, trained with AdamW on
