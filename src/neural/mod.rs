@@ -45,7 +45,7 @@ pub use device::DeviceChoice;
 #[cfg(feature = "torch")]
 pub use device::describe_device;
 #[cfg(feature = "torch")]
-pub use model::{Mlp, MlpParams};
+pub use model::{Mlp, MlpParams, MlpValidParams};
 #[cfg(feature = "torch")]
 pub use net::{MlpSpec, Net};
 #[cfg(feature = "torch")]

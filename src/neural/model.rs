@@ -6,7 +6,8 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Hyper-parameters of a tch MLP classifier, validated by [`MlpParams::fit`].
+/// Hyper-parameters of a tch MLP classifier: a builder; [`MlpParams::check`] turns it into
+/// [`MlpValidParams`] with the getters (linfa's pattern), and [`MlpParams::fit`] checks, then fits.
 ///
 /// # Examples
 ///
@@ -27,8 +28,11 @@ use std::path::Path;
 ///     .progress("demo")   // a bar on stderr when it is a terminal (hidden by KD_NO_PROGRESS=1)
 ///     .distill(0.5, 2.0)
 ///     .hard();            // the last objective wins
-/// assert_eq!(params.objective, Objective::Hard);
-/// assert_eq!((params.train.epochs, params.train.batch_size, params.train.seed), (1, 2, 5));
+/// let checked = params.check()?;
+/// assert_eq!((checked.hidden(), checked.objective()), (&[8][..], Objective::Hard));
+/// assert_eq!((checked.train().epochs, checked.train().batch_size, checked.train().seed), (1, 2, 5));
+/// assert!(MlpParams::new(&[0]).check().is_err()); // an empty hidden layer
+/// assert!(MlpParams::new(&[8]).dropout(1.0, 0.0).check().is_err());
 /// let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
 /// let y: Array1<usize> = array![0, 1, 1, 0];
 /// let model = params.fit(TrainData::new(x.view()).labels(y.view()), 2)?;
@@ -37,18 +41,39 @@ use std::path::Path;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MlpParams {
+    pub(crate) hidden: Vec<usize>,
+    pub(crate) dropout_input: f64,
+    pub(crate) dropout_hidden: f64,
+    pub(crate) train: TrainParams,
+    pub(crate) device: DeviceChoice,
+    pub(crate) objective: Objective,
+}
+
+/// Checked MLP hyper-parameters (from [`MlpParams::check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MlpValidParams(MlpParams);
+
+impl MlpValidParams {
     /// Hidden widths.
-    pub hidden: Vec<usize>,
-    /// Input dropout probability.
-    pub dropout_input: f64,
-    /// Hidden dropout probability.
-    pub dropout_hidden: f64,
+    pub fn hidden(&self) -> &[usize] {
+        &self.0.hidden
+    }
+    /// Dropout probabilities `(input, hidden)`.
+    pub fn dropout(&self) -> (f64, f64) {
+        (self.0.dropout_input, self.0.dropout_hidden)
+    }
     /// Optimiser settings.
-    pub train: TrainParams,
+    pub fn train(&self) -> &TrainParams {
+        &self.0.train
+    }
     /// Where to train.
-    pub device: DeviceChoice,
-    /// What to minimise.
-    pub objective: Objective,
+    pub fn device(&self) -> DeviceChoice {
+        self.0.device
+    }
+    /// What is minimised.
+    pub fn objective(&self) -> Objective {
+        self.0.objective
+    }
 }
 
 impl MlpParams {
@@ -62,6 +87,11 @@ impl MlpParams {
             device: DeviceChoice::Auto,
             objective: Objective::Hard,
         }
+    }
+    /// Hidden widths (each ≥ 1; none for a linear model).
+    pub fn hidden(mut self, widths: &[usize]) -> Self {
+        self.hidden = widths.to_vec();
+        self
     }
     /// Set dropout on the input and hidden layers.
     pub fn dropout(mut self, input: f64, hidden: f64) -> Self {
@@ -120,6 +150,22 @@ impl MlpParams {
         self
     }
 
+    /// Check every setting: hidden widths ≥ 1, dropout in `[0, 1)`, the optimiser settings and the
+    /// objective. The checked parameters have the getters.
+    pub fn check(&self) -> Result<MlpValidParams> {
+        if let Some(&w) = self.hidden.iter().find(|&&w| w == 0) {
+            return Err(KdError::param("hidden", w, "every hidden width must be ≥ 1"));
+        }
+        for (name, p) in [("dropout_input", self.dropout_input), ("dropout_hidden", self.dropout_hidden)] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(KdError::param(name, p, "must be in [0, 1)"));
+            }
+        }
+        self.train.check()?;
+        self.objective.check()?;
+        Ok(MlpValidParams(self.clone()))
+    }
+
     /// Fit on `data` (features with labels, soft targets at the objective's temperature, weights, an
     /// input transform: see [`TrainData`]); `n_classes` is the output width.
     ///
@@ -151,13 +197,13 @@ impl MlpParams {
     /// # Ok::<(), kdistill::KdError>(())
     /// ```
     pub fn fit(&self, data: TrainData<'_>, n_classes: usize) -> Result<Mlp> {
+        self.check()?;
         if n_classes < 2 {
             return Err(KdError::param("n_classes", n_classes, "need at least 2 classes"));
         }
         crate::base::check_rows(data.x, "training features")?;
         let spec = MlpSpec { input: data.x.ncols(), hidden: self.hidden.clone(), output: n_classes, dropout_input: self.dropout_input, dropout_hidden: self.dropout_hidden };
         spec.check()?;
-        self.train.check()?;
         let device = self.device.resolve()?;
         // libtorch's random generator is process-global: serialise seeded fits.
         let _guard = super::seeded_fit_lock();

@@ -24,12 +24,12 @@ pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
         .ignore(a.table.ignore.clone())
         .categorical(categorical(a.table.one_hot))
         .read()?;
-    let mut params = kdistill::teacher::mlp::teacher_params()
+    let params = kdistill::teacher::mlp::teacher_params()
+        .hidden(&a.hidden)
         .epochs(a.epochs)
         .learning_rate(a.learning_rate)
         .seed(a.seed)
         .device(a.device);
-    params.hidden = a.hidden.clone();
     let t0 = Instant::now();
     let teacher = TableMlp::fit(&params, &train)?;
     let secs = t0.elapsed().as_secs_f64();
