@@ -17,10 +17,10 @@ fn soft_targets_beat_hard_labels_and_reports_are_written() {
     let r = boundary::run(&cfg).unwrap();
     let m = &r.mean;
     eprintln!("{}", boundary::summary_table(&r));
-    assert!(m["teacher_acc"] > 0.88, "teacher {}", m["teacher_acc"]);
-    assert!(m["tree_soft_acc"] > m["tree_hard_acc"] + 0.01, "soft {} vs hard {}", m["tree_soft_acc"], m["tree_hard_acc"]);
-    assert!(m["tree_soft_compact_acc"] > m["tree_hard_compact_acc"], "{} vs {}", m["tree_soft_compact_acc"], m["tree_hard_compact_acc"]);
-    assert!(m["tree_soft_compact_fidelity"] > m["tree_hard_compact_fidelity"]);
+    assert!(m.teacher_acc > 0.88, "teacher {}", m.teacher_acc);
+    assert!(m.tree_soft_acc > m.tree_hard_acc + 0.01, "soft {} vs hard {}", m.tree_soft_acc, m.tree_hard_acc);
+    assert!(m.tree_soft_compact_acc > m.tree_hard_compact_acc, "{} vs {}", m.tree_soft_compact_acc, m.tree_hard_compact_acc);
+    assert!(m.tree_soft_compact_fidelity > m.tree_hard_compact_fidelity);
     for s in &r.per_seed {
         assert!(s.tree_soft_compact_leaves <= 256 && s.tree_hard_compact_leaves <= 256);
     }

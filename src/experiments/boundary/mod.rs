@@ -23,7 +23,7 @@
 mod report;
 mod run;
 
-pub use report::{claims, default_out_dir, is_count, metrics_json, summary_table, write_reports};
+pub use report::{claims, default_out_dir, metrics_json, summary_table, write_reports};
 pub use run::run;
 
 use crate::data::Dataset;
@@ -36,7 +36,6 @@ use crate::teacher::mlp::teacher_params;
 use crate::report::Grid;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Settings of the experiment. [`BoundaryConfig::default`] is the published setting; the integration test
 /// uses a smaller budget.
@@ -170,56 +169,65 @@ pub const TITLES: [&str; 9] = [
     "Soft tree, soft + transfer set",
 ];
 
-/// Numbers of one seed. Accuracies and fidelities are fractions of the test split.
-///
-/// # Examples
-///
-/// ```
-/// # use kdistill::experiments::boundary::{run, BoundaryConfig};
-/// # let d = BoundaryConfig::default();
-/// # let cfg = BoundaryConfig { seeds: vec![3], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
-/// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
-/// // `cfg`: a small configuration as in the BoundaryConfig example, with seed 3.
-/// let m = &run(&cfg).unwrap().per_seed[0];
-/// assert_eq!(m.seed, 3);
-/// assert!((0.0..=1.0).contains(&m.tree_soft_fidelity) && m.tree_hard_compact_leaves <= 256);
-/// assert_eq!(m.transfer_points, 160 + 200 + 160); // training rows, uniform points, one MUNGE copy
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SeedMetrics {
-    pub seed: u64,
-    pub teacher_acc: f64,
-    pub tree_hard_acc: f64,
-    pub tree_soft_acc: f64,
-    pub tree_hard_compact_acc: f64,
-    pub tree_soft_compact_acc: f64,
-    pub mlp_hard_acc: f64,
-    pub mlp_soft_acc: f64,
-    pub sdt_hard_acc: f64,
-    pub sdt_soft_acc: f64,
-    pub tree_hard_fidelity: f64,
-    pub tree_soft_fidelity: f64,
-    pub tree_hard_compact_fidelity: f64,
-    pub tree_soft_compact_fidelity: f64,
-    pub mlp_hard_fidelity: f64,
-    pub mlp_soft_fidelity: f64,
-    pub sdt_hard_fidelity: f64,
-    pub sdt_soft_fidelity: f64,
-    pub tree_hard_leaves: usize,
-    pub tree_soft_leaves: usize,
-    pub tree_hard_compact_leaves: usize,
-    pub tree_soft_compact_leaves: usize,
-    pub tree_hard_depth: usize,
-    pub tree_soft_depth: usize,
-    pub tree_hard_compact_depth: usize,
-    pub tree_soft_compact_depth: usize,
-    pub sdt_hard_leaves: usize,
-    pub sdt_soft_leaves: usize,
-    pub sdt_hard_depth: usize,
-    pub sdt_soft_depth: usize,
-    pub teacher_params: usize,
-    pub mlp_params: usize,
-    pub transfer_points: usize,
+/// Defines [`SeedMetrics`] (one seed's numbers) and [`MetricsSummary`] (the same fields as `f64`, a
+/// mean or a standard deviation over the seeds) from one field list, so the two never drift apart.
+macro_rules! seed_metrics {
+    ($(#[$doc:meta])* fractions: [$($f:ident),* $(,)?], counts: [$($c:ident),* $(,)?] $(,)?) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct SeedMetrics {
+            pub seed: u64,
+            $(pub $f: f64,)*
+            $(pub $c: usize,)*
+        }
+
+        /// One statistic (mean or sample standard deviation) over the seeds of every numeric field of
+        /// [`SeedMetrics`] (all but `seed`), as `f64`.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct MetricsSummary {
+            $(pub $f: f64,)*
+            $(pub $c: f64,)*
+        }
+
+        impl MetricsSummary {
+            /// `stat` of each field over `per_seed`.
+            pub(crate) fn of(per_seed: &[SeedMetrics], stat: impl Fn(&[f64]) -> f64) -> Self {
+                MetricsSummary {
+                    $($f: stat(&per_seed.iter().map(|m| m.$f).collect::<Vec<_>>()),)*
+                    $($c: stat(&per_seed.iter().map(|m| m.$c as f64).collect::<Vec<_>>()),)*
+                }
+            }
+            /// Every field as `(name, value, is a count)`, in declaration order.
+            pub fn fields(&self) -> Vec<(&'static str, f64, bool)> {
+                vec![$((stringify!($f), self.$f, false),)* $((stringify!($c), self.$c, true),)*]
+            }
+            /// The field called `name` (as in `metrics.json`).
+            pub(crate) fn get(&self, name: &str) -> Option<f64> {
+                self.fields().into_iter().find(|(n, _, _)| *n == name).map(|(_, v, _)| v)
+            }
+        }
+    };
+}
+
+seed_metrics! {
+    /// Numbers of one seed. Accuracies and fidelities are fractions of the test split.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use kdistill::experiments::boundary::{run, BoundaryConfig};
+    /// # let d = BoundaryConfig::default();
+    /// # let cfg = BoundaryConfig { seeds: vec![3], n_samples: 200, teacher: d.teacher.clone().epochs(3), student: d.student.clone().epochs(3),
+    /// #     augment_uniform: 200, augment_munge: 1, grid: 20, device: kdistill::neural::DeviceChoice::Cpu, ..BoundaryConfig::default() };
+    /// // `cfg`: a small configuration as in the BoundaryConfig example, with seed 3.
+    /// let m = &run(&cfg).unwrap().per_seed[0];
+    /// assert_eq!(m.seed, 3);
+    /// assert!((0.0..=1.0).contains(&m.tree_soft_fidelity) && m.tree_hard_compact_leaves <= 256);
+    /// assert_eq!(m.transfer_points, 160 + 200 + 160); // training rows, uniform points, one MUNGE copy
+    /// ```
+    fractions: [
+        teacher_acc, tree_hard_acc, tree_soft_acc, tree_hard_compact_acc, tree_soft_compact_acc, mlp_hard_acc, mlp_soft_acc, sdt_hard_acc, sdt_soft_acc, tree_hard_fidelity, tree_soft_fidelity, tree_hard_compact_fidelity, tree_soft_compact_fidelity, mlp_hard_fidelity, mlp_soft_fidelity, sdt_hard_fidelity, sdt_soft_fidelity],
+    counts: [tree_hard_leaves, tree_soft_leaves, tree_hard_compact_leaves, tree_soft_compact_leaves, tree_hard_depth, tree_soft_depth, tree_hard_compact_depth, tree_soft_compact_depth, sdt_hard_leaves, sdt_soft_leaves, sdt_hard_depth, sdt_soft_depth, teacher_params, mlp_params, transfer_points],
 }
 
 /// One model's predicted probabilities on the plotting grid (first seed only).
@@ -261,7 +269,7 @@ pub struct GridPanel {
 /// // `cfg`: a small configuration as in the BoundaryConfig example, with seeds 0 and 1.
 /// let r = run(&cfg).unwrap();
 /// let accs: Vec<f64> = r.per_seed.iter().map(|m| m.teacher_acc).collect();
-/// assert!((r.mean["teacher_acc"] - (accs[0] + accs[1]) / 2.0).abs() < 1e-12);
+/// assert!((r.mean.teacher_acc - (accs[0] + accs[1]) / 2.0).abs() < 1e-12);
 /// assert_eq!((r.test.len(), r.grid.shape()), (40, (20, 20))); // first seed's test split
 /// assert!(r.device.starts_with("cpu"));
 /// ```
@@ -269,9 +277,9 @@ pub struct GridPanel {
 pub struct BoundaryResult {
     pub per_seed: Vec<SeedMetrics>,
     /// Mean of every numeric field over seeds.
-    pub mean: BTreeMap<String, f64>,
+    pub mean: MetricsSummary,
     /// Sample standard deviation of every numeric field over seeds.
-    pub std: BTreeMap<String, f64>,
+    pub std: MetricsSummary,
     /// Device the networks ran on.
     pub device: String,
     /// Wall time of [`run`] in seconds.

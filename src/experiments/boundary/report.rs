@@ -3,21 +3,7 @@ use super::*;
 use crate::error::Result;
 use crate::experiments::curve::{plot_size_curve, SoftTreeLine};
 use crate::report::{markdown_table, plot_boundary, plot_boundary_panel, BoundaryOptions, BoundaryPlot};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// True for keys that count things (leaves, depth, parameters, points): written as integers.
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::experiments::boundary::is_count;
-/// assert!(is_count("tree_soft_leaves") && is_count("teacher_params"));
-/// assert!(!is_count("tree_soft_acc"));
-/// ```
-pub fn is_count(key: &str) -> bool {
-    ["_leaves", "_depth", "_params", "_points"].iter().any(|s| key.ends_with(s))
-}
 
 /// `metrics.json`: `{"mean": {...}, "std": {...}, "per_seed": [...], "wall_seconds", "device", "seeds"}`,
 /// count keys of `mean` rounded to integers.
@@ -38,8 +24,9 @@ pub fn is_count(key: &str) -> bool {
 pub fn metrics_json(r: &BoundaryResult) -> serde_json::Value {
     let mean: serde_json::Map<String, serde_json::Value> = r
         .mean
-        .iter()
-        .map(|(k, &v)| (k.clone(), if is_count(k) { serde_json::json!(v.round() as u64) } else { serde_json::json!(v) }))
+        .fields()
+        .into_iter()
+        .map(|(k, v, count)| (k.to_string(), if count { serde_json::json!(v.round() as u64) } else { serde_json::json!(v) }))
         .collect();
     serde_json::json!({
         "mean": mean,
@@ -100,16 +87,17 @@ pub fn write_reports(r: &BoundaryResult, dir: impl AsRef<std::path::Path>) -> Re
     )?;
     let sdt = SoftTreeLine {
         label: format!("soft tree d{} on the transfer set ({} leaves)", r.per_seed[0].sdt_soft_depth, r.per_seed[0].sdt_soft_leaves),
-        accuracy: r.mean["sdt_soft_acc"],
-        fidelity: r.mean["sdt_soft_fidelity"],
+        accuracy: r.mean.sdt_soft_acc,
+        fidelity: r.mean.sdt_soft_fidelity,
     };
     plot_size_curve(&dir.join("tree_size_curve.png"), &format!("Two moons: CART test accuracy and fidelity against the leaf limit ({})", if r.per_seed.len() == 1 { "one seed".to_string() } else { format!("means of {} seeds", r.per_seed.len()) }), &r.curve, Some(&sdt))?;
     crate::io::write_json(dir.join("metrics.json"), &metrics_json(r))?;
     crate::io::atomic_write(dir.join("README.md"), readme(r)?.as_bytes())
 }
 
-fn pct(m: &BTreeMap<String, f64>, s: &BTreeMap<String, f64>, key: &str) -> String {
-    format!("{:.1} ± {:.1}", 100.0 * m[key], 100.0 * s[key])
+fn pct(m: &MetricsSummary, s: &MetricsSummary, key: &str) -> String {
+    let (mean, std) = (m.get(key).unwrap_or(f64::NAN), s.get(key).unwrap_or(f64::NAN));
+    format!("{:.1} ± {:.1}", 100.0 * mean, 100.0 * std)
 }
 
 /// The per-model table (means ± standard deviation over seeds), as markdown.
@@ -134,9 +122,12 @@ pub fn summary_table(r: &BoundaryResult) -> String {
         .zip(TITLES)
         .map(|(key, title)| {
             let size = match *key {
-                "teacher" => format!("{} params", m["teacher_params"].round()),
-                k if k.starts_with("mlp") => format!("{} params", m["mlp_params"].round()),
-                k => format!("{:.0} leaves, depth {:.0}", m[&format!("{k}_leaves")], m[&format!("{k}_depth")]),
+                "teacher" => format!("{} params", m.teacher_params.round()),
+                k if k.starts_with("mlp") => format!("{} params", m.mlp_params.round()),
+                k => {
+                    let get = |what: &str| m.get(&format!("{k}_{what}")).unwrap_or(f64::NAN);
+                    format!("{:.0} leaves, depth {:.0}", get("leaves"), get("depth"))
+                }
             };
             let fid = if *key == "teacher" { "—".to_string() } else { pct(m, s, &format!("{key}_fidelity")) };
             vec![title.to_string(), pct(m, s, &format!("{key}_acc")), fid, size]
@@ -218,7 +209,7 @@ all labelled by the teacher.\n\n{curve}\n![size curve](tree_size_curve.png)\n",
 /// assert!(c[4].0.starts_with("compact trees have ≤ 256 leaves") && c[4].1);
 /// ```
 pub fn claims(r: &BoundaryResult) -> Vec<(String, bool)> {
-    let m = |k: &str| r.mean[k];
+    let m = |k: &str| r.mean.get(k).unwrap_or(f64::NAN);
     let max_compact = r.per_seed.iter().map(|s| s.tree_soft_compact_leaves.max(s.tree_hard_compact_leaves)).max().unwrap_or(0);
     vec![
         (format!("teacher accuracy {:.3} ≥ 0.915", m("teacher_acc")), m("teacher_acc") >= 0.915),

@@ -13,7 +13,6 @@ use crate::student::{FitData, Predictor, Student};
 use crate::teacher::Teacher;
 use crate::report::Grid;
 use ndarray::{concatenate, Array1, Array2, Axis};
-use std::collections::BTreeMap;
 
 fn fit_tree(p: &TreeParams, x: &Array2<f32>, y: &Array2<f32>) -> Result<Tree> {
     p.fit_student(FitData::new(x.view(), y.view()))
@@ -222,26 +221,12 @@ fn run_seeds(cfg: &BoundaryConfig, resolved: tch::Device, start: std::time::Inst
         curves.push(r.curve);
     }
     let curve = (0..cfg.curve_leaves.len()).map(|j| CurveRow::mean(&curves.iter().map(|c| c[j].clone()).collect::<Vec<_>>())).collect();
-    let (mean, std) = summarise(&per_seed)?;
+    let (mean, std) = summarise(&per_seed);
     let (grid, panels, test) = plots.expect("first seed produces plots");
     Ok(BoundaryResult { per_seed, mean, std, device, wall_seconds: start.elapsed().as_secs_f64(), grid, panels, test, curve, n_samples: cfg.n_samples, noise: cfg.noise })
 }
 
 /// Mean and standard deviation of every numeric field (except `seed`) over the seeds.
-fn summarise(per_seed: &[SeedMetrics]) -> Result<(BTreeMap<String, f64>, BTreeMap<String, f64>)> {
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = per_seed
-        .iter()
-        .map(|m| match serde_json::to_value(m) {
-            Ok(serde_json::Value::Object(o)) => Ok(o),
-            other => Err(KdError::Shape(format!("metrics did not serialise to an object: {other:?}"))),
-        })
-        .collect::<Result<_>>()?;
-    let (mut mean, mut std) = (BTreeMap::new(), BTreeMap::new());
-    for key in rows[0].keys().filter(|k| *k != "seed") {
-        let v: Vec<f64> = rows.iter().filter_map(|r| r[key].as_f64()).collect();
-        let s = MeanStd::of(&v);
-        mean.insert(key.clone(), s.mean);
-        std.insert(key.clone(), s.std);
-    }
-    Ok((mean, std))
+fn summarise(per_seed: &[SeedMetrics]) -> (MetricsSummary, MetricsSummary) {
+    (MetricsSummary::of(per_seed, |v| MeanStd::of(v).mean), MetricsSummary::of(per_seed, |v| MeanStd::of(v).std))
 }
