@@ -30,29 +30,32 @@ pub(crate) fn predict_us_per_row(tree: &Tree, x: ArrayView2<f32>) -> Result<f64>
     Ok(best)
 }
 
+/// Metrics of one tree on the evaluation rows (`metrics.json`'s `soft` and `hard`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct TreeMetrics {
+    /// Test accuracy, when the evaluation rows have labels.
+    accuracy: Option<f64>,
+    /// Agreement with the teacher's class, when there are teacher probabilities for the rows.
+    fidelity: Option<f64>,
+    /// Mean KL(teacher ‖ tree), likewise.
+    kl: Option<f64>,
+    leaves: usize,
+    depth: usize,
+    predict_us_per_row: f64,
+}
+
 /// Metrics of one tree on the evaluation rows.
-pub(crate) fn tree_metrics(tree: &Tree, x: ArrayView2<f32>, labels: Option<ArrayView1<usize>>, teacher: Option<ArrayView2<f32>>) -> Result<serde_json::Value> {
+pub(crate) fn tree_metrics(tree: &Tree, x: ArrayView2<f32>, labels: Option<ArrayView1<usize>>, teacher: Option<ArrayView2<f32>>) -> Result<TreeMetrics> {
     let p = tree.predict_proba(x)?;
     let pred = argmax_rows(p.view());
     let accuracy = labels.map(|y| kdistill::metrics::accuracy(pred.view(), y)).transpose()?;
     let fidelity = teacher.map(|t| kdistill::metrics::fidelity(pred.view(), argmax_rows(t).view())).transpose()?;
     let kl = teacher.map(|t| mean_kl(t, p.view())).transpose()?;
-    Ok(json!({
-        "accuracy": accuracy,
-        "fidelity": fidelity,
-        "kl": kl,
-        "leaves": tree.n_leaves(),
-        "depth": tree.depth(),
-        "predict_us_per_row": predict_us_per_row(tree, x)?,
-    }))
+    Ok(TreeMetrics { accuracy, fidelity, kl, leaves: tree.n_leaves(), depth: tree.depth(), predict_us_per_row: predict_us_per_row(tree, x)? })
 }
 
-pub(crate) fn fmt_opt(v: &serde_json::Value) -> String {
-    match v.as_f64() {
-        Some(f) if v.is_f64() => format!("{f:.4}"),
-        Some(_) => v.to_string(),
-        None => "—".into(),
-    }
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or("—".into(), |f| format!("{f:.4}"))
 }
 
 pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
@@ -245,16 +248,16 @@ pub(crate) fn cmd_tree(a: &TreeArgs) -> Result<()> {
         println!("teacher accuracy on {on}: {acc:.4}");
     }
     println!("{:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>10}", "tree", "accuracy", "fidelity", "KL", "leaves", "depth", "µs/row");
-    for (tag, m) in [("soft", &metrics["soft"]), ("hard", &metrics["hard"])] {
+    for (tag, m) in [("soft", &soft_m), ("hard", &hard_m)] {
         println!(
             "{:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>10.3}",
             tag,
-            fmt_opt(&m["accuracy"]),
-            fmt_opt(&m["fidelity"]),
-            fmt_opt(&m["kl"]),
-            m["leaves"].as_u64().unwrap_or(0),
-            m["depth"].as_u64().unwrap_or(0),
-            m["predict_us_per_row"].as_f64().unwrap_or(f64::NAN)
+            fmt_opt(m.accuracy),
+            fmt_opt(m.fidelity),
+            fmt_opt(m.kl),
+            m.leaves,
+            m.depth,
+            m.predict_us_per_row
         );
     }
     println!("measured on {on}");
@@ -279,8 +282,8 @@ pub(crate) fn draw_boundary(
     teacher_model: Option<&dyn Teacher>,
     soft: &Tree,
     hard: &Tree,
-    soft_m: &serde_json::Value,
-    hard_m: &serde_json::Value,
+    soft_m: &TreeMetrics,
+    hard_m: &TreeMetrics,
 ) -> Result<()> {
     // Points: the evaluation rows with labels (else the training rows).
     let (px, py) = match &eval.labels {
@@ -292,16 +295,16 @@ pub(crate) fn draw_boundary(
     let pts = grid.points();
     let p_soft = soft.predict_proba(pts.view())?;
     let p_hard = hard.predict_proba(pts.view())?;
-    let pct = |v: &serde_json::Value| v.as_f64().map_or("—".to_string(), |f| format!("{:.1}%", 100.0 * f));
-    let sub = |m: &serde_json::Value| format!("{} leaves · depth {} · fidelity {}", m["leaves"], m["depth"], pct(&m["fidelity"]));
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |f| format!("{:.1}%", 100.0 * f));
+    let sub = |m: &TreeMetrics| format!("{} leaves · depth {} · fidelity {}", m.leaves, m.depth, pct(m.fidelity));
     let mut plots = Vec::new();
     let p_teacher;
     if let Some(teacher) = teacher_model {
         p_teacher = teacher.predict_proba(pts.view())?;
         plots.push(BoundaryPlot::new("teacher (MLP)", p_teacher.view()));
     }
-    plots.push(BoundaryPlot::new(format!("tree on labels — accuracy {}", pct(&hard_m["accuracy"])), p_hard.view()).with_subtitle(sub(hard_m)));
-    plots.push(BoundaryPlot::new(format!("tree on teacher — accuracy {}", pct(&soft_m["accuracy"])), p_soft.view()).with_subtitle(sub(soft_m)));
+    plots.push(BoundaryPlot::new(format!("tree on labels — accuracy {}", pct(hard_m.accuracy)), p_hard.view()).with_subtitle(sub(hard_m)));
+    plots.push(BoundaryPlot::new(format!("tree on teacher — accuracy {}", pct(soft_m.accuracy)), p_soft.view()).with_subtitle(sub(soft_m)));
     let opts = BoundaryOptions {
         class_names: train.classes.clone(),
         axis_labels: (train.feature_names[0].clone(), train.feature_names[1].clone()),
