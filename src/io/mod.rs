@@ -4,7 +4,9 @@
 use crate::error::{KdError, Result};
 use std::io::Write;
 
+mod probs_csv;
 mod staged;
+pub use probs_csv::{csv_field, format_probabilities_csv, write_probabilities_csv};
 pub use staged::StagedDir;
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! `distill predict`: a saved tree's probabilities for new rows.
-use kdistill::data::tabular::{format_probabilities_csv, write_probabilities_csv, TableReader};
+use kdistill::data::tabular::TableReader;
+use kdistill::io::{format_probabilities_csv, write_probabilities_csv};
 use kdistill::error::Result;
 use kdistill::student::tree::TableTree;
 use crate::cli::PredictArgs;

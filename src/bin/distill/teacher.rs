@@ -11,7 +11,8 @@ pub(crate) fn cmd_teacher(_: &TeacherArgs) -> Result<()> {
 #[cfg(feature = "torch")]
 pub(crate) fn cmd_teacher(a: &TeacherArgs) -> Result<()> {
     use crate::cli::{categorical, stage_output};
-    use kdistill::data::tabular::{write_probabilities_csv, TableReader};
+    use kdistill::data::tabular::TableReader;
+    use kdistill::io::write_probabilities_csv;
     use kdistill::base::argmax_rows;
     use kdistill::teacher::table::TableMlp;
     use kdistill::teacher::Teacher;

@@ -59,7 +59,7 @@ mod table;
 mod tests;
 
 pub use encoding::{Categorical, ColumnEncoding, EncodedColumn, Encoding};
-pub use probs::{canonical_label, csv_field, format_probabilities_csv, read_probability_file, write_probabilities_csv};
+pub use probs::{canonical_label, read_probability_file};
 pub use reader::TableReader;
 pub use standardise::Standardiser;
 pub use table::Table;

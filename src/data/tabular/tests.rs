@@ -1,6 +1,7 @@
 //! Unit tests of the table reader, the probability files and the encodings.
 use super::*;
 use crate::error::KdError;
+use crate::io::write_probabilities_csv;
 use ndarray::{Array2, Axis};
 use polars::prelude::*;
 use std::path::PathBuf;
