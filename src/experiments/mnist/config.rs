@@ -271,7 +271,9 @@ impl SmallGrid {
 
 /// The soft decision trees: one on labels (plain images or translations, chosen on validation) and
 /// distilled runs over `alphas × temperatures × inputs`, then the schedule lengthened by each of
-/// `epoch_factors` for the best of each kind; validation accuracy (max-path) chooses every step.
+/// `epoch_factors` for the best label-trained setting and for the best distilled setting of each input
+/// kind (distillation on views needs the long schedule to pay off); validation accuracy (max-path)
+/// chooses every step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SoftTreeGrid {
     /// Depth (`2^d` leaves).
@@ -289,7 +291,7 @@ pub struct SoftTreeGrid {
 }
 
 impl SoftTreeGrid {
-    /// Depth 8, λ = 0.1; α = 0; T ∈ {1, 2}; the plain images and the transfer set; schedules of 1× and 5×.
+    /// Depth 8, λ = 0.1; α = 0; T ∈ {1, 2}; the plain images, translations and the transfer set; schedules of 1× and 5×.
     pub fn preset() -> Self {
         SoftTreeGrid { depth: 8, balance_penalty: 0.1, alphas: vec![0.0], temperatures: vec![1.0, 2.0], inputs: vec![Inputs::Plain, Inputs::Translations, Inputs::Transfer], epoch_factors: vec![1, 5] }
     }

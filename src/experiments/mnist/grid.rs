@@ -5,7 +5,9 @@
 //! 2. Distillation over `alphas × temperatures × inputs` at the base schedule (`α > 0` is skipped on
 //!    the transfer set, whose mixtures have no label).
 //! 3. For the best label-trained and the best distilled setting so far, the schedule times each epoch
-//!    factor above 1.
+//!    factor above 1. With [`GridSpec::lengthen_each_input`], the best distilled setting *of each input
+//!    kind* is lengthened: distillation on augmented views is the setting that needs patience (Beyer et
+//!    al. 2022) and loses at the base schedule, so the base schedule alone must not rule it out.
 //! 4. Optionally, logit matching at the chosen distilled setting (reported beside it, never chosen).
 //!
 //! Each kind's choice is the run with the fewest validation errors; ties go to the earlier run, so
@@ -31,6 +33,8 @@ pub(super) struct GridSpec<'a> {
     pub(super) inputs: &'a [Inputs],
     pub(super) epochs: usize,
     pub(super) epoch_factors: &'a [usize],
+    /// Lengthen the best distilled setting of every input kind, not only the best one overall.
+    pub(super) lengthen_each_input: bool,
     pub(super) logit_match: bool,
 }
 
@@ -90,12 +94,27 @@ pub(super) fn run_grid(spec: &GridSpec<'_>, mut train: impl FnMut(Setting) -> Re
             }
         }
     }
-    let (h0, s0) = (best(&runs, &hard)?, best(&runs, &soft)?);
+    let h0 = best(&runs, &hard)?;
+    let s0: Vec<usize> = if spec.lengthen_each_input {
+        let mut chosen = Vec::new();
+        for &inputs in spec.inputs {
+            let of_kind: Vec<usize> = soft.iter().copied().filter(|&i| runs[i].inputs == inputs).collect();
+            if !of_kind.is_empty() {
+                chosen.push(best(&runs, &of_kind)?);
+            }
+        }
+        chosen
+    } else {
+        vec![best(&runs, &soft)?]
+    };
     for &factor in spec.epoch_factors.iter().filter(|&&f| f > 1) {
-        for (base, kind) in [(h0, &mut hard), (s0, &mut soft)] {
-            let s = setting_of(&runs[base]);
-            kind.push(runs.len());
-            runs.push(train(Setting { epochs: spec.epochs * factor, ..s })?);
+        let base = setting_of(&runs[h0]);
+        hard.push(runs.len());
+        runs.push(train(Setting { epochs: spec.epochs * factor, ..base })?);
+        for &i in &s0 {
+            let base = setting_of(&runs[i]);
+            soft.push(runs.len());
+            runs.push(train(Setting { epochs: spec.epochs * factor, ..base })?);
         }
     }
     let (h, s) = (best(&runs, &hard)?, best(&runs, &soft)?);
@@ -136,6 +155,7 @@ mod tests {
             inputs: &[Inputs::Plain, Inputs::Transfer],
             epochs: 10,
             epoch_factors: &[1, 3],
+            lengthen_each_input: false,
             logit_match: true,
         };
         let g = run_grid(&spec, fake).unwrap();
@@ -152,5 +172,40 @@ mod tests {
         let tie = |s: Setting| fake(s).map(|r| GridRun { val_errors: 5, ..r });
         let g = run_grid(&GridSpec { logit_match: false, ..spec }, tie).unwrap();
         assert_eq!((g.hard, g.soft, g.logit_match), (0, 2, None));
+    }
+
+    #[test]
+    fn lengthening_each_input_kind_trains_the_best_distilled_setting_of_each() {
+        // Plain images win at the base schedule, but the transfer set gains most from patience.
+        let patient = |s: Setting| {
+            fake(s).map(|r| {
+                let v = match (s.inputs, s.epochs) {
+                    (Inputs::Transfer, 10) => 95,
+                    (Inputs::Transfer, _) => 40,
+                    _ => r.val_errors,
+                };
+                GridRun { val_errors: v, test_errors: v + 1, ..r }
+            })
+        };
+        let spec = GridSpec {
+            hard_inputs: &[Inputs::Plain],
+            alphas: &[0.0],
+            temperatures: &[2.0, 4.0],
+            inputs: &[Inputs::Plain, Inputs::Transfer],
+            epochs: 10,
+            epoch_factors: &[1, 3],
+            lengthen_each_input: false,
+            logit_match: false,
+        };
+        let g = run_grid(&spec, patient).unwrap();
+        assert_eq!(g.runs.len(), 1 + 4 + 2);
+        assert_eq!(g.runs[g.soft].inputs, Inputs::Plain, "only the base schedule's winner was lengthened");
+        let g = run_grid(&GridSpec { lengthen_each_input: true, ..spec }, patient).unwrap();
+        // 1 hard + 4 distilled + (1 hard + 2 distilled) at 30 epochs; ties go to the first temperature.
+        assert_eq!(g.runs.len(), 1 + 4 + 3);
+        let longer: Vec<_> = g.runs[5..].iter().map(|r| (r.loss.as_str(), r.inputs, r.temperature, r.epochs)).collect();
+        assert_eq!(longer, vec![("labels", Inputs::Plain, None, 30), ("distilled", Inputs::Plain, Some(4.0), 30), ("distilled", Inputs::Transfer, Some(2.0), 30)]);
+        let chosen = &g.runs[g.soft];
+        assert_eq!((chosen.inputs, chosen.epochs, chosen.val_errors), (Inputs::Transfer, 30, 40));
     }
 }

@@ -344,7 +344,8 @@ fn readme(r: &MnistReport) -> Result<String> {
          runs validation chose, which give the headline `small_*_errors`.\n\n{small_tables}\n{lm_note}\n\
          ![small students](small_students.png)\n\n\
          ## Soft decision trees\n\nDepth {depth} ({leaves} leaves), balance penalty λ = {lambda}. Validation errors of the \
-         max-path prediction choose.\n\n{soft_table}\n![soft tree](soft_tree.png)\n\n\
+         max-path prediction choose; the best label-trained setting and the best distilled setting of each input are also \
+         trained on the longer schedules.\n\n{soft_table}\n![soft tree](soft_tree.png)\n\n\
          ## CART size curve\n\nOur CART learner at each leaf limit; only the training set differs. The translated control has \
          as many rows as the transfer set. Teacher probabilities at T = {tree_t}.\n\n{trees}\n\
          ![size curve](tree_size_curve.png)\n\n\

@@ -61,6 +61,7 @@ pub(super) fn soft_trees(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<(Grid, 
         inputs: &g.inputs,
         epochs: cfg.budget.soft_tree_epochs,
         epoch_factors: &g.epoch_factors,
+        lengthen_each_input: true,
         logit_match: false,
     };
     say(cfg, format!("soft decision trees of depth {}: validation grid", g.depth));
