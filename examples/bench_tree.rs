@@ -18,8 +18,6 @@ use kdistill::teacher::{mlp::teacher_params, Teacher};
 use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -57,60 +55,9 @@ struct Args {
     note: String,
 }
 
-/// The system allocator, counting live bytes and their peak (to measure the fit's peak memory).
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-/// Count `grow` more live bytes (a successful allocation) and update the peak.
-fn grew(grow: usize) {
-    let now = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: forwards every call to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 { unsafe {
-        let p = System.alloc(l);
-        if !p.is_null() {
-            grew(l.size());
-        }
-        p
-    }}
-    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 { unsafe {
-        let p = System.alloc_zeroed(l);
-        if !p.is_null() {
-            grew(l.size());
-        }
-        p
-    }}
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) { unsafe {
-        System.dealloc(p, l);
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-    }}
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 { unsafe {
-        let q = System.realloc(p, l, new);
-        if !q.is_null() {
-            if new >= l.size() {
-                grew(new - l.size());
-            } else {
-                LIVE.fetch_sub(l.size() - new, Ordering::Relaxed);
-            }
-        }
-        q
-    }}
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Run `f` and return its result with the peak of live heap bytes above the level at the start.
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let out = f();
-    (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
-}
+#[path = "common/peak_alloc.rs"]
+mod peak_alloc;
+use peak_alloc::peak_during;
 
 struct Setting {
     name: &'static str,
