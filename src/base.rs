@@ -1,6 +1,6 @@
 //! The checks and conversions every stage shares: non-empty and finite matrices, class labels in
 //! range, row weights, probability rows (and the tolerance on their sums), temperatures, one-hot
-//! encoding and the row-wise argmax.
+//! encoding, the row-wise argmax and the canonical form of class names ([`canonical_label`]).
 //!
 //! Errors name rows and columns **1-based** (the first row is row 1), as every error of the crate does.
 //!
@@ -225,6 +225,28 @@ pub fn check_weights(w: ArrayView1<f32>, n_rows: usize) -> Result<()> {
         return Err(KdError::param("weights", total, "the weights sum to 0"));
     }
     Ok(())
+}
+
+/// The class-name form used for matching labels to probability columns: trimmed, and integral
+/// numbers written without a fractional part (`"2.0"` → `"2"`).
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::base::canonical_label;
+/// assert_eq!(canonical_label(" 2.0 "), "2");
+/// assert_eq!(canonical_label("1e2"), "100");
+/// assert_eq!(canonical_label("setosa"), "setosa");
+/// assert_eq!(canonical_label("0.5"), "0.5");
+/// ```
+pub fn canonical_label(s: &str) -> String {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<f64>() {
+        if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+            return format!("{}", v as i64);
+        }
+    }
+    t.to_string()
 }
 
 #[cfg(test)]

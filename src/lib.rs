@@ -18,9 +18,11 @@
 //! * [`data`] — [`data::Dataset`], [`data::moons`], [`data::idx`] (MNIST), [`data::tabular`] (polars).
 //! * [`teacher`] — the [`teacher::Teacher`] trait and its implementations.
 //! * [`base`] — the checks every stage shares (finite rows, labels, weights, probability rows), one-hot,
-//!   argmax. [`soft`] — `softmax(z/T)`, softening, KL. [`augment`] — transfer-set points.
+//!   argmax, the canonical form of class names. [`soft`] — `softmax(z/T)`, softening, KL. [`augment`] — transfer-set points.
 //! * [`student`] — [`student::Student`] / [`student::Predictor`], [`student::tree`], [`student::mlp`],
 //!   [`student::adapters`]. [`neural`] — the tch networks and the distillation loss.
+//! * [`io`] — files: tables read into columns, teacher-probability files (read and written), versioned
+//!   JSON models, atomic writes and all-or-nothing output folders.
 //! * [`metrics`] — accuracy, fidelity, confusion. [`report`] — PNGs and tables. [`experiments`] — the
 //!   boundary and MNIST experiments end to end.
 //!

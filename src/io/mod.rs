@@ -1,12 +1,17 @@
-//! Atomic file output: every report, model and cache file is written to a temporary file in the
-//! destination folder and renamed into place, so a crash never leaves a half-written file behind;
-//! a command's whole output folder is staged and swapped into place by [`StagedDir`].
+//! Files in and out. Reading: CSV and Parquet tables into raw columns (`frame`, used by
+//! [`crate::data::tabular`]), teacher-probability files ([`read_probability_file`]) and versioned JSON
+//! models ([`load_model`]). Writing is atomic: every report, model and cache file is written to a
+//! temporary file in the destination folder and renamed into place, so a crash never leaves a
+//! half-written file behind; a command's whole output folder is staged and swapped into place by
+//! [`StagedDir`].
 use crate::error::{KdError, Result};
 use std::io::Write;
 
-mod probs_csv;
+pub(crate) mod frame;
+mod probs;
 mod staged;
-pub use probs_csv::{csv_field, format_probabilities_csv, write_probabilities_csv};
+pub(crate) use probs::{probability_matrix, reorder_columns};
+pub use probs::{csv_field, format_probabilities_csv, read_probability_file, write_probabilities_csv};
 pub use staged::StagedDir;
 use std::path::Path;
 

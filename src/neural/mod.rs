@@ -20,7 +20,7 @@
 //! let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
 //! let y: Array1<usize> = array![0, 1, 1, 0];
 //! let spec = MlpSpec::new(2, &[16], 2);
-//! let params = TrainParams { epochs: 300, batch_size: 4, learning_rate: 0.05, ..TrainParams::default() };
+//! let params = TrainParams::default().epochs(300).batch_size(4).learning_rate(0.05);
 //! let mut net = Net::new(&spec, tch::Device::Cpu, 0).unwrap();
 //! train(&mut net, &params, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
 //! let pred = kdistill::base::argmax_rows(net.logits(x.view()).unwrap().view());
@@ -55,4 +55,4 @@ pub(crate) use train::seeded_fit_lock;
 #[cfg(feature = "torch")]
 pub use data::{InputTransform, SoftTargets, TargetScale, TrainData};
 #[cfg(feature = "torch")]
-pub use train::{train, train_model, BatchTargets, Objective, TrainParams, TrainReport, Trainable};
+pub use train::{train, train_model, BatchTargets, Objective, TrainParams, TrainReport, TrainValidParams, Trainable};

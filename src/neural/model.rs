@@ -1,6 +1,6 @@
 //! [`MlpParams`] (hyper-parameters, validated at fit) and [`Mlp`] (a fitted network). The teacher and the
 //! MLP student are both this model; they differ only in defaults and [`Objective`].
-use super::{describe_device, train, DeviceChoice, MlpSpec, Net, Objective, TrainData, TrainParams, TrainReport};
+use super::{describe_device, train, DeviceChoice, MlpSpec, Net, Objective, TrainData, TrainParams, TrainReport, TrainValidParams};
 use crate::error::{KdError, Result};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ use std::path::Path;
 ///     .hard();            // the last objective wins
 /// let checked = params.check()?;
 /// assert_eq!((checked.hidden(), checked.objective()), (&[8][..], Objective::Hard));
-/// assert_eq!((checked.train().epochs, checked.train().batch_size, checked.train().seed), (1, 2, 5));
+/// assert_eq!((checked.train().epochs(), checked.train().batch_size(), checked.train().seed()), (1, 2, 5));
 /// assert!(MlpParams::new(&[0]).check().is_err()); // an empty hidden layer
 /// assert!(MlpParams::new(&[8]).dropout(1.0, 0.0).check().is_err());
 /// let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
@@ -63,8 +63,8 @@ impl MlpValidParams {
         (self.0.dropout_input, self.0.dropout_hidden)
     }
     /// Optimiser settings.
-    pub fn train(&self) -> &TrainParams {
-        &self.0.train
+    pub fn train(&self) -> TrainValidParams {
+        TrainValidParams(self.0.train.clone())
     }
     /// Where to train.
     pub fn device(&self) -> DeviceChoice {

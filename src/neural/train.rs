@@ -73,42 +73,46 @@ pub struct BatchTargets<'a> {
     pub weights: Option<&'a Tensor>,
 }
 
-/// Mini-batch AdamW settings. Validated by [`train`] and [`train_model`].
+/// Mini-batch AdamW settings: a builder (every field has a setter); [`TrainParams::check`] validates it
+/// into [`TrainValidParams`], which has the getters (linfa's pattern). [`train`] and [`train_model`]
+/// check before they train.
 ///
 /// # Examples
 ///
 /// ```
 /// use kdistill::neural::TrainParams;
 /// // 20 epochs whose learning rate falls from 1e-3 to 1e-3 · 0.9^19
-/// let p = TrainParams { epochs: 20, lr_decay: 0.9, seed: 4, ..TrainParams::default() };
-/// assert_eq!((p.batch_size, p.learning_rate, p.max_norm), (64, 1e-3, None));
-/// p.check()?;
+/// let p = TrainParams::default().epochs(20).lr_decay(0.9).seed(4);
+/// let checked = p.check()?;
+/// assert_eq!((checked.epochs(), checked.batch_size(), checked.learning_rate(), checked.max_norm()), (20, 64, 1e-3, None));
+/// // every setter
+/// let q = TrainParams::default()
+///     .batch_size(128)
+///     .learning_rate(0.01)
+///     .cosine(true)      // a half cosine down to 0 over all steps (lr_decay is then ignored)
+///     .weight_decay(1e-4)
+///     .max_norm(Some(3.5))
+///     .progress("student"); // a bar on stderr when it is a terminal (hidden by KD_NO_PROGRESS=1)
+/// assert_eq!(q.check()?.progress(), Some("student"));
+/// assert!(TrainParams::default().epochs(0).check().is_err());
 /// # Ok::<(), kdistill::KdError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {
-    /// Passes over the data (≥ 1).
-    pub epochs: usize,
-    /// Rows per step (≥ 1).
-    pub batch_size: usize,
-    /// Adam step size (> 0).
-    pub learning_rate: f64,
-    /// Multiply the learning rate by this after every epoch (in (0, 1]); ignored with `cosine`.
-    pub lr_decay: f64,
-    /// Follow a half cosine from `learning_rate` down to 0 over all steps instead (updated every step).
+    pub(crate) epochs: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) learning_rate: f64,
+    pub(crate) lr_decay: f64,
     #[serde(default)]
-    pub cosine: bool,
-    /// Decoupled weight decay (AdamW), ≥ 0.
-    pub weight_decay: f64,
-    /// Optional max-norm on each unit's incoming weights.
-    pub max_norm: Option<f64>,
-    /// Seed for shuffling and dropout.
-    pub seed: u64,
-    /// Label for the progress bar; `None` hides it.
-    pub progress: Option<String>,
+    pub(crate) cosine: bool,
+    pub(crate) weight_decay: f64,
+    pub(crate) max_norm: Option<f64>,
+    pub(crate) seed: u64,
+    pub(crate) progress: Option<String>,
 }
 
 impl Default for TrainParams {
+    /// 50 epochs of 64 rows, step size 1e-3 without decay, no weight decay or max-norm, seed 0, no bar.
     fn default() -> Self {
         Self {
             epochs: 50,
@@ -124,18 +128,110 @@ impl Default for TrainParams {
     }
 }
 
+/// Checked optimiser settings (from [`TrainParams::check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainValidParams(pub(crate) TrainParams);
+
+impl TrainValidParams {
+    /// Passes over the data (≥ 1).
+    pub fn epochs(&self) -> usize {
+        self.0.epochs
+    }
+    /// Rows per step (≥ 1).
+    pub fn batch_size(&self) -> usize {
+        self.0.batch_size
+    }
+    /// Adam step size (> 0).
+    pub fn learning_rate(&self) -> f64 {
+        self.0.learning_rate
+    }
+    /// Factor applied to the step size after every epoch, in (0, 1] (ignored with [`Self::cosine`]).
+    pub fn lr_decay(&self) -> f64 {
+        self.0.lr_decay
+    }
+    /// Whether the step size follows a half cosine from the learning rate down to 0 over all steps.
+    pub fn cosine(&self) -> bool {
+        self.0.cosine
+    }
+    /// Decoupled weight decay (AdamW), ≥ 0.
+    pub fn weight_decay(&self) -> f64 {
+        self.0.weight_decay
+    }
+    /// Max-norm on each unit's incoming weights, if any.
+    pub fn max_norm(&self) -> Option<f64> {
+        self.0.max_norm
+    }
+    /// Seed for shuffling and dropout.
+    pub fn seed(&self) -> u64 {
+        self.0.seed
+    }
+    /// Progress-bar label (`None`: no bar).
+    pub fn progress(&self) -> Option<&str> {
+        self.0.progress.as_deref()
+    }
+    /// The settings as a builder again (to change one and check again).
+    pub fn into_params(self) -> TrainParams {
+        self.0
+    }
+}
+
 impl TrainParams {
+    /// Passes over the data (≥ 1).
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+    /// Rows per step (≥ 1).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// Adam step size (finite, > 0).
+    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
+        self.learning_rate = learning_rate;
+        self
+    }
+    /// Multiply the step size by this after every epoch, in (0, 1]; ignored with [`Self::cosine`].
+    pub fn lr_decay(mut self, lr_decay: f64) -> Self {
+        self.lr_decay = lr_decay;
+        self
+    }
+    /// Follow a half cosine from the learning rate down to 0 over all steps instead (updated every step).
+    pub fn cosine(mut self, cosine: bool) -> Self {
+        self.cosine = cosine;
+        self
+    }
+    /// Decoupled weight decay (AdamW), finite and ≥ 0.
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+    /// Max-norm on each unit's incoming weights (finite, > 0), or `None`.
+    pub fn max_norm(mut self, max_norm: Option<f64>) -> Self {
+        self.max_norm = max_norm;
+        self
+    }
+    /// Seed for shuffling and dropout.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Show a progress bar with this label.
+    pub fn progress(mut self, label: impl Into<String>) -> Self {
+        self.progress = Some(label.into());
+        self
+    }
+
     /// Validate every field.
     ///
     /// # Examples
     ///
     /// ```
     /// use kdistill::{neural::TrainParams, KdError};
-    /// let bad = TrainParams { lr_decay: 1.5, ..TrainParams::default() };
-    /// assert!(matches!(bad.check(), Err(KdError::InvalidParam { .. })));
-    /// assert!(TrainParams { epochs: 0, ..TrainParams::default() }.check().is_err());
+    /// assert!(matches!(TrainParams::default().lr_decay(1.5).check(), Err(KdError::InvalidParam { .. })));
+    /// assert!(TrainParams::default().learning_rate(f64::NAN).check().is_err());
     /// ```
-    pub fn check(&self) -> Result<()> {
+    pub fn check(&self) -> Result<TrainValidParams> {
         if self.epochs == 0 {
             return Err(KdError::param("epochs", 0, "must be ≥ 1"));
         }
@@ -156,7 +252,7 @@ impl TrainParams {
                 return Err(KdError::param("max_norm", m, "must be finite and > 0"));
             }
         }
-        Ok(())
+        Ok(TrainValidParams(self.clone()))
     }
 }
 
@@ -191,7 +287,7 @@ impl TrainParams {
 /// let mut model = Logistic { vs, lin, steps: 0 };
 /// let x = array![[-2.0f32], [-1.0], [1.0], [2.0]];
 /// let y: Array1<usize> = array![0, 0, 1, 1];
-/// let params = TrainParams { epochs: 2, batch_size: 2, learning_rate: 0.1, ..TrainParams::default() };
+/// let params = TrainParams::default().epochs(2).batch_size(2).learning_rate(0.1);
 /// let report = train_model(&mut model, &params, TrainData::new(x.view()).labels(y.view()), Objective::Hard)?;
 /// assert_eq!(model.steps, 4); // 2 epochs × 2 batches
 /// assert!(report.final_loss.is_finite());
@@ -276,7 +372,7 @@ impl Drop for SeededFitGuard {
 /// let x = array![[0.0f32], [1.0]];
 /// let y: Array1<usize> = array![0, 1];
 /// let mut net = Net::new(&MlpSpec::new(1, &[4], 2), tch::Device::Cpu, 0)?;
-/// let params = TrainParams { epochs: 1, batch_size: 2, ..TrainParams::default() };
+/// let params = TrainParams::default().epochs(1).batch_size(2);
 /// let report = train(&mut net, &params, TrainData::new(x.view()).labels(y.view()), Objective::Hard)?;
 /// assert!(report.final_loss > 0.0 && report.seconds >= 0.0);
 /// # Ok::<(), kdistill::KdError>(())
@@ -302,7 +398,7 @@ pub struct TrainReport {
 /// let x = array![[0.0f32, 1.0], [1.0, 0.0]];
 /// let q = array![[0.3f32, 0.7], [0.6, 0.4]]; // softened at T = 2
 /// let mut net = Net::new(&MlpSpec::new(2, &[8], 2), tch::Device::Cpu, 0)?;
-/// let params = TrainParams { epochs: 1, batch_size: 1, max_norm: Some(1.0), ..TrainParams::default() };
+/// let params = TrainParams::default().epochs(1).batch_size(1).max_norm(Some(1.0));
 /// let objective = Objective::Distill { alpha: 0.0, temperature: 2.0 };
 /// let report = train(&mut net, &params, TrainData::new(x.view()).soft(q.view(), 2.0), objective)?;
 /// assert!(report.final_loss >= 0.0);
@@ -315,7 +411,7 @@ pub struct TrainReport {
 /// ```
 pub fn train(net: &mut Net, params: &TrainParams, data: TrainData<'_>, objective: Objective) -> Result<TrainReport> {
     params.check()?;
-    let unconstrained = TrainParams { max_norm: None, ..params.clone() };
+    let unconstrained = params.clone().max_norm(None);
     match params.max_norm {
         Some(max_norm) => train_model(&mut MaxNormed { net, max_norm }, &unconstrained, data, objective),
         None => train_model(net, &unconstrained, data, objective),
@@ -351,7 +447,7 @@ pub fn train(net: &mut Net, params: &TrainParams, data: TrainData<'_>, objective
 /// // the teacher: class 0 is more likely the larger the first feature is
 /// let teacher = |b: &Tensor| Tensor::stack(&[b.select(1, 0), b.select(1, 1)], 1).softmax(-1, Kind::Float);
 /// let mut net = Net::new(&MlpSpec::new(2, &[8], 2), tch::Device::Cpu, 0)?;
-/// let params = TrainParams { epochs: 2, batch_size: 2, ..TrainParams::default() };
+/// let params = TrainParams::default().epochs(2).batch_size(2);
 /// let data = TrainData::new(x.view()).labels(y.view()).soft_on_batch(&teacher, TargetScale::Probabilities { temperature: 1.0 }).transform(&shift);
 /// let report = train_model(&mut net, &params, data, Objective::Distill { alpha: 0.5, temperature: 1.0 })?;
 /// assert!(report.final_loss.is_finite());

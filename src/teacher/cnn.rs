@@ -16,36 +16,107 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tch::{nn, Device, Tensor};
 
-/// Hyper-parameters of the CNN teacher.
+/// Hyper-parameters of the CNN teacher: a builder; [`CnnParams::check`] validates it into
+/// [`CnnValidParams`], which has the getters, and [`CnnParams::fit`] checks, then fits.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::{neural::DeviceChoice, teacher::cnn::CnnParams};
+/// let p = CnnParams::default()
+///     .channels(8, 16)
+///     .hidden(64)
+///     .dropout(0.25)
+///     .epochs(3)
+///     .batch_size(32)
+///     .learning_rate(2e-3)
+///     .lr_decay(0.9)
+///     .weight_decay(0.0)
+///     .max_shift(1)
+///     .seed(7)
+///     .device(DeviceChoice::Cpu)
+///     .progress("teacher cnn");
+/// let checked = p.check()?;
+/// assert_eq!((checked.channels(), checked.hidden(), checked.epochs(), checked.max_shift()), ((8, 16), 64, 3, 1));
+/// assert!(CnnParams::default().dropout(1.0).check().is_err());
+/// assert!(CnnParams::default().channels(0, 16).check().is_err());
+/// # Ok::<(), kdistill::KdError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CnnParams {
+    pub(crate) channels: (usize, usize),
+    pub(crate) hidden: usize,
+    pub(crate) dropout: f64,
+    pub(crate) epochs: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) learning_rate: f64,
+    pub(crate) lr_decay: f64,
+    pub(crate) weight_decay: f64,
+    pub(crate) max_shift: usize,
+    pub(crate) seed: u64,
+    pub(crate) device: DeviceChoice,
+    pub(crate) progress: Option<String>,
+}
+
+/// Checked CNN hyper-parameters (from [`CnnParams::check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CnnValidParams(CnnParams);
+
+impl CnnValidParams {
     /// Channels of the two convolutions.
-    pub channels: (usize, usize),
+    pub fn channels(&self) -> (usize, usize) {
+        self.0.channels
+    }
     /// Width of the fully connected hidden layer.
-    pub hidden: usize,
-    /// Dropout before the output layer.
-    pub dropout: f64,
+    pub fn hidden(&self) -> usize {
+        self.0.hidden
+    }
+    /// Dropout before the output layer, in [0, 1).
+    pub fn dropout(&self) -> f64 {
+        self.0.dropout
+    }
     /// Passes over the data.
-    pub epochs: usize,
+    pub fn epochs(&self) -> usize {
+        self.0.epochs
+    }
     /// Mini-batch size.
-    pub batch_size: usize,
+    pub fn batch_size(&self) -> usize {
+        self.0.batch_size
+    }
     /// AdamW step size.
-    pub learning_rate: f64,
-    /// Learning-rate factor per epoch.
-    pub lr_decay: f64,
+    pub fn learning_rate(&self) -> f64 {
+        self.0.learning_rate
+    }
+    /// Step-size factor per epoch.
+    pub fn lr_decay(&self) -> f64 {
+        self.0.lr_decay
+    }
     /// Decoupled weight decay.
-    pub weight_decay: f64,
+    pub fn weight_decay(&self) -> f64 {
+        self.0.weight_decay
+    }
     /// Maximum random translation in pixels (0 = none).
-    pub max_shift: usize,
+    pub fn max_shift(&self) -> usize {
+        self.0.max_shift
+    }
     /// Seed (initialisation, shuffles, dropout, translations).
-    pub seed: u64,
+    pub fn seed(&self) -> u64 {
+        self.0.seed
+    }
     /// Where to train.
-    pub device: DeviceChoice,
-    /// Progress-bar label.
-    pub progress: Option<String>,
+    pub fn device(&self) -> DeviceChoice {
+        self.0.device
+    }
+    /// Progress-bar label (`None`: no bar).
+    pub fn progress(&self) -> Option<&str> {
+        self.0.progress.as_deref()
+    }
 }
 
 impl Default for CnnParams {
+    /// Convolutions of 32 and 64 channels, a 512-wide hidden layer with dropout 0.5; 12 epochs of 128
+    /// images, AdamW from 1e-3 decaying by 0.85 per epoch, weight decay 1e-4; translations up to 2 pixels;
+    /// seed 0 on the automatically chosen device, no progress bar.
     fn default() -> Self {
         Self {
             channels: (32, 64),
@@ -239,27 +310,102 @@ impl crate::neural::Trainable for Cnn {
 }
 
 impl CnnParams {
+    /// Channels of the two convolutions (each ≥ 1).
+    pub fn channels(mut self, first: usize, second: usize) -> Self {
+        self.channels = (first, second);
+        self
+    }
+    /// Width of the fully connected hidden layer (≥ 1).
+    pub fn hidden(mut self, width: usize) -> Self {
+        self.hidden = width;
+        self
+    }
+    /// Dropout before the output layer, in [0, 1).
+    pub fn dropout(mut self, p: f64) -> Self {
+        self.dropout = p;
+        self
+    }
+    /// Passes over the data (≥ 1).
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+    /// Mini-batch size (≥ 1).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// AdamW step size (finite, > 0).
+    pub fn learning_rate(mut self, learning_rate: f64) -> Self {
+        self.learning_rate = learning_rate;
+        self
+    }
+    /// Step-size factor per epoch, in (0, 1].
+    pub fn lr_decay(mut self, lr_decay: f64) -> Self {
+        self.lr_decay = lr_decay;
+        self
+    }
+    /// Decoupled weight decay (finite, ≥ 0).
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+    /// Maximum random translation of the training images in pixels (0 = none).
+    pub fn max_shift(mut self, pixels: usize) -> Self {
+        self.max_shift = pixels;
+        self
+    }
+    /// Seed (initialisation, shuffles, dropout, translations).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Where to train.
+    pub fn device(mut self, device: DeviceChoice) -> Self {
+        self.device = device;
+        self
+    }
+    /// Show a progress bar with this label.
+    pub fn progress(mut self, label: impl Into<String>) -> Self {
+        self.progress = Some(label.into());
+        self
+    }
+
+    /// Check every setting: the optimiser's (as [`TrainParams::check`]), channels and hidden width ≥ 1,
+    /// dropout in [0, 1). The image size and the classes are checked by [`CnnParams::fit`].
+    pub fn check(&self) -> Result<CnnValidParams> {
+        self.train_params().check()?;
+        if self.channels.0 == 0 || self.channels.1 == 0 {
+            return Err(KdError::param("channels", format!("{:?}", self.channels), "both convolutions need ≥ 1 channel"));
+        }
+        if self.hidden == 0 {
+            return Err(KdError::param("hidden", 0, "must be ≥ 1"));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(KdError::param("dropout", self.dropout, "must be in [0, 1)"));
+        }
+        Ok(CnnValidParams(self.clone()))
+    }
+
     /// The settings of the shared training loop ([`crate::neural::train_model`]). Its seed is `seed + 1`
     /// (the initialisation takes `seed`).
     pub fn train_params(&self) -> TrainParams {
-        TrainParams {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
-            lr_decay: self.lr_decay,
-            cosine: false,
-            weight_decay: self.weight_decay,
-            max_norm: None,
-            seed: self.seed.wrapping_add(1),
-            progress: self.progress.clone(),
-        }
+        let mut params = TrainParams::default()
+            .epochs(self.epochs)
+            .batch_size(self.batch_size)
+            .learning_rate(self.learning_rate)
+            .lr_decay(self.lr_decay)
+            .weight_decay(self.weight_decay)
+            .seed(self.seed.wrapping_add(1));
+        params.progress = self.progress.clone();
+        params
     }
 
     /// Train on `x` (`n × rows·cols`, values in [0, 1]) and labels in `0..n_classes`: cross-entropy,
     /// each batch randomly translated by up to `max_shift` pixels.
     pub fn fit(&self, x: ArrayView2<f32>, y: ArrayView1<usize>, rows: usize, cols: usize, n_classes: usize) -> Result<Cnn> {
+        self.check()?;
         let params = self.train_params();
-        params.check()?;
         crate::base::check_rows(x, "CNN training images")?;
         if x.ncols() != rows * cols {
             return Err(KdError::Shape(format!("{} features per row but images are {rows}×{cols}", x.ncols())));
@@ -299,7 +445,7 @@ mod tests {
                 x[[i, r * 8 + c]] = 1.0;
             }
         }
-        let p = CnnParams { channels: (4, 8), hidden: 16, epochs: 30, batch_size: 16, learning_rate: 3e-3, lr_decay: 1.0, device: DeviceChoice::Cpu, max_shift: 1, ..Default::default() };
+        let p = CnnParams::default().channels(4, 8).hidden(16).epochs(30).batch_size(16).learning_rate(3e-3).lr_decay(1.0).device(DeviceChoice::Cpu).max_shift(1);
         let cnn = p.fit(x.view(), y.view(), 8, 8, 2).unwrap();
         let pred = cnn.predict(x.view()).unwrap();
         assert_eq!(pred, y);
@@ -314,8 +460,8 @@ mod tests {
     fn bad_parameters_and_shapes_are_errors() {
         let x = Array2::<f32>::zeros((4, 64));
         let y = ndarray::Array1::from(vec![0usize, 1, 0, 1]);
-        let p = CnnParams { device: DeviceChoice::Cpu, ..Default::default() };
-        assert!(matches!(CnnParams { epochs: 0, ..p.clone() }.fit(x.view(), y.view(), 8, 8, 2), Err(KdError::InvalidParam { .. })));
+        let p = CnnParams::default().device(DeviceChoice::Cpu);
+        assert!(matches!(p.clone().epochs(0).fit(x.view(), y.view(), 8, 8, 2), Err(KdError::InvalidParam { .. })));
         assert!(matches!(p.fit(x.view(), y.view(), 8, 7, 2), Err(KdError::Shape(_))));
         assert!(matches!(p.fit(x.view(), y.view(), 8, 8, 1), Err(KdError::InvalidParam { .. })));
         assert!(matches!(p.fit(x.view(), ndarray::Array1::from(vec![0usize, 5, 0, 1]).view(), 8, 8, 2), Err(KdError::UnknownClass { .. })));

@@ -50,8 +50,6 @@
 //! ```
 
 mod encoding;
-mod frame;
-mod probs;
 mod reader;
 mod standardise;
 mod table;
@@ -59,11 +57,11 @@ mod table;
 mod tests;
 
 pub use encoding::{Categorical, ColumnEncoding, EncodedColumn, Encoding};
-pub use probs::{canonical_label, read_probability_file};
 pub use reader::TableReader;
 pub use standardise::Standardiser;
 pub use table::Table;
 
 use encoding::infer_encoding;
-use frame::{missing, numeric_values, read_frame, string_values, RawColumn};
-use probs::{probability_matrix, reorder_columns};
+use crate::base::canonical_label;
+use crate::io::frame::{missing, numeric_values, read_frame, string_values, RawColumn};
+use crate::io::{probability_matrix, read_probability_file, reorder_columns};

@@ -66,7 +66,7 @@ fn run_seed(cfg: &BoundaryConfig, seed: u64, with_plots: bool) -> Result<SeedRun
 
     // Soft decision trees: labels on the training rows vs the teacher on the transfer set, same steps.
     let sdt = |rows: usize, label_of: &str| {
-        let per_epoch = rows.div_ceil(cfg.soft_tree.check().map(|p| p.train().batch_size).unwrap_or(1).max(1));
+        let per_epoch = rows.div_ceil(cfg.soft_tree.check().map(|p| p.train().batch_size()).unwrap_or(1).max(1));
         let mut p = cfg.soft_tree.clone().seed(seed).device(cfg.device).epochs(cfg.soft_tree_steps.div_ceil(per_epoch).max(1));
         if let Some(l) = label(label_of) {
             p = p.progress(l);

@@ -31,15 +31,13 @@ fn train_small(src: &Sources<'_>, ctx: &Ctx<'_>, hidden: &[usize], s: Setting) -
     let cfg = src.cfg;
     let (d, k) = (src.plain.x.ncols(), src.plain.n_classes);
     let arch = arch_name(d, hidden, k);
-    let params = TrainParams {
-        epochs: s.epochs,
-        batch_size: cfg.budget.small_batch_size,
-        learning_rate: cfg.small_grid.learning_rate,
-        cosine: true,
-        seed: cfg.seed + 20,
-        progress: label(cfg, &format!("{arch} {}", describe(&s))),
-        ..TrainParams::default()
-    };
+    let mut params = TrainParams::default()
+        .epochs(s.epochs)
+        .batch_size(cfg.budget.small_batch_size)
+        .learning_rate(cfg.small_grid.learning_rate)
+        .cosine(true)
+        .seed(cfg.seed + 20);
+    params.progress = label(cfg, &format!("{arch} {}", describe(&s)));
     let device = cfg.device.resolve()?;
     let _seeded = seeded_fit_lock();
     let mut net = Net::new(&MlpSpec::new(d, hidden, k), device, cfg.seed + 20)?;

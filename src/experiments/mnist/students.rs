@@ -8,15 +8,14 @@ use ndarray::ArrayView2;
 
 /// Optimiser settings of the 2×800 students.
 pub(super) fn student_train_params(cfg: &MnistConfig, seed: u64, what: &str) -> crate::neural::TrainParams {
-    crate::neural::TrainParams {
-        epochs: cfg.budget.student_epochs,
-        batch_size: cfg.budget.batch_size,
-        learning_rate: 1e-3,
-        lr_decay: lr_decay_for(cfg.budget.student_epochs),
-        seed,
-        progress: label(cfg, what),
-        ..Default::default()
-    }
+    let mut params = crate::neural::TrainParams::default()
+        .epochs(cfg.budget.student_epochs)
+        .batch_size(cfg.budget.batch_size)
+        .learning_rate(1e-3)
+        .lr_decay(lr_decay_for(cfg.budget.student_epochs))
+        .seed(seed);
+    params.progress = label(cfg, what);
+    params
 }
 
 /// Distil into a fresh `784 → hidden → K` net on a jittered transfer set: every mini-batch of `x` is

@@ -83,18 +83,18 @@ pub(super) fn lr_decay_for(epochs: usize) -> f64 {
 
 /// The CNN teacher's hyper-parameters for a budget.
 pub fn cnn_teacher_params(cfg: &MnistConfig) -> CnnParams {
-    CnnParams {
-        channels: cfg.budget.cnn_channels,
-        hidden: cfg.budget.cnn_hidden,
-        epochs: cfg.budget.cnn_epochs,
-        batch_size: cfg.budget.batch_size,
-        lr_decay: lr_decay_for(cfg.budget.cnn_epochs),
-        max_shift: cfg.budget.max_shift,
-        seed: cfg.seed + 1,
-        device: cfg.device,
-        progress: label(cfg, "teacher cnn"),
-        ..CnnParams::default()
-    }
+    let (c1, c2) = cfg.budget.cnn_channels;
+    let mut p = CnnParams::default()
+        .channels(c1, c2)
+        .hidden(cfg.budget.cnn_hidden)
+        .epochs(cfg.budget.cnn_epochs)
+        .batch_size(cfg.budget.batch_size)
+        .lr_decay(lr_decay_for(cfg.budget.cnn_epochs))
+        .max_shift(cfg.budget.max_shift)
+        .seed(cfg.seed + 1)
+        .device(cfg.device);
+    p.progress = label(cfg, "teacher cnn");
+    p
 }
 
 /// Train (or load from the cache) one teacher member and get its logits on the training and test images.

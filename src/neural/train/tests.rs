@@ -45,7 +45,7 @@ fn train_is_train_model_on_a_net_and_after_step_runs_once_per_batch() {
     let _g = seeded_fit_lock();
     let (x, y) = toy();
     let spec = MlpSpec::new(3, &[6], 2).dropout(0.1, 0.2);
-    let p = TrainParams { epochs: 3, batch_size: 5, lr_decay: 0.9, seed: 11, ..TrainParams::default() };
+    let p = TrainParams::default().epochs(3).batch_size(5).lr_decay(0.9).seed(11);
     let mut a = Net::new(&spec, Device::Cpu, 1).unwrap();
     let ra = train(&mut a, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
     let mut b = Counting { net: Net::new(&spec, Device::Cpu, 1).unwrap(), steps: 0 };
@@ -60,7 +60,7 @@ fn max_norm_is_applied_by_train_and_refused_by_train_model() {
     let _g = seeded_fit_lock();
     let (x, y) = toy();
     let spec = MlpSpec::new(3, &[6], 2);
-    let p = TrainParams { epochs: 2, batch_size: 4, learning_rate: 0.5, max_norm: Some(0.3), ..TrainParams::default() };
+    let p = TrainParams::default().epochs(2).batch_size(4).learning_rate(0.5).max_norm(Some(0.3));
     let mut net = Net::new(&spec, Device::Cpu, 0).unwrap();
     train(&mut net, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap();
     for name in ["fc0.weight", "fc1.weight"] {
@@ -82,7 +82,7 @@ fn soft_targets_on_the_batch_match_the_same_targets_given_as_rows() {
     let teacher = |b: &Tensor| (b.matmul(&w) / 2.0).softmax(-1, Kind::Float);
     let q = to_array2(&teacher(&to_tensor(x.view(), Device::Cpu))).unwrap();
     let spec = MlpSpec::new(3, &[6], 2);
-    let p = TrainParams { epochs: 2, batch_size: 6, seed: 3, ..TrainParams::default() };
+    let p = TrainParams::default().epochs(2).batch_size(6).seed(3);
     let obj = Objective::Distill { alpha: 0.3, temperature: 2.0 };
     let mut a = Net::new(&spec, Device::Cpu, 2).unwrap();
     train_model(&mut a, &p, TrainData::new(x.view()).labels(y.view()).soft(q.view(), 2.0), obj).unwrap();
@@ -110,7 +110,7 @@ fn the_transform_sees_every_row_once_per_epoch_before_the_soft_targets() {
         Tensor::full([b.size()[0], 2], 0.5, (Kind::Float, Device::Cpu))
     };
     let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
-    let p = TrainParams { epochs: 2, batch_size: 7, ..TrainParams::default() };
+    let p = TrainParams::default().epochs(2).batch_size(7);
     let data = TrainData::new(x.view()).labels(y.view()).transform(&count).soft_on_batch(&check, TargetScale::Probabilities { temperature: 1.0 });
     train_model(&mut net, &p, data, Objective::Distill { alpha: 0.5, temperature: 1.0 }).unwrap();
     assert_eq!(seen.get(), 2 * 23);
@@ -134,7 +134,7 @@ fn an_augmentation_gets_the_batch_row_indices_and_its_rows_replace_the_batch() {
         (xb * 2.0, table.index_select(0, idx))
     };
     let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
-    let p = TrainParams { epochs: 2, batch_size: 7, ..TrainParams::default() };
+    let p = TrainParams::default().epochs(2).batch_size(7);
     for alpha in [0.5f32, 1.0] {
         seen.borrow_mut().clear();
         let data = TrainData::new(x.view()).labels(y.view()).augmented(&aug, TargetScale::Probabilities { temperature: 1.0 });
@@ -156,7 +156,7 @@ fn bad_training_data_is_a_typed_error() {
     let _g = seeded_fit_lock();
     let (x, y) = toy();
     let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
-    let p = TrainParams { epochs: 1, ..TrainParams::default() };
+    let p = TrainParams::default().epochs(1);
     let run = |net: &mut Net, d: TrainData<'_>, o: Objective| train_model(net, &p, d, o).unwrap_err();
     let wide = Array2::<f32>::zeros((23, 4));
     assert!(matches!(run(&mut net, TrainData::new(wide.view()).labels(y.view()), Objective::Hard), KdError::Shape(_)));
@@ -186,7 +186,7 @@ fn divergence_is_reported_not_hidden() {
     let (x, y) = toy();
     let x = x.mapv(|v| v * 1e30);
     let mut net = Net::new(&MlpSpec::new(3, &[4], 2), Device::Cpu, 0).unwrap();
-    let p = TrainParams { epochs: 2, learning_rate: 1e30, ..TrainParams::default() };
+    let p = TrainParams::default().epochs(2).learning_rate(1e30);
     let e = train(&mut net, &p, TrainData::new(x.view()).labels(y.view()), Objective::Hard).unwrap_err();
     assert!(matches!(&e, KdError::Backend { .. }) && e.to_string().contains("diverged"), "{e}");
 }

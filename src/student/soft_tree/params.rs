@@ -1,7 +1,7 @@
 //! [`SoftTreeParams`]: the soft decision tree's hyper-parameters (builder), checked by [`SoftTreeParams::check`].
 use super::model::{Routing, SoftTree};
 use crate::error::{KdError, Result};
-use crate::neural::{DeviceChoice, Objective, TrainData, TrainParams};
+use crate::neural::{DeviceChoice, Objective, TrainData, TrainParams, TrainValidParams};
 use crate::student::{FitData, Student};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 ///     .routing(Routing::Mixture)
 ///     .check()?;
 /// assert_eq!((p.depth(), p.objective()), (6, Objective::Distill { alpha: 0.0, temperature: 4.0 }));
-/// assert_eq!((p.train().epochs, p.train().lr_decay, p.routing()), (30, 0.9, Routing::Mixture));
+/// assert_eq!((p.train().epochs(), p.train().lr_decay(), p.routing()), (30, 0.9, Routing::Mixture));
 /// assert!(SoftTreeParams::new().depth(0).check().is_err());
 /// assert!(SoftTreeParams::new().balance_penalty(-1.0).check().is_err());
 /// # Ok::<(), kdistill::KdError>(())
@@ -65,7 +65,7 @@ impl SoftTreeParams {
             balance_decay: 0.9,
             beta_rate: 0.01,
             objective: Objective::Hard,
-            train: TrainParams { epochs: 40, batch_size: 128, learning_rate: 0.01, cosine: true, ..TrainParams::default() },
+            train: TrainParams::default().epochs(40).batch_size(128).learning_rate(0.01).cosine(true),
             device: DeviceChoice::Auto,
             routing: Routing::MaxPath,
         })
@@ -213,8 +213,8 @@ impl SoftTreeValidParams {
         self.objective
     }
     /// Optimiser settings.
-    pub fn train(&self) -> &TrainParams {
-        &self.train
+    pub fn train(&self) -> TrainValidParams {
+        TrainValidParams(self.train.clone())
     }
     /// Where to train.
     pub fn device(&self) -> DeviceChoice {

@@ -33,7 +33,7 @@ impl SdtNet {
     /// A fresh tree (PyTorch's default init for the filters, `φ ~ N(0, 0.1²)`, `β = 1`), seeded.
     pub(super) fn new(n_features: usize, n_classes: usize, p: &SoftTreeValidParams, device: Device) -> Result<SdtNet> {
         let _seeded = seeded_fit_lock();
-        tch::manual_seed(p.train().seed as i64);
+        tch::manual_seed(p.train().seed() as i64);
         let depth = p.depth();
         let (n_inner, n_leaves) = ((1i64 << depth) - 1, 1i64 << depth);
         let vs = nn::VarStore::new(device);
@@ -156,7 +156,7 @@ pub(super) fn fit(p: &SoftTreeValidParams, data: TrainData<'_>, n_classes: usize
     let device = p.device().resolve()?;
     let _seeded = seeded_fit_lock();
     let mut net = SdtNet::new(data.x.ncols(), n_classes, p, device)?;
-    train_model(&mut net, p.train(), data, p.objective())?;
+    train_model(&mut net, &p.train().into_params(), data, p.objective())?;
     net.to_soft_tree()
 }
 

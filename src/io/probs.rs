@@ -1,9 +1,87 @@
-//! Teacher-probability files: reading them (class names from the header, rows checked to sum to 1) and
-//! matching class names. Writing probabilities is [`crate::io::write_probabilities_csv`].
+//! Teacher-probability files: one column per class, the class names in the header, one row per
+//! example. Reading ([`read_probability_file`]; also what [`crate::data::tabular::TableReader`] uses for
+//! probability columns) checks every row: no missing or negative value, a sum of 1 within the tolerance
+//! (or rescaled on request). Writing ([`write_probabilities_csv`], what `distill predict` and
+//! `distill teacher` write) round-trips exactly.
+use super::frame::{numeric_values, read_frame, RawColumn};
+use crate::base::canonical_label;
 use crate::error::{KdError, Result};
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use std::path::Path;
-use super::*;
+
+/// Format an `n × K` probability matrix as CSV text with the class names as header, optionally preceded
+/// by a column of predicted class names (the argmax) named `predicted_column`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::io::format_probabilities_csv;
+/// let classes = vec!["no".to_string(), "yes, really".to_string()];
+/// let csv = format_probabilities_csv(&classes, ndarray::array![[0.25f32, 0.75]].view(), Some("predicted")).unwrap();
+/// assert_eq!(csv, "predicted,no,\"yes, really\"\n\"yes, really\",0.25,0.75\n");
+/// ```
+pub fn format_probabilities_csv(classes: &[String], p: ArrayView2<f32>, predicted_column: Option<&str>) -> Result<String> {
+    use std::fmt::Write as _;
+    if classes.len() != p.ncols() {
+        return Err(KdError::Shape(format!("{} class names for {} probability columns", classes.len(), p.ncols())));
+    }
+    let pred = crate::base::argmax_rows(p);
+    let mut header: Vec<String> = Vec::new();
+    if let Some(c) = predicted_column {
+        header.push(csv_field(c));
+    }
+    header.extend(classes.iter().map(|c| csv_field(c)));
+    let mut out = header.join(",");
+    out.push('\n');
+    for (i, row) in p.axis_iter(Axis(0)).enumerate() {
+        if predicted_column.is_some() {
+            let _ = write!(out, "{},", csv_field(&classes[pred[i]]));
+        }
+        let cells: Vec<String> = row.iter().map(|v| format!("{v}")).collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// [`format_probabilities_csv`] written atomically to `path`.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::io::{read_probability_file, write_probabilities_csv};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("probs.csv");
+/// let p = ndarray::array![[0.1f32, 0.9], [0.6, 0.4]];
+/// write_probabilities_csv(&path, &["a".into(), "b".into()], p.view(), None).unwrap();
+/// assert_eq!(read_probability_file(&path, None, false, 1e-3).unwrap().1, p); // exact round trip
+/// ```
+pub fn write_probabilities_csv(
+    path: impl AsRef<Path>,
+    classes: &[String],
+    p: ArrayView2<f32>,
+    predicted_column: Option<&str>,
+) -> Result<()> {
+    super::atomic_write(path, format_probabilities_csv(classes, p, predicted_column)?.as_bytes())
+}
+
+/// Quote a CSV field when it needs it.
+///
+/// # Examples
+///
+/// ```
+/// use kdistill::io::csv_field;
+/// assert_eq!(csv_field("plain"), "plain");
+/// assert_eq!(csv_field("a,b"), "\"a,b\"");
+/// assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+/// ```
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.trim() != s {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
 
 /// Read a probability file on its own: every column (or those starting with `prefix`, which is then
 /// stripped) is a class. Returns the class names in file order and the validated `n × K` matrix.
@@ -11,7 +89,7 @@ use super::*;
 /// # Examples
 ///
 /// ```
-/// use kdistill::data::tabular::read_probability_file;
+/// use kdistill::io::read_probability_file;
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("p.csv");
 /// std::fs::write(&path, "id,p_no,p_yes\n1,0.25,0.75\n2,1,0\n").unwrap();
@@ -44,31 +122,9 @@ pub fn read_probability_file(
     probability_matrix(&path, &cols, prefix.unwrap_or(""), renormalise, tolerance)
 }
 
-/// The class-name form used for matching labels to probability columns: trimmed, and integral
-/// numbers written without a fractional part (`"2.0"` → `"2"`).
-///
-/// # Examples
-///
-/// ```
-/// use kdistill::data::tabular::canonical_label;
-/// assert_eq!(canonical_label(" 2.0 "), "2");
-/// assert_eq!(canonical_label("1e2"), "100");
-/// assert_eq!(canonical_label("setosa"), "setosa");
-/// assert_eq!(canonical_label("0.5"), "0.5");
-/// ```
-pub fn canonical_label(s: &str) -> String {
-    let t = s.trim();
-    if let Ok(v) = t.parse::<f64>() {
-        if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
-            return format!("{}", v as i64);
-        }
-    }
-    t.to_string()
-}
-
 /// Build and validate a probability matrix from columns; class names are the column names without
 /// `prefix`, canonicalised.
-pub(super) fn probability_matrix(
+pub(crate) fn probability_matrix(
     path: &Path,
     cols: &[(String, &RawColumn)],
     prefix: &str,
@@ -141,7 +197,7 @@ pub(super) fn probability_matrix(
 }
 
 /// Reorder probability columns named `have` into the order `want` (same set of names).
-pub(super) fn reorder_columns(path: &Path, have: &[String], p: &Array2<f32>, want: &[String]) -> Result<Array2<f32>> {
+pub(crate) fn reorder_columns(path: &Path, have: &[String], p: &Array2<f32>, want: &[String]) -> Result<Array2<f32>> {
     let mismatch = || KdError::Data {
         path: path.to_path_buf(),
         row: None,

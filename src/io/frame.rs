@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// converted one column at a time by [`numeric_values`] and [`string_values`], so reading a table
 /// never holds a second copy of all of it.
 #[derive(Debug, Clone)]
-pub(super) enum RawColumn {
+pub(crate) enum RawColumn {
     /// A numeric or boolean column in its own type (cast to `f64` one column at a time when read).
     Num(Column),
     Str(StringChunked),
@@ -20,7 +20,7 @@ pub(super) enum RawColumn {
 }
 
 impl RawColumn {
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             RawColumn::Num(v) => v.len(),
             RawColumn::Str(v) => v.len(),
@@ -28,11 +28,11 @@ impl RawColumn {
         }
     }
     /// Whether the column holds numbers (known without reading it).
-    pub(super) fn is_numeric(&self) -> bool {
+    pub(crate) fn is_numeric(&self) -> bool {
         matches!(self, RawColumn::Num(_) | RawColumn::Lazy { numeric: true, .. })
     }
     /// The column's values, read from the file when still [`RawColumn::Lazy`].
-    pub(super) fn load(&self) -> Result<std::borrow::Cow<'_, RawColumn>> {
+    pub(crate) fn load(&self) -> Result<std::borrow::Cow<'_, RawColumn>> {
         let RawColumn::Lazy { path, name, numeric, .. } = self else { return Ok(std::borrow::Cow::Borrowed(self)) };
         let f = std::fs::File::open(path).map_err(|e| KdError::io(path, e))?;
         let df = ParquetReader::new(f).with_columns(Some(vec![name.clone()])).finish().map_err(|e| polars_err(path, e))?;
@@ -40,7 +40,7 @@ impl RawColumn {
         Ok(std::borrow::Cow::Owned(if *numeric { RawColumn::Num(c.clone()) } else { RawColumn::Str(c.str().map_err(|e| polars_err(path, e))?.clone()) }))
     }
     /// The cells as text (`None`: missing); numbers formatted.
-    pub(super) fn texts(&self, path: &Path) -> Result<Vec<Option<String>>> {
+    pub(crate) fn texts(&self, path: &Path) -> Result<Vec<Option<String>>> {
         Ok(match self.load()?.as_ref() {
             RawColumn::Num(c) => as_f64(path, c)?.into_iter().map(|x| x.map(|x| format!("{x}"))).collect(),
             RawColumn::Str(v) => v.into_iter().map(|s| s.map(str::to_string)).collect(),
@@ -56,27 +56,27 @@ fn as_f64(path: &Path, c: &Column) -> Result<Float64Chunked> {
     Ok(f.f64().map_err(|e| polars_err(path, e))?.clone())
 }
 
-pub(super) struct Frame {
-    pub(super) height: usize,
-    pub(super) columns: Vec<(String, RawColumn)>,
+pub(crate) struct Frame {
+    pub(crate) height: usize,
+    pub(crate) columns: Vec<(String, RawColumn)>,
 }
 
 impl Frame {
     /// Column `j`, leaving an empty column in its place (read each feature column once).
-    pub(super) fn take(&mut self, j: usize) -> RawColumn {
+    pub(crate) fn take(&mut self, j: usize) -> RawColumn {
         std::mem::replace(&mut self.columns[j].1, RawColumn::Str(StringChunked::full_null("".into(), 0)))
     }
 }
 
-pub(super) fn is_parquet(path: &Path) -> bool {
+pub(crate) fn is_parquet(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("parquet" | "pq"))
 }
 
-pub(super) fn polars_err(path: &Path, e: PolarsError) -> KdError {
+pub(crate) fn polars_err(path: &Path, e: PolarsError) -> KdError {
     KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: format!("cannot read table: {e}") }
 }
 
-pub(super) fn read_frame(path: &Path) -> Result<Frame> {
+pub(crate) fn read_frame(path: &Path) -> Result<Frame> {
     let meta = std::fs::metadata(path).map_err(|e| KdError::io(path, e))?;
     let empty = || KdError::Data { path: path.to_path_buf(), row: None, column: None, msg: "file is empty".into() };
     if meta.len() == 0 {
@@ -302,12 +302,12 @@ fn trailing_blank_lines(path: &Path) -> Result<usize> {
     Ok(newlines.saturating_sub(1))
 }
 
-pub(super) fn missing(path: &Path, column: &str, row: usize, what: &str) -> KdError {
+pub(crate) fn missing(path: &Path, column: &str, row: usize, what: &str) -> KdError {
     KdError::Data { path: path.to_path_buf(), row: Some(row + 1), column: Some(column.to_string()), msg: format!("missing {what} value") }
 }
 
 /// Numbers of a column; missing, non-numeric and non-finite values are errors.
-pub(super) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &str) -> Result<Vec<f64>> {
+pub(crate) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &str) -> Result<Vec<f64>> {
     let mut out = Vec::with_capacity(raw.len());
     let raw = raw.load()?;
     match raw.as_ref() {
@@ -357,6 +357,6 @@ pub(super) fn numeric_values(path: &Path, column: &str, raw: &RawColumn, what: &
 }
 
 /// Values of a column as strings (numbers formatted); missing values are errors.
-pub(super) fn string_values(path: &Path, column: &str, raw: &RawColumn) -> Result<Vec<String>> {
+pub(crate) fn string_values(path: &Path, column: &str, raw: &RawColumn) -> Result<Vec<String>> {
     raw.texts(path)?.into_iter().enumerate().map(|(i, s)| s.map(|s| s.trim().to_string()).ok_or_else(|| missing(path, column, i, ""))).collect()
 }
