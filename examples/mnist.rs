@@ -62,6 +62,10 @@ struct Args {
     /// Override the number of training images.
     #[arg(long)]
     n_train: Option<usize>,
+    /// Let the teachers learn from more training images than the students (at least --n-train; the
+    /// students' images are among them). Default: the students' images.
+    #[arg(long)]
+    teacher_n_train: Option<usize>,
     /// Override the size of the validation split (omitted-3 bias, small students' choices).
     #[arg(long)]
     n_val: Option<usize>,
@@ -145,6 +149,9 @@ fn run(a: Args) -> kdistill::Result<()> {
     let b = &mut cfg.budget;
     if a.n_train.is_some() {
         b.n_train = a.n_train;
+    }
+    if a.teacher_n_train.is_some() {
+        b.teacher_n_train = a.teacher_n_train;
     }
     b.n_val = a.n_val.unwrap_or(b.n_val);
     b.teacher_epochs = a.teacher_epochs.unwrap_or(b.teacher_epochs);

@@ -34,6 +34,7 @@ fn tiny_config(data: &Path, cache: &Path, out: &Path) -> MnistConfig {
     let mut cfg = MnistConfig::new(Mode::Quick);
     cfg.budget = Budget {
         n_train: None,
+        teacher_n_train: None,
         n_test: None,
         n_val: 60,
         teacher_epochs: 1,

@@ -95,6 +95,10 @@ impl std::fmt::Display for TeacherKind {
 pub struct Budget {
     /// Training images used (`None`: all); a seeded random subset otherwise.
     pub n_train: Option<usize>,
+    /// Training images the teachers learn from (`None`: the students' `n_train`). The students' images
+    /// are the first of the same seeded order, so they are always among the teachers'.
+    #[serde(default)]
+    pub teacher_n_train: Option<usize>,
     /// Test images used (`None`: all); the first ones otherwise.
     pub n_test: Option<usize>,
     /// Validation rows carved from the training images for the omitted-3 bias.
@@ -131,6 +135,7 @@ impl Budget {
     pub fn quick() -> Self {
         Budget {
             n_train: Some(4_000),
+            teacher_n_train: None,
             n_test: None,
             n_val: 800,
             teacher_epochs: 3,
@@ -152,6 +157,7 @@ impl Budget {
     pub fn full() -> Self {
         Budget {
             n_train: None,
+            teacher_n_train: None,
             n_test: None,
             n_val: 5_000,
             teacher_epochs: 150,
@@ -417,6 +423,8 @@ impl MnistConfig {
         };
         let n = |v: Option<usize>| v.map_or("all".to_string(), |v| v.to_string());
         diff("n_train", n(b.n_train), n(pb.n_train));
+        let t = |v: Option<usize>| v.map_or("n_train".to_string(), |v| v.to_string());
+        diff("teacher_n_train", t(b.teacher_n_train), t(pb.teacher_n_train));
         diff("n_test", n(b.n_test), n(pb.n_test));
         diff("n_val", b.n_val.to_string(), pb.n_val.to_string());
         // A teacher that is not trained has no epochs worth reporting.
@@ -469,6 +477,11 @@ impl MnistConfig {
         }
         if b.n_train.is_some_and(|n| n < 100) {
             return Err(KdError::param("n_train", b.n_train.unwrap_or(0), "use at least 100 training images"));
+        }
+        if let (Some(t), n) = (b.teacher_n_train, b.n_train) {
+            if n.is_none_or(|n| t < n) {
+                return Err(KdError::param("teacher_n_train", t, "the teachers learn from at least the students' training images (n_train)"));
+            }
         }
         if b.n_test == Some(0) {
             return Err(KdError::param("n_test", 0, "must be ≥ 1"));
@@ -548,6 +561,14 @@ mod tests {
         let mut c = MnistConfig::new(Mode::Quick);
         c.alpha = 1.5;
         assert!(c.check().is_err());
+        // The teachers learn from at least the students' images.
+        let mut c = MnistConfig::new(Mode::Quick);
+        c.budget.teacher_n_train = Some(3_999);
+        assert!(matches!(c.check(), Err(KdError::InvalidParam { name: "teacher_n_train", .. })));
+        c.budget.teacher_n_train = Some(4_000);
+        assert!(c.check().is_ok());
+        c.budget.n_train = None;
+        assert!(c.check().is_err(), "all images for the students, fewer for the teacher");
         assert_eq!("FULL".parse::<Mode>().unwrap(), Mode::Full);
         assert!("fast".parse::<Mode>().is_err());
         assert_eq!("ensemble".parse::<TeacherKind>().unwrap(), TeacherKind::Ensemble);
@@ -568,6 +589,8 @@ mod tests {
         c.budget.n_train = Some(1000);
         c.student_jitter = false;
         assert_eq!(c.changes_from_preset(), vec!["n_train 1000 (all)", "teacher cnn (ensemble)", "student_jitter false (true)"]);
+        c.budget.teacher_n_train = Some(2000);
+        assert_eq!(c.changes_from_preset()[1], "teacher_n_train 2000 (n_train)");
         // An old serialised config without `command` still reads.
         let mut v = serde_json::to_value(&c).unwrap();
         v.as_object_mut().unwrap().remove("command");

@@ -155,8 +155,11 @@ pub struct Metrics {
     pub omit3_bias: f64,
     /// Validation errors before / after the fix.
     pub omit3_val_errors: [usize; 2],
-    /// Training images used.
+    /// Training images the students learn from.
     pub n_train: usize,
+    /// Training images the teachers learn from (`n_train` or more; the students' are among them).
+    #[serde(default)]
+    pub teacher_n_train: usize,
     /// Test images used.
     pub n_test: usize,
     /// Validation rows (omitted-3 bias).

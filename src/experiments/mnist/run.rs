@@ -1,5 +1,4 @@
 //! [`run`]: the whole experiment, model after model, each recorded with its test errors and fidelity.
-use super::cache::hash_data;
 use crate::augment::images::random_translate;
 use super::config::published;
 use super::omitted::omit_three;
@@ -98,6 +97,9 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed));
     let n_train = cfg.budget.n_train.unwrap_or(n_all).min(n_all);
     let train = data.train.select(&order[..n_train]);
+    // The teachers learn from the first `teacher_n_train` images of the same order (the students' by default).
+    let n_teacher = cfg.budget.teacher_n_train.map_or(n_train, |t| t.min(n_all).max(n_train));
+    let teacher_train = (n_teacher > n_train).then(|| data.train.select(&order[..n_teacher]));
     let n_val = cfg.budget.n_val;
     if n_val * 2 > n_train {
         return Err(KdError::param("n_val", n_val, format!("at most half of the {n_train} training images")));
@@ -112,11 +114,14 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     );
 
     // Teachers.
-    let data_key = hash_data(&train);
+    if n_teacher > n_train {
+        say(cfg, format!("teachers: trained on {n_teacher} training images (the students' {n_train} among them)"));
+    }
     let mut members = Vec::new();
     for kind in cfg.teacher.members() {
-        members.push(teacher_member(cfg, kind, &train, &test, data_key, rows, cols)?);
+        members.push(teacher_member(cfg, kind, teacher_train.as_ref().unwrap_or(&train), &train, &test, rows, cols)?);
     }
+    drop(teacher_train);
     let train_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.train).collect();
     let test_logits: Vec<&Array2<f32>> = members.iter().map(|m| &m.test).collect();
     // Every translation of the training images (jittered 2×800 students, distillation on translations).
@@ -239,6 +244,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         omit3_bias: clean(omit.bias),
         omit3_val_errors: omit.val_errors,
         n_train,
+        teacher_n_train: n_teacher,
         n_test,
         n_val,
         temperature: clean(cfg.temperature),

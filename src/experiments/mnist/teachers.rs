@@ -97,9 +97,11 @@ pub fn cnn_teacher_params(cfg: &MnistConfig) -> CnnParams {
     p
 }
 
-/// Train (or load from the cache) one teacher member and get its logits on the training and test images.
-pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, train: &Dataset, test: &Dataset, data_key: u64, rows: usize, cols: usize) -> Result<Member> {
+/// Train on `fit_on` (or load from the cache) one teacher member and get its logits on the students'
+/// training images `train` and on the test images.
+pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, fit_on: &Dataset, train: &Dataset, test: &Dataset, rows: usize, cols: usize) -> Result<Member> {
     let k = train.n_classes;
+    let data_key = hash_data(fit_on);
     let device = cfg.device.resolve()?;
     let shift = cfg.budget.max_shift;
     let (name, title, key) = if which == TeacherKind::Mlp {
@@ -132,19 +134,19 @@ pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, train: &Data
         match which {
             TeacherKind::Mlp => {
                 let tf = move |x: &tch::Tensor| random_translate(x, rows, cols, shift);
-                let m = hinton_teacher_params(cfg).fit(TrainData::new(train.x.view()).labels(train.y.view()).transform(&tf), k)?;
+                let m = hinton_teacher_params(cfg).fit(TrainData::new(fit_on.x.view()).labels(fit_on.y.view()).transform(&tf), k)?;
                 m.save(&dir)?;
                 Live::Mlp(Box::new(m))
             }
             _ => {
-                let m = cnn_teacher_params(cfg).fit(train.x.view(), train.y.view(), rows, cols, k)?;
+                let m = cnn_teacher_params(cfg).fit(fit_on.x.view(), fit_on.y.view(), rows, cols, k)?;
                 m.save(&dir)?;
                 Live::Cnn(Box::new(m))
             }
         }
     };
     let seconds = if cached { 0.0 } else { start.elapsed().as_secs_f64() };
-    let logits_path = dir.join(format!("logits-{}.safetensors", key_of(&(test.len(), hash_data(test)))));
+    let logits_path = dir.join(format!("logits-{}.safetensors", key_of(&(train.len(), hash_data(train), test.len(), hash_data(test)))));
     let expect = [("train", train.len()), ("test", test.len())];
     let (tr, te) = if cached && logits_path.exists() {
         let mut v = read_logits(&logits_path, &expect, k)?;
