@@ -6,7 +6,8 @@
 //! mixed with a random other image keeping weight `λ ~ U(0.75, 1)` (the preset's `ViewRecipe`). No
 //! teacher is needed to measure the fit: each view's target is its mixup label
 //! `λ·onehot(y_own) + (1 − λ)·onehot(y_partner)`, ten soft outputs like a teacher's. The views are
-//! rendered to bytes and binned straight from them ([`BinnedMatrix::from_bytes`]), as the experiment does.
+//! rendered to bytes chunk by chunk and binned as they come ([`ByteBinner`]), as the experiment does, so
+//! the rendered bytes are never held whole beside the codes.
 //!
 //! Printed and written to `--out` (JSON): rows, the bytes of codes and targets, the binning's and each
 //! fit's peak of live heap bytes (a counting allocator: binning, the fitter's buffers and the tree),
@@ -20,7 +21,7 @@ use clap::Parser;
 use kdistill::augment::views::{ViewRecipe, Views};
 use kdistill::data::idx::{find_file, load_mnist, pixel_value, read_images, TRAIN_IMAGES};
 use kdistill::error::{KdError, Result};
-use kdistill::student::tree::{BinnedMatrix, TreeParams};
+use kdistill::student::tree::{BinnedMatrix, ByteBinner, TreeParams};
 use ndarray::Array2;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -82,8 +83,13 @@ fn run(a: Args) -> Result<()> {
     let rows = views.len();
     let r = Tensor::arange(rows as i64, (Kind::Int64, Device::Cpu));
     let t0 = Instant::now();
-    let bytes = views.render_u8(&images, &r, Some("rendering views"))?;
-    let render_s = t0.elapsed().as_secs_f64();
+    let (binned, bin_peak) = peak_during(|| -> Result<BinnedMatrix> {
+        let mut binner = ByteBinner::new(rows, d, 256, pixel_value)?;
+        views.render_u8_chunks(&images, &r, Some("rendering and binning views"), |chunk| binner.push(chunk))?;
+        binner.finish()
+    });
+    let binned = binned?;
+    let render_bin_s = t0.elapsed().as_secs_f64();
     // Mixup labels of every view.
     let batch = views.batch(&r);
     let own = Vec::<i64>::try_from(&batch.image)?;
@@ -95,15 +101,17 @@ fn run(a: Args) -> Result<()> {
         y[[i, mnist.train.y[partner[i] as usize]]] += 1.0 - lam[i];
     }
     drop(batch);
+    let n_mixed = views.n_mixed();
+    // Only the codes, the targets and the test images are needed from here on.
+    drop((images, pixels, views));
+    let test = mnist.test;
+    drop(mnist.train);
     let data_mb = (rows * d + rows * k * 4) as f64 / 1e6;
-    eprintln!("{rows} rows × {d} bytes ({} mixed) rendered in {render_s:.1} s; codes + f32 targets {data_mb:.0} MB", views.n_mixed());
-
-    let t0 = Instant::now();
-    let (binned, bin_peak) = peak_during(|| BinnedMatrix::from_bytes(bytes.view(), 256, pixel_value));
-    let binned = binned?;
-    let bin_s = t0.elapsed().as_secs_f64();
-    drop(bytes);
-    eprintln!("binning: {bin_s:.1} s, peak {:.0} MB above the rendered bytes", bin_peak as f64 / 1e6);
+    eprintln!(
+        "{rows} rows × {d} bytes ({} mixed) rendered and binned chunk by chunk in {render_bin_s:.1} s, peak {:.0} MB of live heap (the codes included); codes + f32 targets {data_mb:.0} MB",
+        n_mixed,
+        bin_peak as f64 / 1e6
+    );
 
     let mut fits = Vec::new();
     for &leaves in &a.leaves {
@@ -111,9 +119,9 @@ fn run(a: Args) -> Result<()> {
         let (tree, peak) = peak_during(|| TreeParams::default().max_leaves(Some(leaves)).fit_binned(&binned, y.view(), None));
         let tree = tree?;
         let fit_s = t0.elapsed().as_secs_f64();
-        let pred = tree.predict_proba(mnist.test.x.view())?;
+        let pred = tree.predict_proba(test.x.view())?;
         let classes = kdistill::base::argmax_rows(pred.view());
-        let acc = classes.iter().zip(mnist.test.y.iter()).filter(|(p, t)| p == t).count() as f64 / mnist.test.len() as f64;
+        let acc = classes.iter().zip(test.y.iter()).filter(|(p, t)| p == t).count() as f64 / test.len() as f64;
         eprintln!(
             "≤{leaves} leaves: fit {fit_s:.1} s, peak {:.0} MB of live heap above the codes and targets ({:.2} × their size), {} leaves, test accuracy {:.2}%",
             peak as f64 / 1e6,
@@ -128,7 +136,7 @@ fn run(a: Args) -> Result<()> {
     let report = serde_json::json!({
         "rows": rows, "features": d, "views_per_image": a.views, "seed": a.seed,
         "rayon_threads": rayon::current_num_threads(),
-        "codes_and_targets_mb": data_mb, "render_s": render_s, "bin_s": bin_s, "bin_peak_mb": bin_peak as f64 / 1e6,
+        "codes_and_targets_mb": data_mb, "render_and_bin_s": render_bin_s, "render_and_bin_peak_mb": bin_peak as f64 / 1e6,
         "fits": fits, "process_peak_rss_mb": rss,
     });
     if let Some(dir) = a.out.parent() {

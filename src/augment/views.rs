@@ -273,12 +273,26 @@ impl Views {
     }
 
     /// Views `r` (Int64, on `images`' device) as 8-bit rows (`len(r) × rows·cols`): pixel `round(255·v)`
-    /// of each view value `v ∈ [0, 1]`, made in chunks. For images of 8-bit data (pixels `p/255`), which
-    /// the views keep 8-bit; other values are an error naming the views. `progress` labels a bar.
+    /// of each view value `v ∈ [0, 1]`. For images of 8-bit data (pixels `p/255`), which the views keep
+    /// 8-bit; other values are an error naming the views. `progress` labels a bar.
     pub fn render_u8(&self, images: &Tensor, r: &Tensor, progress: Option<&str>) -> Result<ndarray::Array2<u8>> {
+        let d = images.size()[1] as usize;
+        let mut out = ndarray::Array2::<u8>::zeros((r.size()[0] as usize, d));
+        let mut lo = 0;
+        self.render_u8_chunks(images, r, progress, |chunk| {
+            out.slice_mut(ndarray::s![lo..lo + chunk.nrows(), ..]).assign(&chunk);
+            lo += chunk.nrows();
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`Views::render_u8`] a chunk of rows at a time, in order: `sink` gets each chunk (8 192 rows or
+    /// fewer) and it is dropped after, so the views are never held whole (bin them as they come with
+    /// [`crate::student::tree::ByteBinner`]).
+    pub fn render_u8_chunks(&self, images: &Tensor, r: &Tensor, progress: Option<&str>, mut sink: impl FnMut(ndarray::ArrayView2<u8>) -> Result<()>) -> Result<()> {
         let total = r.size()[0];
         let d = images.size()[1];
-        let mut out = ndarray::Array2::<u8>::zeros((total as usize, d as usize));
         let bar = crate::progress::bar(progress, total as u64);
         const CHUNK: i64 = 8192;
         for lo in (0..total).step_by(CHUNK as usize) {
@@ -288,15 +302,14 @@ impl Views {
             let off = f64::try_from((&x - &px).abs().max()).unwrap_or(f64::NAN);
             let (min, max) = (f64::try_from(px.min()).unwrap_or(f64::NAN), f64::try_from(px.max()).unwrap_or(f64::NAN));
             if !(off < 1e-3 && min >= 0.0 && max <= 255.0) {
-                return Err(KdError::param("images", "not 8-bit", format!("views {lo}..{} have values that are not multiples of 1/255 in [0, 1]", lo + len)));
+                return Err(KdError::param("images", "not 8-bit", format!("views {} to {} have values that are not multiples of 1/255 in [0, 1]", lo + 1, lo + len)));
             }
             let bytes = Vec::<u8>::try_from(px.to_kind(Kind::Uint8).contiguous().view([-1]))?;
-            let dst = out.as_slice_mut().expect("fresh array");
-            dst[(lo * d) as usize..((lo + len) * d) as usize].copy_from_slice(&bytes);
+            sink(ndarray::ArrayView2::from_shape((len as usize, d as usize), &bytes).expect("len × d bytes"))?;
             bar.inc(len as u64);
         }
         bar.finish_and_clear();
-        Ok(out)
+        Ok(())
     }
 
     /// Views `r` (Int64, on `images`' device) as images (`B × rows·cols`); `images` is the `n × rows·cols`

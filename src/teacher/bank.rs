@@ -240,6 +240,11 @@ impl ViewBank {
         self.views.render_u8(&self.images, &self.all_view_ids(), progress)
     }
 
+    /// [`ViewBank::render_u8`] a chunk of rows at a time (see [`Views::render_u8_chunks`]).
+    pub fn render_u8_chunks(&self, progress: Option<&str>, sink: impl FnMut(ndarray::ArrayView2<u8>) -> Result<()>) -> Result<()> {
+        self.views.render_u8_chunks(&self.images, &self.all_view_ids(), progress, sink)
+    }
+
     /// Write one member's `V·n × K` logits to `path` atomically (safetensors, tensor `logits`).
     pub fn save_member(z: &Tensor, path: &Path) -> Result<()> {
         crate::io::atomic_write_safetensors(path, &[("logits", z)])

@@ -7,7 +7,8 @@
 //! * the teacher's probabilities on the training images;
 //! * the teacher's probabilities on the transfer set (translations and mixtures it labelled).
 //!
-//! Every training set is binned straight from 8-bit pixels ([`BinnedMatrix::from_bytes`]), one at a
+//! Every training set is binned straight from 8-bit pixels ([`BinnedMatrix::from_bytes`], or chunk by chunk
+//! as the views are rendered with [`ByteBinner`]), one at a
 //! time, so a million-row set costs its codes (784 MB) and not a float copy.
 use super::results::CurveRow;
 use super::run::Ctx;
@@ -17,7 +18,7 @@ use crate::augment::views::{ViewRecipe, Views};
 use crate::data::idx::pixel_value;
 use crate::error::{KdError, Result};
 use crate::base::{argmax_rows, one_hot};
-use crate::student::tree::{BinnedMatrix, TreeParams};
+use crate::student::tree::{BinnedMatrix, ByteBinner, TreeParams};
 use ndarray::{Array1, Array2, ArrayView2};
 use std::time::Instant;
 
@@ -73,7 +74,9 @@ pub(super) fn tree_curve(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<Vec<Cur
     let views = Views::sample(n, src.rows, src.cols, per_image, &ViewRecipe::translations(cfg.transfer.max_shift), cfg.seed + 41)?;
     let images = crate::neural::to_tensor(src.plain.x.view(), tch::Device::Cpu);
     let all = tch::Tensor::arange(views.len() as i64, (tch::Kind::Int64, tch::Device::Cpu));
-    let aug = BinnedMatrix::from_bytes(views.render_u8(&images, &all, label(cfg, "translated images").as_deref())?.view(), 256, pixel_value)?;
+    let mut binner = ByteBinner::new(views.len(), src.rows * src.cols, 256, pixel_value)?;
+    views.render_u8_chunks(&images, &all, label(cfg, "translated images").as_deref(), |chunk| binner.push(chunk))?;
+    let aug = binner.finish()?;
     let aug_labels: Array1<usize> = (0..views.len()).map(|r| src.plain.y[r % n]).collect();
     say(cfg, format!("trees: {} translated images rendered and binned in {:.1} s", views.len(), start.elapsed().as_secs_f64()));
     results.push(fit_all(ctx, "hard_aug", "labels of translated images", &aug, one_hot(aug_labels.view(), k)?.view(), &bar)?);
@@ -81,7 +84,9 @@ pub(super) fn tree_curve(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<Vec<Cur
 
     // The transfer set, labelled by the teacher.
     let start = Instant::now();
-    let transfer = BinnedMatrix::from_bytes(src.transfer.render_u8(label(cfg, "transfer set").as_deref())?.view(), 256, pixel_value)?;
+    let mut binner = ByteBinner::new(src.transfer.n_views(), src.rows * src.cols, 256, pixel_value)?;
+    src.transfer.render_u8_chunks(label(cfg, "transfer set").as_deref(), |chunk| binner.push(chunk))?;
+    let transfer = binner.finish()?;
     let q = src.transfer.probs(t)?;
     say(cfg, format!("trees: the transfer set's {} views rendered and binned in {:.1} s", transfer.n_rows(), start.elapsed().as_secs_f64()));
     results.push(fit_all(ctx, "transfer", &format!("teacher probabilities on the transfer set (T = {t})"), &transfer, q.view(), &bar)?);

@@ -129,13 +129,13 @@ pub(crate) fn midpoint(a: f32, b: f32) -> f32 {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BinnedMatrix {
-    n_rows: usize,
-    n_features: usize,
-    max_bins: usize,
-    codes: Vec<u8>,
-    bins: Vec<FeatureBins>,
+    pub(super) n_rows: usize,
+    pub(super) n_features: usize,
+    pub(super) max_bins: usize,
+    pub(super) codes: Vec<u8>,
+    pub(super) bins: Vec<FeatureBins>,
     /// Most frequent code of each feature (its rows are skipped when building histograms).
-    dom: Vec<u8>,
+    pub(super) dom: Vec<u8>,
 }
 
 impl BinnedMatrix {
@@ -221,92 +221,6 @@ impl BinnedMatrix {
         if let Some((row, col, value)) = first_bad {
             return Err(KdError::non_finite("features", row, col, value));
         }
-        let (bins, dom) = bins.into_iter().unzip();
-        Ok(Self { n_rows: n, n_features: d, max_bins, codes, bins, dom })
-    }
-
-    /// Quantise 8-bit data without decoding it first: `x` holds bytes (`n × d`, e.g. image pixels) whose
-    /// real values are `decode(byte)`, strictly increasing in the byte. The result is the matrix
-    /// [`BinnedMatrix::new`] gives for the decoded values (every distinct byte its own bin when there are
-    /// at most `max_bins`), without the `4·n·d` bytes of a decoded copy: a million 28×28 images take
-    /// 784 MB of codes, not 3.1 GB of floats besides.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use kdistill::student::tree::BinnedMatrix;
-    /// use ndarray::array;
-    /// let px = array![[0u8, 255], [10, 255], [10, 0]];
-    /// let decode = |p: u8| p as f32 / 255.0;
-    /// let b = BinnedMatrix::from_bytes(px.view(), 256, decode)?;
-    /// assert_eq!(b, BinnedMatrix::new(px.mapv(decode).view(), 256)?);
-    /// assert!(BinnedMatrix::from_bytes(px.view(), 256, |p: u8| -(p as f32)).is_err()); // not increasing
-    /// # Ok::<(), kdistill::KdError>(())
-    /// ```
-    pub fn from_bytes(x: ArrayView2<u8>, max_bins: usize, decode: impl Fn(u8) -> f32 + Sync) -> Result<Self> {
-        validate_max_bins(max_bins)?;
-        let (n, d) = x.dim();
-        if n == 0 || d == 0 {
-            return Err(KdError::Empty(format!("features: {n} rows × {d} columns")));
-        }
-        if n > u32::MAX as usize {
-            return Err(KdError::Shape(format!("{n} rows: at most {} supported", u32::MAX)));
-        }
-        let values: Vec<f32> = (0..=255u8).map(&decode).collect();
-        if let Some(b) = (1..256).find(|&b| !(values[b - 1] < values[b]) || !values[b].is_finite()) {
-            return Err(KdError::param("decode", format!("{} → {}, {} → {}", b - 1, values[b - 1], b, values[b]), "must be finite and strictly increasing in the byte"));
-        }
-        if !values[0].is_finite() {
-            return Err(KdError::param("decode", values[0], "must be finite"));
-        }
-        let xs = x.as_standard_layout();
-        let xs = xs.as_slice().expect("standard layout");
-        let mut codes = vec![0u8; n * d];
-        const BLOCK: usize = 64;
-        let bins: Vec<(FeatureBins, u8)> = codes
-            .par_chunks_mut(n * BLOCK)
-            .enumerate()
-            .flat_map_iter(|(blk, out)| {
-                let f0 = blk * BLOCK;
-                let nf = (d - f0).min(BLOCK);
-                // One pass over the rows: copy the bytes column-major and note which values occur.
-                let mut present = vec![[false; 256]; nf];
-                for (i, row) in xs.chunks_exact(d).enumerate() {
-                    for (j, (&v, p)) in row[f0..f0 + nf].iter().zip(present.iter_mut()).enumerate() {
-                        out[j * n + i] = v;
-                        p[v as usize] = true;
-                    }
-                }
-                let mut sorted = Vec::new();
-                present
-                    .into_iter()
-                    .enumerate()
-                    .map(|(j, p)| {
-                        let out = &mut out[j * n..(j + 1) * n];
-                        let used: Vec<u8> = (0..=255u8).filter(|&v| p[v as usize]).collect();
-                        let fb = if used.len() <= max_bins {
-                            let mut rank = [0u8; 256];
-                            for (r, &v) in used.iter().enumerate() {
-                                rank[v as usize] = r as u8;
-                            }
-                            for o in out.iter_mut() {
-                                *o = rank[*o as usize];
-                            }
-                            let vals: Vec<f32> = used.iter().map(|&v| values[v as usize]).collect();
-                            FeatureBins { lo: vals.clone(), hi: vals }
-                        } else {
-                            let col: Vec<f32> = out.iter().map(|&v| values[v as usize]).collect();
-                            let fb = sorted_bins(&col, max_bins, &mut sorted);
-                            for (o, &v) in out.iter_mut().zip(&col) {
-                                *o = fb.code(v);
-                            }
-                            fb
-                        };
-                        (fb, dominant(out))
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
         let (bins, dom) = bins.into_iter().unzip();
         Ok(Self { n_rows: n, n_features: d, max_bins, codes, bins, dom })
     }
@@ -422,7 +336,7 @@ impl BinnedMatrix {
 type BlockResult = std::result::Result<Vec<(FeatureBins, u8)>, (usize, usize, f32)>;
 
 /// The most frequent code of a column.
-fn dominant(codes: &[u8]) -> u8 {
+pub(super) fn dominant(codes: &[u8]) -> u8 {
     // Four interleaved tables: long runs of one code would otherwise serialise on one counter.
     let mut counts = [[0u32; 256]; 4];
     let quads = codes.chunks_exact(4);
@@ -519,7 +433,7 @@ fn hash_bins(col: &[f32], max_bins: usize, out: &mut [u8]) -> Option<FeatureBins
 }
 
 /// Bins of one column: sorted distinct values, cut into at most `max_bins` runs.
-fn sorted_bins(col: &[f32], max_bins: usize, sorted: &mut Vec<f32>) -> FeatureBins {
+pub(super) fn sorted_bins(col: &[f32], max_bins: usize, sorted: &mut Vec<f32>) -> FeatureBins {
     sorted.clear();
     sorted.extend_from_slice(col);
     sorted.sort_unstable_by(f32::total_cmp);

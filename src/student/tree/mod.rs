@@ -82,6 +82,7 @@
 //! assert_eq!(p, array![[1.0f32, 0.0], [0.2, 0.8]]);
 //! ```
 pub mod bin;
+mod bin_bytes;
 pub mod bytes;
 pub mod export;
 mod grow;
@@ -95,6 +96,7 @@ pub mod table_tree;
 mod tests;
 
 pub use bin::{BinnedMatrix, FeatureBins};
+pub use bin_bytes::ByteBinner;
 pub use bytes::ByteTree;
 pub use model::{Node, NodeStats, Tree, LEAF};
 pub use params::{TreeParams, TreeValidParams};

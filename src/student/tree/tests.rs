@@ -495,6 +495,14 @@ proptest! {
         let decode = |p: u8| (p as f32 - 20.0) / 3.0;
         let a = BinnedMatrix::from_bytes(px.view(), max_bins, decode).unwrap();
         let b = BinnedMatrix::new(px.mapv(decode).view(), max_bins).unwrap();
-        prop_assert_eq!(a, b);
+        prop_assert_eq!(&a, &b);
+        // The same rows pushed in chunks of random sizes (empty ones included) give the same matrix.
+        let mut binner = super::ByteBinner::new(n, d, max_bins, decode).unwrap();
+        while binner.rows_pushed() < n {
+            let lo = binner.rows_pushed();
+            let hi = (lo + rng.gen_range(0..=(n - lo).min(17))).min(n);
+            binner.push(px.slice(ndarray::s![lo..hi, ..])).unwrap();
+        }
+        prop_assert_eq!(binner.finish().unwrap(), a);
     }
 }
