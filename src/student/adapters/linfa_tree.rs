@@ -77,6 +77,50 @@ impl LinfaTreeStudent {
         self.min_impurity_decrease = v;
         self
     }
+
+    /// Check the settings: a depth limit ≥ 1, `min_weight_leaf` and `min_impurity_decrease` finite
+    /// and > 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::adapters::LinfaTreeStudent;
+    /// let p = LinfaTreeStudent::new().max_depth(Some(4)).check()?;
+    /// assert_eq!((p.max_depth(), p.min_weight_leaf(), p.min_impurity_decrease()), (Some(4), 1.0, 1e-5));
+    /// assert!(LinfaTreeStudent::new().min_weight_leaf(f32::NAN).check().is_err());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
+    pub fn check(&self) -> Result<LinfaTreeValidParams> {
+        if self.max_depth == Some(0) {
+            return Err(KdError::param("max_depth", 0, "must be ≥ 1"));
+        }
+        if !(self.min_weight_leaf.is_finite() && self.min_weight_leaf > 0.0) {
+            return Err(KdError::param("min_weight_leaf", self.min_weight_leaf, "must be finite and > 0"));
+        }
+        if !(self.min_impurity_decrease.is_finite() && self.min_impurity_decrease > 0.0) {
+            return Err(KdError::param("min_impurity_decrease", self.min_impurity_decrease, "must be finite and > 0"));
+        }
+        Ok(LinfaTreeValidParams(self.clone()))
+    }
+}
+
+/// Checked [`LinfaTreeStudent`] settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinfaTreeValidParams(LinfaTreeStudent);
+
+impl LinfaTreeValidParams {
+    /// Maximum depth (`None`: unlimited).
+    pub fn max_depth(&self) -> Option<usize> {
+        self.0.max_depth
+    }
+    /// Minimum total row weight in a leaf.
+    pub fn min_weight_leaf(&self) -> f32 {
+        self.0.min_weight_leaf
+    }
+    /// Minimum impurity decrease for a split.
+    pub fn min_impurity_decrease(&self) -> f64 {
+        self.0.min_impurity_decrease
+    }
 }
 
 /// A fitted linfa-trees model with per-leaf class frequencies.
@@ -193,15 +237,7 @@ impl Student for LinfaTreeStudent {
     type Model = LinfaTreeModel;
     fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model> {
         let k = data.check()?;
-        if self.max_depth == Some(0) {
-            return Err(KdError::param("max_depth", 0, "must be ≥ 1"));
-        }
-        if !(self.min_weight_leaf.is_finite() && self.min_weight_leaf > 0.0) {
-            return Err(KdError::param("min_weight_leaf", self.min_weight_leaf, "must be finite and > 0"));
-        }
-        if !(self.min_impurity_decrease.is_finite() && self.min_impurity_decrease > 0.0) {
-            return Err(KdError::param("min_impurity_decrease", self.min_impurity_decrease, "must be finite and > 0"));
-        }
+        self.check()?;
         let y: Array1<usize> = match data.labels {
             Some(l) => l.to_owned(),
             None => crate::base::argmax_rows(data.targets),

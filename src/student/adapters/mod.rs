@@ -31,8 +31,8 @@ mod regressors;
 #[cfg(test)]
 mod tests;
 
-pub use linfa_tree::{LinfaTreeModel, LinfaTreeStudent};
-pub use regressors::{PerClassRegressors, SmartcoreForestStudent, SmartcoreTreeStudent};
+pub use linfa_tree::{LinfaTreeModel, LinfaTreeStudent, LinfaTreeValidParams};
+pub use regressors::{PerClassRegressors, SmartcoreForestStudent, SmartcoreForestValidParams, SmartcoreTreeStudent, SmartcoreTreeValidParams};
 
 use crate::error::{KdError, Result};
 use ndarray::{Array2, ArrayView2, Axis};

@@ -178,14 +178,47 @@ impl SmartcoreTreeStudent {
     }
 }
 
-impl Student for SmartcoreTreeStudent {
-    type Model = PerClassRegressors<SmTree>;
-    fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model> {
-        let max_depth = depth_u16(self.max_depth)?;
+impl SmartcoreTreeStudent {
+    /// Check the settings: a depth limit in `1..=65535`, `min_samples_leaf ≥ 1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::adapters::SmartcoreTreeStudent;
+    /// let p = SmartcoreTreeStudent::new().max_depth(Some(3)).check()?;
+    /// assert_eq!((p.max_depth(), p.min_samples_leaf()), (Some(3), 1));
+    /// assert!(SmartcoreTreeStudent::new().max_depth(Some(0)).check().is_err());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
+    pub fn check(&self) -> Result<SmartcoreTreeValidParams> {
+        depth_u16(self.max_depth)?;
         if self.min_samples_leaf == 0 {
             return Err(KdError::param("min_samples_leaf", 0, "must be ≥ 1"));
         }
-        let params = DecisionTreeRegressorParameters { max_depth, min_samples_leaf: self.min_samples_leaf, min_samples_split: 2, seed: Some(0) };
+        Ok(SmartcoreTreeValidParams(self.clone()))
+    }
+}
+
+/// Checked [`SmartcoreTreeStudent`] settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmartcoreTreeValidParams(SmartcoreTreeStudent);
+
+impl SmartcoreTreeValidParams {
+    /// Maximum depth (`None`: unlimited).
+    pub fn max_depth(&self) -> Option<usize> {
+        self.0.max_depth
+    }
+    /// Minimum rows per leaf.
+    pub fn min_samples_leaf(&self) -> usize {
+        self.0.min_samples_leaf
+    }
+}
+
+impl Student for SmartcoreTreeStudent {
+    type Model = PerClassRegressors<SmTree>;
+    fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model> {
+        let p = self.check()?;
+        let params = DecisionTreeRegressorParameters { max_depth: depth_u16(p.max_depth())?, min_samples_leaf: p.min_samples_leaf(), min_samples_split: 2, seed: Some(0) };
         fit_per_class(data, "smartcore DecisionTreeRegressor", |x, y| SmTree::fit(x, y, params.clone()))
     }
 }
@@ -268,16 +301,58 @@ impl SmartcoreForestStudent {
     }
 }
 
-impl Student for SmartcoreForestStudent {
-    type Model = PerClassRegressors<SmForest>;
-    fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model> {
-        let max_depth = depth_u16(self.max_depth)?;
+impl SmartcoreForestStudent {
+    /// Check the settings: `n_trees ≥ 1`, a depth limit in `1..=65535`, `min_samples_leaf ≥ 1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kdistill::student::adapters::SmartcoreForestStudent;
+    /// let p = SmartcoreForestStudent::new().n_trees(10).seed(3).check()?;
+    /// assert_eq!((p.n_trees(), p.max_depth(), p.min_samples_leaf(), p.seed()), (10, None, 1, 3));
+    /// assert!(SmartcoreForestStudent::new().min_samples_leaf(0).check().is_err());
+    /// # Ok::<(), kdistill::KdError>(())
+    /// ```
+    pub fn check(&self) -> Result<SmartcoreForestValidParams> {
+        depth_u16(self.max_depth)?;
         if self.n_trees == 0 {
             return Err(KdError::param("n_trees", 0, "must be ≥ 1"));
         }
         if self.min_samples_leaf == 0 {
             return Err(KdError::param("min_samples_leaf", 0, "must be ≥ 1"));
         }
+        Ok(SmartcoreForestValidParams(self.clone()))
+    }
+}
+
+/// Checked [`SmartcoreForestStudent`] settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmartcoreForestValidParams(SmartcoreForestStudent);
+
+impl SmartcoreForestValidParams {
+    /// Trees per class.
+    pub fn n_trees(&self) -> usize {
+        self.0.n_trees
+    }
+    /// Maximum depth (`None`: unlimited).
+    pub fn max_depth(&self) -> Option<usize> {
+        self.0.max_depth
+    }
+    /// Minimum rows per leaf.
+    pub fn min_samples_leaf(&self) -> usize {
+        self.0.min_samples_leaf
+    }
+    /// Seed (class `k` uses `seed + k`).
+    pub fn seed(&self) -> u64 {
+        self.0.seed
+    }
+}
+
+impl Student for SmartcoreForestStudent {
+    type Model = PerClassRegressors<SmForest>;
+    fn fit_student(&self, data: FitData<'_>) -> Result<Self::Model> {
+        self.check()?;
+        let max_depth = depth_u16(self.max_depth)?;
         let k = std::cell::Cell::new(0u64);
         fit_per_class(data, "smartcore RandomForestRegressor", |x, y| {
             let params = RandomForestRegressorParameters {
