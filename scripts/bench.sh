@@ -10,19 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SKLEARN_VERSION=1.9.1
+SK=$(bash scripts/pip_cache.sh "sklearn-$SKLEARN_VERSION" "scikit-learn==$SKLEARN_VERSION")
 PY=${PYTHON:-python3}
-CACHE=${KD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdistill}
-PYV=$($PY -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")')
-SK=$CACHE/sklearn-$SKLEARN_VERSION-py$PYV
-if [ ! -f "$SK/.complete" ]; then
-  echo "bench: installing scikit-learn==$SKLEARN_VERSION into $SK (one time)" >&2
-  rm -rf "$SK.partial"
-  mkdir -p "$CACHE"
-  $PY -m pip install --quiet --disable-pip-version-check --no-input --target "$SK.partial" \
-      "scikit-learn==$SKLEARN_VERSION" >&2
-  rm -rf "$SK" && mv "$SK.partial" "$SK"
-  touch "$SK/.complete"
-fi
 if [ ! -f data/mnist/train-images-idx3-ubyte ] && [ ! -f data/mnist/train-images-idx3-ubyte.gz ]; then
   bash data/fetch_mnist.sh
 fi

@@ -10,21 +10,9 @@
 # `pip install --target`, builds the `distill` binary, and writes reports/bench/tabular_<rows>.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PINS="scikit-learn==1.9.1 pandas==3.1.1 pyarrow==26.0.1"
-PINS_KEY=1   # bump when PINS change
+PINS_KEY=1   # bump when the pins change
+SK=$(bash scripts/pip_cache.sh "tabular-bench-$PINS_KEY" "scikit-learn==1.9.1" "pandas==3.1.1" "pyarrow==26.0.1")
 PY=${PYTHON:-python3}
-CACHE=${KD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdistill}
-PYV=$($PY -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")')
-SK=$CACHE/tabular-bench-$PINS_KEY-py$PYV
-if [ ! -f "$SK/.complete" ]; then
-  echo "bench: installing $PINS into $SK (one time)" >&2
-  rm -rf "$SK.partial"
-  mkdir -p "$CACHE"
-  # shellcheck disable=SC2086
-  $PY -m pip install --quiet --disable-pip-version-check --no-input --target "$SK.partial" $PINS >&2
-  rm -rf "$SK" && mv "$SK.partial" "$SK"
-  touch "$SK/.complete"
-fi
 eval "$(bash scripts/libtorch.sh)"
 cargo build --release --bin distill >&2
 KD_BENCH_COMMAND="bash scripts/bench_tabular.sh${*:+ $*}" PYTHONPATH="$SK${PYTHONPATH:+:$PYTHONPATH}" exec $PY scripts/bench_tabular.py --distill target/release/distill "$@"

@@ -4,24 +4,11 @@
 #
 #   eval "$(bash scripts/libtorch.sh)"
 #
-# Cache: $KD_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/kdistill. Keyed by torch and python version.
-# `pip install --target` needs no venv (Debian's python3 may lack python3-venv) and is not blocked by
-# PEP 668's externally-managed marker.
+# Cache: $KD_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/kdistill, folder torch-<version>-py<XY>
+# (~4.7 GB), installed by scripts/pip_cache.sh.
 set -euo pipefail
 TORCH_VERSION=2.11.0
-PY=${PYTHON:-python3}
-CACHE=${KD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdistill}
-PYV=$($PY -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")')
-DIR=$CACHE/torch-$TORCH_VERSION-py$PYV
-if [ ! -f "$DIR/.complete" ]; then
-  echo "libtorch: installing torch==$TORCH_VERSION from PyPI into $DIR (one time, ~4.7 GB)" >&2
-  rm -rf "$DIR.partial"
-  mkdir -p "$CACHE"
-  $PY -m pip install --quiet --disable-pip-version-check --no-input --target "$DIR.partial" \
-      "torch==$TORCH_VERSION" >&2
-  rm -rf "$DIR" && mv "$DIR.partial" "$DIR"
-  touch "$DIR/.complete"
-fi
+DIR=$(bash "$(dirname "${BASH_SOURCE[0]}")/pip_cache.sh" "torch-$TORCH_VERSION" "torch==$TORCH_VERSION")
 TORCH=$DIR/torch
 [ -f "$TORCH/lib/libtorch_cpu.so" ] || { echo "libtorch: $TORCH/lib/libtorch_cpu.so missing; delete $DIR and retry" >&2; exit 1; }
 echo "export LIBTORCH='$TORCH'"
