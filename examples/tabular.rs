@@ -71,15 +71,13 @@ struct SeedResult {
     trees: Option<[Tree; 3]>,
 }
 
-fn run_seed(table: &Table, a: &Args, seed: u64, keep: bool) -> Result<SeedResult> {
+/// One seed's split of `table`, its MLP teacher, and the three trees: on labels, on the teacher's
+/// probabilities, and on those plus MUNGE rows labelled by the teacher.
+fn fit_seed(table: &Table, a: &Args, seed: u64) -> Result<(TableMlp, Table, [Tree; 3])> {
     let (train, test) = table.split(0.3, seed)?;
-    let params = teacher_params().seed(seed).device(a.device.parse()?);
-    let teacher = TableMlp::fit(&params, &train)?;
+    let teacher = TableMlp::fit(&teacher_params().seed(seed).device(a.device.parse()?), &train)?;
     let y_train = train.labels.as_ref().expect("labels");
-    let y_test = test.labels.as_ref().expect("labels");
     let p_train = teacher.predict_proba(train.x.view())?;
-    let t_test = teacher.predict(test.x.view())?;
-
     let tree = TreeParams::new().max_leaves(Some(a.leaves));
     let hard = tree.fit(train.x.view(), one_hot(y_train.view(), train.n_classes())?.view(), None)?;
     let soft = tree.fit(train.x.view(), p_train.view(), None)?;
@@ -90,7 +88,13 @@ fn run_seed(table: &Table, a: &Args, seed: u64, keep: bool) -> Result<SeedResult
         concatenate![Axis(0), p_train.view(), qa.view()].view(),
         None,
     )?;
+    Ok((teacher, test, [hard, soft, soft_m]))
+}
 
+fn run_seed(table: &Table, a: &Args, seed: u64, keep: bool) -> Result<SeedResult> {
+    let (teacher, test, [hard, soft, soft_m]) = fit_seed(table, a, seed)?;
+    let y_test = test.labels.as_ref().expect("labels");
+    let t_test = teacher.predict(test.x.view())?;
     let mut acc = [accuracy(t_test.view(), y_test.view())?, 0.0, 0.0, 0.0];
     let mut fid = [1.0, 0.0, 0.0, 0.0];
     for (i, t) in [&hard, &soft, &soft_m].into_iter().enumerate() {
@@ -112,17 +116,9 @@ fn two_feature_view(table: &Table, a: &Args, out: &Path) -> Result<PathBuf> {
     if t2.feature_names != cols {
         return Err(kdistill::KdError::Data { path: table.path.clone(), row: None, column: None, msg: format!("expected columns {cols:?}, got {:?}", t2.feature_names) });
     }
-    let (train, test) = t2.split(0.3, 0)?;
-    let teacher = TableMlp::fit(&teacher_params().seed(0).device(a.device.parse()?), &train)?;
-    let y_train = train.labels.as_ref().expect("labels");
+    let (teacher, test, [hard, _, soft]) = fit_seed(&t2, a, 0)?;
     let y_test = test.labels.as_ref().expect("labels");
-    let p_train = teacher.predict_proba(train.x.view())?;
     let t_test = teacher.predict(test.x.view())?;
-    let tree = TreeParams::new().max_leaves(Some(a.leaves));
-    let hard = tree.fit(train.x.view(), one_hot(y_train.view(), train.n_classes())?.view(), None)?;
-    let xa = kdistill::augment::munge(train.x.view(), a.munge, 0.5, 1.0, 0)?;
-    let qa = teacher.predict_proba(xa.view())?;
-    let soft = tree.fit(concatenate![Axis(0), train.x.view(), xa.view()].view(), concatenate![Axis(0), p_train.view(), qa.view()].view(), None)?;
 
     let grid = Grid::covering(t2.x.view(), 0.05, 240, 200)?;
     let pts = grid.points();
