@@ -44,7 +44,7 @@ pub(super) fn key_of(parts: &impl std::fmt::Debug) -> String {
 }
 
 pub(super) fn read_logits(path: &Path, expect: &[(&str, usize)], k: usize) -> Result<Vec<Array2<f32>>> {
-    let bad = |msg: String| KdError::Model { path: path.to_path_buf(), msg: format!("unreadable teacher cache: {msg}; delete it or re-run with --no-cache") };
+    let bad = |msg: String| KdError::Model { path: path.to_path_buf(), msg: format!("unreadable teacher cache: {msg}; delete it or run without the cache (`use_cache = false`, `--no-cache` in the mnist example)") };
     let tensors = tch::Tensor::read_safetensors(path).map_err(|e| bad(e.to_string()))?;
     let mut out = Vec::new();
     for (name, rows) in expect {

@@ -124,7 +124,7 @@ pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, fit_on: &Dat
         say(cfg, format!("{title}: loaded from cache {}", dir.display()));
         let cache_err = |e: KdError| KdError::Model {
             path: dir.clone(),
-            msg: format!("unreadable teacher cache ({e}); delete the folder or re-run with --no-cache"),
+            msg: format!("unreadable teacher cache ({e}); delete the folder or run without the cache (`use_cache = false`, `--no-cache` in the mnist example)"),
         };
         match which {
             TeacherKind::Mlp => Live::Mlp(Box::new(crate::neural::Mlp::load(&dir, cfg.device).map_err(cache_err)?)),
@@ -197,7 +197,7 @@ pub(super) fn view_bank(cfg: &MnistConfig, members: &[Member], images: &Dataset,
         let start = Instant::now();
         if m.cached && path.exists() {
             logits.push(ViewBank::load_member(&path, &views, images.n_classes, device).map_err(|e| match e {
-                KdError::Model { path, msg } => KdError::Model { path, msg: format!("{msg}, or re-run with --no-cache") },
+                KdError::Model { path, msg } => KdError::Model { path, msg: format!("{msg}, or run without the cache (`use_cache = false`, `--no-cache` in the mnist example)") },
                 e => e,
             })?);
             say(cfg, format!("{}: logits on {what} loaded from cache {}", m.title, path.display()));
