@@ -218,8 +218,9 @@ fn check_grid(name: &'static str, alphas: &[f32], temperatures: &[f32], inputs: 
 
 /// The small students' grid. For each architecture: the label-trained runs on the plain images and
 /// on translations; the distilled runs over `alphas × temperatures × inputs`; then, for the best
-/// setting of each kind, the schedule lengthened by each of `epoch_factors`. Validation errors choose
-/// every step. Also, at the first architecture, logit matching on the chosen distilled setting.
+/// label-trained setting and the best distilled setting of each input kind, the schedule lengthened by
+/// each of `epoch_factors`. Validation errors choose every step. Also, at the first architecture,
+/// logit matching on the chosen distilled setting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SmallGrid {
     /// Hidden widths of each student.

@@ -63,7 +63,7 @@ pub(super) fn small_students(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<Vec
             inputs: &g.inputs,
             epochs: cfg.budget.small_epochs,
             epoch_factors: &g.epoch_factors,
-            lengthen_each_input: false,
+            lengthen_each_input: true,
             logit_match: a == 0,
         };
         let arch = arch_name(src.plain.x.ncols(), hidden, src.plain.n_classes);
