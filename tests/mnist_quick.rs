@@ -63,6 +63,7 @@ fn quick_run_writes_every_report_with_sane_numbers() {
     assert!(json["device"].as_str().unwrap().starts_with("cpu") || json["device"].as_str().unwrap().starts_with("cuda"));
     let m = &r.metrics;
     assert_eq!((m.n_test, m.omit3_threes_total), (10_000, 1010), "the whole MNIST test set is scored");
+    assert_eq!((m.n_train, m.teacher_n_train), (4_000, 60_000), "the students learn from 4 000 images, the teacher from all");
 
     // The quick preset's promises (fixed seeds): the teacher clearly beats the students it teaches, and
     // every distilled student (2×800, 30-30, 10-10, the depth-8 soft tree read by its max path) beats its
