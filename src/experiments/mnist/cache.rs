@@ -43,8 +43,11 @@ pub(super) fn key_of(parts: &impl std::fmt::Debug) -> String {
     format!("{h:016x}")
 }
 
+/// How to get past an unreadable cache file, said by every cache error.
+pub(super) const NO_CACHE_HINT: &str = "run without the cache (`use_cache = false`, `--no-cache` in the mnist example)";
+
 pub(super) fn read_logits(path: &Path, expect: &[(&str, usize)], k: usize) -> Result<Vec<Array2<f32>>> {
-    let bad = |msg: String| KdError::Model { path: path.to_path_buf(), msg: format!("unreadable teacher cache: {msg}; delete it or run without the cache (`use_cache = false`, `--no-cache` in the mnist example)") };
+    let bad = |msg: String| KdError::Model { path: path.to_path_buf(), msg: format!("unreadable teacher cache: {msg}; delete it or {NO_CACHE_HINT}") };
     let tensors = tch::Tensor::read_safetensors(path).map_err(|e| bad(e.to_string()))?;
     let mut out = Vec::new();
     for (name, rows) in expect {

@@ -1,6 +1,6 @@
 //! The teachers: Hinton's MLP and the CNN, trained or loaded from the cache, with their logits on the
 //! training, test and jittered images; their probabilities at a temperature; the shift bank.
-use super::cache::{hash_data, key_of, read_logits, write_logits};
+use super::cache::{hash_data, key_of, read_logits, write_logits, NO_CACHE_HINT};
 use crate::teacher::cnn::{self, Cnn, CnnParams};
 use crate::augment::images::random_translate;
 use crate::augment::views::Views;
@@ -124,7 +124,7 @@ pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, fit_on: &Dat
         say(cfg, format!("{title}: loaded from cache {}", dir.display()));
         let cache_err = |e: KdError| KdError::Model {
             path: dir.clone(),
-            msg: format!("unreadable teacher cache ({e}); delete the folder or run without the cache (`use_cache = false`, `--no-cache` in the mnist example)"),
+            msg: format!("unreadable teacher cache ({e}); delete the folder or {NO_CACHE_HINT}"),
         };
         match which {
             TeacherKind::Mlp => Live::Mlp(Box::new(crate::neural::Mlp::load(&dir, cfg.device).map_err(cache_err)?)),
@@ -197,7 +197,7 @@ pub(super) fn view_bank(cfg: &MnistConfig, members: &[Member], images: &Dataset,
         let start = Instant::now();
         if m.cached && path.exists() {
             logits.push(ViewBank::load_member(&path, &views, images.n_classes, device).map_err(|e| match e {
-                KdError::Model { path, msg } => KdError::Model { path, msg: format!("{msg}, or run without the cache (`use_cache = false`, `--no-cache` in the mnist example)") },
+                KdError::Model { path, msg } => KdError::Model { path, msg: format!("{msg}, or {NO_CACHE_HINT}") },
                 e => e,
             })?);
             say(cfg, format!("{}: logits on {what} loaded from cache {}", m.title, path.display()));
