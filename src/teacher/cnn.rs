@@ -47,15 +47,10 @@ pub struct CnnParams {
     pub(crate) channels: (usize, usize),
     pub(crate) hidden: usize,
     pub(crate) dropout: f64,
-    pub(crate) epochs: usize,
-    pub(crate) batch_size: usize,
-    pub(crate) learning_rate: f64,
-    pub(crate) lr_decay: f64,
-    pub(crate) weight_decay: f64,
     pub(crate) max_shift: usize,
-    pub(crate) seed: u64,
+    /// The optimiser's settings; its seed also initialises the network (the loop runs on `seed + 1`).
+    pub(crate) train: TrainParams,
     pub(crate) device: DeviceChoice,
-    pub(crate) progress: Option<String>,
 }
 
 /// Checked CNN hyper-parameters (from [`CnnParams::check`]).
@@ -77,23 +72,23 @@ impl CnnValidParams {
     }
     /// Passes over the data.
     pub fn epochs(&self) -> usize {
-        self.0.epochs
+        self.0.train.epochs
     }
     /// Mini-batch size.
     pub fn batch_size(&self) -> usize {
-        self.0.batch_size
+        self.0.train.batch_size
     }
     /// AdamW step size.
     pub fn learning_rate(&self) -> f64 {
-        self.0.learning_rate
+        self.0.train.learning_rate
     }
     /// Step-size factor per epoch.
     pub fn lr_decay(&self) -> f64 {
-        self.0.lr_decay
+        self.0.train.lr_decay
     }
     /// Decoupled weight decay.
     pub fn weight_decay(&self) -> f64 {
-        self.0.weight_decay
+        self.0.train.weight_decay
     }
     /// Maximum random translation in pixels (0 = none).
     pub fn max_shift(&self) -> usize {
@@ -101,7 +96,7 @@ impl CnnValidParams {
     }
     /// Seed (initialisation, shuffles, dropout, translations).
     pub fn seed(&self) -> u64 {
-        self.0.seed
+        self.0.train.seed
     }
     /// Where to train.
     pub fn device(&self) -> DeviceChoice {
@@ -109,7 +104,7 @@ impl CnnValidParams {
     }
     /// Progress-bar label (`None`: no bar).
     pub fn progress(&self) -> Option<&str> {
-        self.0.progress.as_deref()
+        self.0.train.progress.as_deref()
     }
 }
 
@@ -122,15 +117,9 @@ impl Default for CnnParams {
             channels: (32, 64),
             hidden: 512,
             dropout: 0.5,
-            epochs: 12,
-            batch_size: 128,
-            learning_rate: 1e-3,
-            lr_decay: 0.85,
-            weight_decay: 1e-4,
             max_shift: 2,
-            seed: 0,
+            train: TrainParams::default().epochs(12).batch_size(128).learning_rate(1e-3).lr_decay(0.85).weight_decay(1e-4).seed(0),
             device: DeviceChoice::Auto,
-            progress: None,
         }
     }
 }
@@ -327,27 +316,27 @@ impl CnnParams {
     }
     /// Passes over the data (≥ 1).
     pub fn epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
+        self.train = self.train.epochs(epochs);
         self
     }
     /// Mini-batch size (≥ 1).
     pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
+        self.train = self.train.batch_size(batch_size);
         self
     }
     /// AdamW step size (finite, > 0).
     pub fn learning_rate(mut self, learning_rate: f64) -> Self {
-        self.learning_rate = learning_rate;
+        self.train = self.train.learning_rate(learning_rate);
         self
     }
     /// Step-size factor per epoch, in (0, 1].
     pub fn lr_decay(mut self, lr_decay: f64) -> Self {
-        self.lr_decay = lr_decay;
+        self.train = self.train.lr_decay(lr_decay);
         self
     }
     /// Decoupled weight decay (finite, ≥ 0).
     pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
+        self.train = self.train.weight_decay(weight_decay);
         self
     }
     /// Maximum random translation of the training images in pixels (0 = none).
@@ -357,7 +346,7 @@ impl CnnParams {
     }
     /// Seed (initialisation, shuffles, dropout, translations).
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.train = self.train.seed(seed);
         self
     }
     /// Where to train.
@@ -367,7 +356,7 @@ impl CnnParams {
     }
     /// Show a progress bar with this label.
     pub fn progress(mut self, label: impl Into<String>) -> Self {
-        self.progress = Some(label.into());
+        self.train = self.train.progress(label);
         self
     }
 
@@ -390,15 +379,8 @@ impl CnnParams {
     /// The settings of the shared training loop ([`crate::neural::train_model`]). Its seed is `seed + 1`
     /// (the initialisation takes `seed`).
     pub fn train_params(&self) -> TrainParams {
-        let mut params = TrainParams::default()
-            .epochs(self.epochs)
-            .batch_size(self.batch_size)
-            .learning_rate(self.learning_rate)
-            .lr_decay(self.lr_decay)
-            .weight_decay(self.weight_decay)
-            .seed(self.seed.wrapping_add(1));
-        params.progress = self.progress.clone();
-        params
+        let seed = self.train.seed.wrapping_add(1);
+        self.train.clone().seed(seed)
     }
 
     /// Train on `x` (`n × rows·cols`, values in [0, 1]) and labels in `0..n_classes`: cross-entropy,
@@ -418,7 +400,7 @@ impl CnnParams {
         crate::base::check_labels(y, n_classes, &format!("n_classes = {n_classes}"))?;
         let device = self.device.resolve()?;
         let _guard = crate::neural::seeded_fit_lock();
-        let mut cnn = Cnn::build(&spec, device, self.seed)?;
+        let mut cnn = Cnn::build(&spec, device, self.train.seed)?;
         let shift = self.max_shift;
         let translate = move |xb: &Tensor| random_translate(xb, rows, cols, shift);
         let data = TrainData::new(x.view()).labels(y.view()).transform(&translate);

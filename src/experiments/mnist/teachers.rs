@@ -93,7 +93,7 @@ pub fn cnn_teacher_params(cfg: &MnistConfig) -> CnnParams {
         .max_shift(cfg.budget.max_shift)
         .seed(cfg.seed + 1)
         .device(cfg.device);
-    p.progress = label(cfg, "teacher cnn");
+    p.train.progress = label(cfg, "teacher cnn");
     p
 }
 
@@ -111,7 +111,7 @@ pub(super) fn teacher_member(cfg: &MnistConfig, which: TeacherKind, fit_on: &Dat
         ("teacher_mlp", "teacher MLP 784-1200-1200-10".to_string(), key_of(&("mlp", data_key, rows, cols, shift, p)))
     } else {
         let mut p = cnn_teacher_params(cfg);
-        p.progress = None;
+        p.train.progress = None;
         p.device = DeviceChoice::Auto;
         let (c1, c2) = p.channels;
         ("teacher_cnn", format!("teacher CNN (conv {c1}, conv {c2}, fc {})", p.hidden), key_of(&("cnn", data_key, rows, cols, p)))
