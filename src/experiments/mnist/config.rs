@@ -306,8 +306,8 @@ impl SoftTreeGrid {
     /// Not the transfer set: its mixtures of two images are inputs a tree of linear routers spends
     /// leaves on, and no test image looks like them. In five quick MNIST runs (three seeds, three
     /// teachers) the distilled tree on translations beat the label-trained tree every time and the one
-    /// on the transfer set three times out of five, yet 800 validation images often preferred the
-    /// latter (`docs/mnist-distillation-notes.md`).
+    /// on the transfer set twice, yet 800 validation images preferred the transfer set three times
+    /// (`docs/mnist-distillation-notes.md`).
     ///
     /// # Examples
     ///
