@@ -173,6 +173,21 @@ impl Views {
         Views::from_parts(n, rows, cols, max_shift, per_image, partner, offsets, vec![1.0; per_image * n])
     }
 
+    /// The view slots of [`Views::translations`]`(.., bank_shift)` that move an image by at most
+    /// `max_shift` pixels on each axis (all of them when `max_shift ≥ bank_shift`), in slot order.
+    ///
+    /// ```
+    /// use kdistill::augment::views::Views;
+    /// assert_eq!(Views::translation_slots(1, 0), vec![4]);
+    /// assert_eq!(Views::translation_slots(2, 1), vec![6, 7, 8, 11, 12, 13, 16, 17, 18]);
+    /// assert_eq!(Views::translation_slots(1, 3).len(), 9);
+    /// ```
+    pub fn translation_slots(bank_shift: usize, max_shift: usize) -> Vec<i64> {
+        let (w, s) = (2 * bank_shift as i64 + 1, bank_shift as i64);
+        let m = max_shift.min(bank_shift) as i64;
+        (0..w * w).filter(|v| (v / w - s).abs() <= m && (v % w - s).abs() <= m).collect()
+    }
+
     /// `per_image` views of each of `n` images drawn from `recipe` with `seed` (ChaCha8): view 0 is the
     /// image itself; every other view is a uniform translation, mixed with probability
     /// `recipe.mix_fraction` with a uniform random partner (another image) at `λ ~ U(min_weight, 1)`.

@@ -219,6 +219,19 @@ impl ViewBank {
         (self.views.render(&self.images, &r), self.targets_of(&r, targets))
     }
 
+    /// [`ViewBank::batch`] with each row's view slot drawn uniformly from `slots` (Int64, each in
+    /// `0..views().per_image()`): a subset of the views, such as the smaller translations of a
+    /// bank of translations.
+    pub fn batch_among(&self, idx: &Tensor, _xb: &Tensor, targets: TargetScale, slots: &Tensor) -> (Tensor, Tensor) {
+        let b = idx.size()[0];
+        let dev = self.rows.device();
+        let image = self.rows.index_select(0, &idx.to_device(dev));
+        let pick = Tensor::randint(slots.size()[0], [b], (Kind::Int64, dev));
+        let slot = slots.to_device(dev).index_select(0, &pick);
+        let r = slot * self.views.n_images() as i64 + image;
+        (self.views.render(&self.images, &r), self.targets_of(&r, targets))
+    }
+
     /// Ids of every view of the transfer rows, slot-major: `v·n + rows[j]` at position `v·len() + j`.
     fn all_view_ids(&self) -> Tensor {
         let dev = self.rows.device();
@@ -353,6 +366,37 @@ mod tests {
             });
             assert!(found, "row {j}");
         }
+    }
+
+    #[test]
+    fn a_two_pixel_bank_draws_one_pixel_translations_among_its_central_slots() {
+        let _g = crate::neural::seeded_fit_lock();
+        let views = Views::translations(9, 6, 6, 2).unwrap();
+        let x6 = Array2::from_shape_fn((9, 36), |(i, j)| ((i * 5 + j * 7) % 13) as f32 / 13.0);
+        let z = ViewBank::member_logits(&f_6x6(), x6.view(), &views, Device::Cpu, None).unwrap();
+        let bank = ViewBank::new(views, x6.view(), vec![z], Device::Cpu).unwrap();
+        let idx = Tensor::from_slice(&[0i64, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        let xb = crate::neural::to_tensor(x6.view(), Device::Cpu).index_select(0, &idx);
+        let slots = Tensor::from_slice(&Views::translation_slots(2, 1));
+        tch::manual_seed(5);
+        let (moved, q) = bank.batch_among(&idx, &xb, TargetScale::Probabilities { temperature: 1.0 }, &slots);
+        assert!(f64::try_from((&q - f_6x6()(&moved).softmax(-1, Kind::Float)).abs().max()).unwrap() < 1e-5);
+        // Every row is one of its image's 9 translations by at most one pixel, never a two-pixel one.
+        let shifted = |j: i64, oy: i64, ox: i64| {
+            crate::augment::images::translate_by(&xb.narrow(0, j, 1), 6, 6, 2, &Tensor::from_slice(&[oy]), &Tensor::from_slice(&[ox]))
+        };
+        for j in 0..idx.size()[0] {
+            let row = moved.narrow(0, j, 1);
+            let same = |oy: i64, ox: i64| bool::try_from(shifted(j, oy, ox).eq_tensor(&row).all()).unwrap();
+            assert!((1..=3).any(|oy| (1..=3).any(|ox| same(oy, ox))), "row {j}");
+        }
+    }
+
+    /// A fixed random linear "teacher" on 6×6 images with 3 classes.
+    fn f_6x6() -> impl Fn(&Tensor) -> Tensor {
+        tch::manual_seed(4);
+        let w = Tensor::randn([36, 3], (Kind::Float, Device::Cpu));
+        move |b: &Tensor| b.matmul(&w)
     }
 
     #[test]

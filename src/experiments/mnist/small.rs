@@ -41,7 +41,7 @@ fn train_small(src: &Sources<'_>, ctx: &Ctx<'_>, hidden: &[usize], s: Setting) -
     let device = cfg.device.resolve()?;
     let _seeded = seeded_fit_lock();
     let mut net = Net::new(&MlpSpec::new(d, hidden, k), device, cfg.seed + 20)?;
-    let report = src.with_data(s.inputs, s.objective, |data| train_model(&mut net, &params, data, s.objective))?;
+    let report = src.with_data(s.inputs, s.objective, cfg.budget.max_shift, |data| train_model(&mut net, &params, data, s.objective))?;
     let val = errors(argmax_rows(net.logits(src.val.x.view())?.view()).view(), src.val.y.view())?;
     let pred = argmax_rows(net.logits(ctx.test.x.view())?.view());
     let test = errors(pred.view(), ctx.test.y.view())?;

@@ -33,7 +33,7 @@ fn train_tree(src: &Sources<'_>, ctx: &Ctx<'_>, s: Setting) -> Result<(GridRun, 
         p = p.progress(l);
     }
     let start = std::time::Instant::now();
-    let tree = src.with_data(s.inputs, s.objective, |data| p.fit(data, src.plain.n_classes))?;
+    let tree = src.with_data(s.inputs, s.objective, g.max_shift, |data| p.fit(data, src.plain.n_classes))?;
     let seconds = start.elapsed().as_secs_f64();
     let val = errors(tree.predict(src.val.x.view())?.view(), src.val.y.view())?;
     let pred = tree.predict(ctx.test.x.view())?;

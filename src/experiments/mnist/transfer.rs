@@ -47,16 +47,21 @@ impl Sources<'_> {
 
     /// Call `f` with the training data for `inputs` and `objective`: labels always; the teacher's
     /// probabilities at the objective's temperature (or its logits, for logit matching) on the plain
-    /// images, on a random translation per batch, or on a random transfer view per batch. Labels of
-    /// transfer views are their own image's, so a hard-label term is refused there (a mixture has none).
-    pub(super) fn with_data<R>(&self, inputs: Inputs, objective: Objective, f: impl FnOnce(TrainData<'_>) -> Result<R>) -> Result<R> {
+    /// images, on a random translation by up to `max_shift` pixels per batch (at most the bank's
+    /// `budget.max_shift`), or on a random transfer view per batch. Labels of transfer views are their
+    /// own image's, so a hard-label term is refused there (a mixture has none).
+    pub(super) fn with_data<R>(&self, inputs: Inputs, objective: Objective, max_shift: usize, f: impl FnOnce(TrainData<'_>) -> Result<R>) -> Result<R> {
         let base = TrainData::new(self.plain.x.view()).labels(self.plain.y.view());
         let targets = match objective {
             Objective::Hard => None,
             Objective::Distill { temperature, .. } => Some(TargetScale::Probabilities { temperature }),
             Objective::LogitMatch { .. } => Some(TargetScale::Logits),
         };
-        let (rows, cols, s) = (self.rows, self.cols, self.cfg.budget.max_shift);
+        let (rows, cols, bank_shift) = (self.rows, self.cols, self.cfg.budget.max_shift);
+        if max_shift > bank_shift {
+            return Err(KdError::param("max_shift", max_shift, format!("the bank of translations moves images by up to {bank_shift} pixels")));
+        }
+        let s = max_shift;
         match (inputs, targets) {
             (Inputs::Transfer, _) if objective.alpha() > 0.0 => Err(KdError::param(
                 "alpha",
@@ -77,8 +82,13 @@ impl Sources<'_> {
                 let z = self.plain_teacher_logits()?;
                 f(base.teacher_logits(z.view()))
             }
-            (Inputs::Translations, Some(t)) => {
+            (Inputs::Translations, Some(t)) if s == bank_shift => {
                 let aug = |idx: &tch::Tensor, xb: &tch::Tensor| self.shifts.batch(idx, xb, t);
+                f(base.augmented(&aug, t))
+            }
+            (Inputs::Translations, Some(t)) => {
+                let slots = tch::Tensor::from_slice(&Views::translation_slots(bank_shift, s));
+                let aug = |idx: &tch::Tensor, xb: &tch::Tensor| self.shifts.batch_among(idx, xb, t, &slots);
                 f(base.augmented(&aug, t))
             }
             (Inputs::Transfer, Some(t)) => {
