@@ -180,6 +180,7 @@ impl Views {
     /// use kdistill::augment::views::Views;
     /// assert_eq!(Views::translation_slots(1, 0), vec![4]);
     /// assert_eq!(Views::translation_slots(2, 1), vec![6, 7, 8, 11, 12, 13, 16, 17, 18]);
+    /// assert_eq!(Views::translation_slots(2, 2), (0..25).collect::<Vec<i64>>());
     /// assert_eq!(Views::translation_slots(1, 3).len(), 9);
     /// ```
     pub fn translation_slots(bank_shift: usize, max_shift: usize) -> Vec<i64> {

@@ -210,13 +210,9 @@ impl ViewBank {
     /// For a batch (`idx`: transfer-row indices, Int64 on the bank's device; `_xb`: those rows, unused:
     /// the views are made from the bank's images), draw a uniform view slot per row and return the views
     /// and the teachers' targets on them. Seeded by libtorch's generator.
-    pub fn batch(&self, idx: &Tensor, _xb: &Tensor, targets: TargetScale) -> (Tensor, Tensor) {
-        let b = idx.size()[0];
-        let dev = self.rows.device();
-        let image = self.rows.index_select(0, &idx.to_device(dev));
-        let slot = Tensor::randint(self.views.per_image() as i64, [b], (Kind::Int64, dev));
-        let r = slot * self.views.n_images() as i64 + image;
-        (self.views.render(&self.images, &r), self.targets_of(&r, targets))
+    pub fn batch(&self, idx: &Tensor, xb: &Tensor, targets: TargetScale) -> (Tensor, Tensor) {
+        let every = Tensor::arange(self.views.per_image() as i64, (Kind::Int64, self.rows.device()));
+        self.batch_among(idx, xb, targets, &every)
     }
 
     /// [`ViewBank::batch`] with each row's view slot drawn uniformly from `slots` (Int64, each in

@@ -82,10 +82,6 @@ impl Sources<'_> {
                 let z = self.plain_teacher_logits()?;
                 f(base.teacher_logits(z.view()))
             }
-            (Inputs::Translations, Some(t)) if s == bank_shift => {
-                let aug = |idx: &tch::Tensor, xb: &tch::Tensor| self.shifts.batch(idx, xb, t);
-                f(base.augmented(&aug, t))
-            }
             (Inputs::Translations, Some(t)) => {
                 let slots = tch::Tensor::from_slice(&Views::translation_slots(bank_shift, s));
                 let aug = |idx: &tch::Tensor, xb: &tch::Tensor| self.shifts.batch_among(idx, xb, t, &slots);
