@@ -303,12 +303,18 @@ mod tests {
     use super::*;
     use crate::augment::views::ViewRecipe;
 
-    /// A fixed random linear "teacher" on 4×4 images with 3 classes.
+    /// A fixed random linear "teacher" with 3 classes on images of `pixels` pixels (the caller holds
+    /// the seeded-fit lock).
+    fn linear_teacher(pixels: i64, seed: i64) -> impl Fn(&Tensor) -> Tensor {
+        tch::manual_seed(seed);
+        let w = Tensor::randn([pixels, 3], (Kind::Float, Device::Cpu));
+        move |b: &Tensor| b.matmul(&w)
+    }
+
+    /// The linear teacher of the 4×4 test images.
     fn teacher() -> impl Fn(&Tensor) -> Tensor {
         let _g = crate::neural::seeded_fit_lock();
-        tch::manual_seed(3);
-        let w = Tensor::randn([16, 3], (Kind::Float, Device::Cpu));
-        move |b: &Tensor| b.matmul(&w)
+        linear_teacher(16, 3)
     }
 
     fn images(n: usize) -> Array2<f32> {
@@ -369,14 +375,14 @@ mod tests {
         let _g = crate::neural::seeded_fit_lock();
         let views = Views::translations(9, 6, 6, 2).unwrap();
         let x6 = Array2::from_shape_fn((9, 36), |(i, j)| ((i * 5 + j * 7) % 13) as f32 / 13.0);
-        let z = ViewBank::member_logits(&f_6x6(), x6.view(), &views, Device::Cpu, None).unwrap();
+        let z = ViewBank::member_logits(&linear_teacher(36, 4), x6.view(), &views, Device::Cpu, None).unwrap();
         let bank = ViewBank::new(views, x6.view(), vec![z], Device::Cpu).unwrap();
         let idx = Tensor::from_slice(&[0i64, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
         let xb = crate::neural::to_tensor(x6.view(), Device::Cpu).index_select(0, &idx);
         let slots = Tensor::from_slice(&Views::translation_slots(2, 1));
         tch::manual_seed(5);
         let (moved, q) = bank.batch_among(&idx, &xb, TargetScale::Probabilities { temperature: 1.0 }, &slots);
-        assert!(f64::try_from((&q - f_6x6()(&moved).softmax(-1, Kind::Float)).abs().max()).unwrap() < 1e-5);
+        assert!(f64::try_from((&q - linear_teacher(36, 4)(&moved).softmax(-1, Kind::Float)).abs().max()).unwrap() < 1e-5);
         // Every row is one of its image's 9 translations by at most one pixel, never a two-pixel one.
         let shifted = |j: i64, oy: i64, ox: i64| {
             crate::augment::images::translate_by(&xb.narrow(0, j, 1), 6, 6, 2, &Tensor::from_slice(&[oy]), &Tensor::from_slice(&[ox]))
@@ -386,13 +392,6 @@ mod tests {
             let same = |oy: i64, ox: i64| bool::try_from(shifted(j, oy, ox).eq_tensor(&row).all()).unwrap();
             assert!((1..=3).any(|oy| (1..=3).any(|ox| same(oy, ox))), "row {j}");
         }
-    }
-
-    /// A fixed random linear "teacher" on 6×6 images with 3 classes.
-    fn f_6x6() -> impl Fn(&Tensor) -> Tensor {
-        tch::manual_seed(4);
-        let w = Tensor::randn([36, 3], (Kind::Float, Device::Cpu));
-        move |b: &Tensor| b.matmul(&w)
     }
 
     #[test]
