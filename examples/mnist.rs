@@ -53,12 +53,15 @@ struct Args {
     /// Seed of everything.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Distillation temperature of the 2×800 students.
-    #[arg(long, default_value_t = 20.0)]
-    temperature: f32,
-    /// Hard-label weight α in α·CE + (1−α)·T²·KL.
-    #[arg(long, default_value_t = 0.1)]
-    alpha: f32,
+    /// The 2×800 students' distillation temperatures, chosen on the validation split (one value fixes
+    /// it). Default: 20,4,2.
+    #[arg(long, value_delimiter = ',')]
+    temperature: Option<Vec<f32>>,
+    /// The 2×800 students' hard-label weights α in α·CE + (1−α)·T²·KL, chosen with T on the validation
+    /// split (one value fixes it). Default: 0.1,0.5. `--alpha 0.1 --temperature 20` is Hinton's setting
+    /// without a grid.
+    #[arg(long, value_delimiter = ',')]
+    alpha: Option<Vec<f32>>,
     /// Override the number of training images.
     #[arg(long)]
     n_train: Option<usize>,
@@ -135,8 +138,12 @@ fn run(a: Args) -> kdistill::Result<()> {
         cfg.student_jitter = j;
     }
     cfg.seed = a.seed;
-    cfg.temperature = a.temperature;
-    cfg.alpha = a.alpha;
+    if let Some(t) = a.temperature {
+        cfg.big_grid.temperatures = t;
+    }
+    if let Some(al) = a.alpha {
+        cfg.big_grid.alphas = al;
+    }
     cfg.verbose = !a.quiet;
     let args: Vec<String> = std::env::args().skip(1).collect();
     cfg.command = Some(format!("scripts/cargo run --release --example mnist -- {}", args.join(" ")).trim_end().to_string());

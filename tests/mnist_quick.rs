@@ -87,6 +87,13 @@ fn quick_run_writes_every_report_with_sane_numbers() {
     assert!(m.omit3_bias >= 0.0 && m.omit3_val_errors[1] <= m.omit3_val_errors[0]);
     // Every grid run is recorded, the chosen ones are among them, and trees respect their limits.
     assert_eq!(json["small_grid"].as_array().unwrap().len(), r.small.iter().map(|g| g.runs.len()).sum::<usize>());
+    // The 2×800 students' (α, T): every candidate trained, the one with the fewest validation errors chosen.
+    let big = &r.big;
+    assert_eq!(big.runs.len(), cfg.big_grid.candidates().len());
+    let c = big.chosen.expect("the preset has several candidates");
+    assert!(big.runs.iter().all(|x| x.val_errors >= big.runs[c].val_errors));
+    assert_eq!((big.runs[c].alpha, big.runs[c].temperature), (m.alpha, Some(m.temperature)));
+    assert_eq!(json["big_grid"]["runs"].as_array().unwrap().len(), big.runs.len());
     assert_eq!(m.transfer_rows, cfg.budget.transfer_views * (m.n_train - m.n_val));
     assert_eq!(m.tree_curve.len(), cfg.budget.tree_leaves.len());
     for t in &r.trees {

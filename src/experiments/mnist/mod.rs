@@ -7,7 +7,7 @@
 //! | teacher CNN (2 conv + fc) | labels + the same translations | — |
 //! | teacher ensemble | mean of the MLP's and the CNN's *probabilities* (default in `full` mode; `quick` uses the CNN) | — |
 //! | student 784→800→800→10, hard | labels, no regularisation | 146 errors |
-//! | student 784→800→800→10, distilled | `α·CE + (1−α)·T²·KL(q_T ‖ p_T)`, `T = 20`, `α = 0.1`, on the training images | 74 errors |
+//! | student 784→800→800→10, distilled | `α·CE + (1−α)·T²·KL(q_T ‖ p_T)` on the training images, `(α, T)` chosen on validation from [`BigGrid`] (Hinton's `T = 20`, `α = 0.1` first) | 74 errors |
 //! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher's probabilities on each translated image (looked up in a [`crate::teacher::bank::ViewBank`] of the teacher's logits on all `(2s+1)²` translations) | 74 errors |
 //! | small 784→30→30→10 and 784→10→10→10 | the validation grid of [`SmallGrid`]: labels (plain images or fresh translations) against distillation (α, T, inputs: plain images, translations or the transfer set; schedule length) | — |
 //! | soft decision tree, depth 8 | the validation grid of [`SoftTreeGrid`]: labels against distillation; max-path prediction | 94.45 % → 96.76 % |
@@ -23,8 +23,8 @@
 //! **No choice is made on the test set.** A validation split (`n_val` training images, drawn with the
 //! seed) is held out of the small students', the soft trees', the CART trees' and the omitted-3
 //! student's training; it makes every choice: the omitted-3 bias ([`choose_bias`]), and each grid's
-//! settings, label-trained and distilled alike. The teachers and the 2×800 students train on all
-//! training images (as in the paper), with fixed, pre-declared settings.
+//! settings, label-trained and distilled alike; the 2×800 students' `(α, T)` ([`BigGrid`]). The teachers and
+//! the 2×800 students then train on all training images (as in the paper).
 //!
 //! Teachers are cached in `cache_dir` (weights as safetensors plus their logits on the training and test
 //! images, on every translation of the training images and on the transfer set, each written
@@ -56,10 +56,10 @@ mod teachers;
 mod transfer;
 mod trees;
 
-pub use config::{default_cache_dir, published, Budget, Inputs, MnistConfig, Mode, SmallGrid, SoftTreeGrid, TeacherKind};
+pub use config::{default_cache_dir, published, BigGrid, Budget, Inputs, MnistConfig, Mode, SmallGrid, SoftTreeGrid, TeacherKind};
 pub use omitted::choose_bias;
 pub use report::{summary, write_reports};
-pub use results::{CurveRow, Grid, GridRun, Metrics, MnistReport, ModelResult, SoftTreePicture};
+pub use results::{BigChoice, CurveRow, Grid, GridRun, Metrics, MnistReport, ModelResult, SoftTreePicture};
 pub use run::run;
 pub use teachers::{cnn_teacher_params, hinton_teacher_params};
 

@@ -3,12 +3,12 @@
 use super::config::published;
 use super::run::Ctx;
 use crate::teacher::bank::ViewBank;
-use super::students::{distill_jittered, student_train_params};
+use super::students::{big_params, distill_jittered};
 use super::{say, MnistConfig};
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::metrics::errors;
-use crate::neural::{MlpParams, TrainData};
+use crate::neural::TrainData;
 use crate::base::argmax_rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
@@ -64,7 +64,7 @@ pub fn choose_bias(val_logits: ArrayView2<f32>, val_y: ndarray::ArrayView1<usize
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &[usize], q_train: &Array2<f32>, bank: Option<&ViewBank>) -> Result<OmitResult> {
+pub(super) fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, val_rows: &[usize], q_train: &Array2<f32>, setting: (f32, f32), bank: Option<&ViewBank>) -> Result<OmitResult> {
     const THREE: usize = 3;
     let k = train.n_classes;
     if k <= THREE {
@@ -77,13 +77,12 @@ pub(super) fn omit_three(cfg: &MnistConfig, ctx: &mut Ctx<'_>, train: &Dataset, 
     let seed = cfg.seed + 30;
     let (val_z, mut z, n_params, secs) = if let Some(bank) = bank {
         let bank = bank.subset(&keep)?;
-        let (net, secs) = distill_jittered(cfg, &[800, 800], seed, "omitted-3 student", transfer.x.view(), transfer.y.view(), &bank, k)?;
+        let (net, secs) = distill_jittered(cfg, &[800, 800], seed, "omitted-3 student", transfer.x.view(), transfer.y.view(), &bank, k, setting)?;
         (net.logits(val.x.view())?, net.logits(ctx.test.x.view())?, net.spec().n_params(), secs)
     } else {
         let q = q_train.select(Axis(0), &keep);
-        let mut p = MlpParams::new(&[800, 800]).device(cfg.device).distill(cfg.alpha, cfg.temperature);
-        p.train = student_train_params(cfg, seed, "omitted-3 student");
-        let m = p.fit(TrainData::new(transfer.x.view()).labels(transfer.y.view()).soft(q.view(), cfg.temperature), k)?;
+        let (alpha, t) = setting;
+        let m = big_params(cfg, seed, "omitted-3 student").distill(alpha, t).fit(TrainData::new(transfer.x.view()).labels(transfer.y.view()).soft(q.view(), t), k)?;
         (m.logits(val.x.view())?, m.logits(ctx.test.x.view())?, m.n_params(), m.report.seconds)
     };
     let (bias, v0, v1) = choose_bias(val_z.view(), val.y.view(), THREE)?;

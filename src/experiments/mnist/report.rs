@@ -20,6 +20,7 @@ pub fn write_reports(r: &MnistReport, out: &Path) -> Result<()> {
     let small_grid: Vec<&GridRun> = r.small.iter().flat_map(|g| g.runs.iter()).collect();
     obj.insert("small_grid".into(), serde_json::to_value(&small_grid)?);
     obj.insert("small_chosen".into(), serde_json::to_value(r.small.iter().map(|g| serde_json::json!({"hard": g.hard, "soft": g.soft, "logit_match": g.logit_match})).collect::<Vec<_>>())?);
+    obj.insert("big_grid".into(), serde_json::to_value(&r.big)?);
     obj.insert("soft_tree_grid".into(), serde_json::to_value(&r.soft_tree)?);
     obj.insert("teacher_from_cache".into(), serde_json::to_value(&r.cache_hits)?);
     obj.insert(
@@ -262,6 +263,18 @@ fn readme(r: &MnistReport) -> Result<String> {
         None => String::new(),
     };
     let soft_table = grid_table(&r.soft_tree, r.n_test, true)?;
+    let big_section = match r.big.chosen {
+        Some(c) => format!(
+            "Each (α, T) distils the 2×800 student as the headline one is trained{jit}, on the {} training images outside the validation split. \
+             Validation chose **α = {}, T = {}** (bold), the setting of every distilled 2×800 student in this report: they train on all training images (the omitted-3 student without the validation images).\n\n{}",
+            m.n_train - m.n_val,
+            m.alpha,
+            m.temperature,
+            grid_table(&Grid { runs: r.big.runs.clone(), hard: c, soft: c, logit_match: None }, r.n_test, false)?,
+            jit = if m.student_jitter { " (on jittered images)" } else { "" },
+        ),
+        None => format!("α = {}, T = {}, fixed (one candidate, so no grid was trained).\n", m.alpha, m.temperature),
+    };
     let trows: Vec<Vec<String>> = r
         .trees
         .iter()
@@ -336,6 +349,7 @@ fn readme(r: &MnistReport) -> Result<String> {
          ## Headline\n\n{headline}\n\
          \"Jitter\": images randomly translated by up to {shift} pixel(s) in each direction (zero fill), redrawn every \
          mini-batch; the distilled student gets the teacher's soft targets *for the translated image*.\n\n\
+         ## 2×800 students: α and T chosen on validation\n\n{big_section}\n\
          ## Does the teacher help? Each student on labels against distilled\n\nEvery choice (inputs, α, T, schedule length) \
          is made on the {n_val} validation images, never on the test set. Ratios and differences are of test errors and \
          test accuracy.\n\n{versus}\n\

@@ -81,6 +81,19 @@ impl Grid {
     }
 }
 
+/// The 2×800 students' validation grid over `(α, T)` ([`super::BigGrid`]) and its choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BigChoice {
+    /// Every candidate's run, trained outside the validation split (empty when one setting was given).
+    pub runs: Vec<GridRun>,
+    /// Index of the run validation chose (`None`: no grid).
+    pub chosen: Option<usize>,
+    /// The chosen α.
+    pub alpha: f32,
+    /// The chosen T.
+    pub temperature: f32,
+}
+
 /// The headline numbers; serialised flat into `metrics.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
@@ -96,7 +109,7 @@ pub struct Metrics {
     pub teacher_errors: usize,
     /// 2×800 on labels.
     pub student_hard_errors: usize,
-    /// 2×800 distilled at `temperature`: on jittered images when `student_jitter`, else on the plain
+    /// 2×800 distilled at `temperature` and `alpha`: on jittered images when `student_jitter`, else on the plain
     /// training images.
     pub student_soft_errors: usize,
     /// 2×800 distilled on the plain training images (Hinton's setting).
@@ -164,9 +177,9 @@ pub struct Metrics {
     pub n_test: usize,
     /// Validation rows (omitted-3 bias).
     pub n_val: usize,
-    /// Temperature of the 2×800 distillation.
+    /// Temperature of the 2×800 distillation (validation's choice when the grid has several).
     pub temperature: f64,
-    /// Hard-label weight of the 2×800 distillation loss.
+    /// Hard-label weight of the 2×800 distillation loss (validation's choice when the grid has several).
     pub alpha: f64,
     /// Leaf limit of `tree_*_acc`.
     pub tree_leaves: usize,
@@ -195,6 +208,8 @@ pub struct MnistReport {
     pub models: Vec<ModelResult>,
     /// Teacher members (one, or the MLP and the CNN for the ensemble) with their own test errors.
     pub teacher_members: Vec<ModelResult>,
+    /// The 2×800 students' validation grid over `(α, T)`.
+    pub big: BigChoice,
     /// The small students' validation grids, one per architecture (in `config.small_grid.archs` order).
     pub small: Vec<Grid>,
     /// The soft decision trees' validation grid.

@@ -6,14 +6,14 @@ use super::results::{GridRun, Metrics, MnistReport, ModelResult};
 use super::small::small_students;
 use super::soft_trees::soft_trees;
 use super::transfer::sources;
-use super::students::{distill_jittered, student_train_params};
+use super::students::{big_params, choose_big, distill_jittered};
 use super::teachers::{shift_bank, teacher_member, teacher_probs};
 use super::trees::tree_curve;
 use super::{load_data, say, MnistConfig, TeacherKind};
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
 use crate::metrics::{confusion, errors};
-use crate::neural::{describe_device, MlpParams, TrainData};
+use crate::neural::{describe_device, TrainData};
 use crate::base::argmax_rows;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
@@ -145,39 +145,37 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     let teacher_seconds: f64 = members.iter().map(|m| m.seconds).sum();
     let teacher_errors = ctx.record("teacher", &teacher_title, &teacher_test_pred, teacher_params, "params", teacher_seconds, Some(published::TEACHER))?;
 
-    // 2×800 students: labels; distilled on the training images (Hinton's setting); and, when
-    // `student_jitter`, labels + jitter (augmentation alone) and distilled on jittered images.
-    let t = cfg.temperature;
-    let q_train = teacher_probs(&train_logits, t)?;
-    let big = |seed: u64, what: &str| {
-        let mut p = MlpParams::new(&[800, 800]).device(cfg.device);
-        p.train = student_train_params(cfg, seed, what);
-        p
-    };
+    // 2×800 students: (α, T) chosen on validation; then, on all training images, labels; distilled on
+    // the training images (Hinton's setting); and, when `student_jitter`, labels + jitter (augmentation
+    // alone) and distilled on jittered images.
     let s_seed = cfg.seed + 10;
-    let hard = big(s_seed, "2×800 hard").hard().fit(TrainData::new(train.x.view()).labels(train.y.view()), k)?;
+    let not_val: Vec<usize> = (n_val..n_train).collect();
+    let big_choice = choose_big(cfg, &ctx, &train, &train_logits, &not_val, &val_rows, &bank, s_seed)?;
+    let (alpha, t) = (big_choice.alpha, big_choice.temperature);
+    let q_train = teacher_probs(&train_logits, t)?;
+    let hard = big_params(cfg, s_seed, "2×800 hard").hard().fit(TrainData::new(train.x.view()).labels(train.y.view()), k)?;
     let hard_pred = argmax_rows(hard.logits(test.x.view())?.view());
     let student_hard_errors =
         ctx.record("student_hard", "student 784-800-800-10, hard labels", &hard_pred, hard.n_params(), "params", hard.report.seconds, Some(published::STUDENT_HARD))?;
-    let plain = big(s_seed, "2×800 distilled").distill(cfg.alpha, t).fit(TrainData::new(train.x.view()).labels(train.y.view()).soft(q_train.view(), t), k)?;
+    let plain = big_params(cfg, s_seed, "2×800 distilled").distill(alpha, t).fit(TrainData::new(train.x.view()).labels(train.y.view()).soft(q_train.view(), t), k)?;
     let plain_pred = argmax_rows(plain.logits(test.x.view())?.view());
     let plain_pub = (!cfg.student_jitter).then_some(published::STUDENT_SOFT);
     let student_soft_plain_errors =
-        ctx.record("student_soft_plain", &format!("student 784-800-800-10, distilled T={t}"), &plain_pred, plain.n_params(), "params", plain.report.seconds, plain_pub)?;
+        ctx.record("student_soft_plain", &format!("student 784-800-800-10, distilled T={t} α={alpha}"), &plain_pred, plain.n_params(), "params", plain.report.seconds, plain_pub)?;
     let (mut soft_pred, mut student_soft_errors) = (plain_pred, student_soft_plain_errors);
     let (mut hard_jitter_errors, mut soft_jitter_errors) = (None, None);
     if cfg.student_jitter {
         let shift = cfg.budget.max_shift;
         let tf = move |x: &tch::Tensor| random_translate(x, rows, cols, shift);
-        let hj = big(s_seed, "2×800 hard+jitter").hard().fit(TrainData::new(train.x.view()).labels(train.y.view()).transform(&tf), k)?;
+        let hj = big_params(cfg, s_seed, "2×800 hard+jitter").hard().fit(TrainData::new(train.x.view()).labels(train.y.view()).transform(&tf), k)?;
         let hj_pred = argmax_rows(hj.logits(test.x.view())?.view());
         hard_jitter_errors =
             Some(ctx.record("student_hard_jitter", "student 784-800-800-10, labels + jitter", &hj_pred, hj.n_params(), "params", hj.report.seconds, None)?);
-        let (net, secs) = distill_jittered(cfg, &[800, 800], s_seed, "2×800 distilled+jitter", train.x.view(), train.y.view(), &bank, k)?;
+        let (net, secs) = distill_jittered(cfg, &[800, 800], s_seed, "2×800 distilled+jitter", train.x.view(), train.y.view(), &bank, k, (alpha, t))?;
         soft_pred = predict_net(&net, test.x.view())?;
         let e = ctx.record(
             "student_soft_jitter",
-            &format!("student 784-800-800-10, distilled T={t} + jitter"),
+            &format!("student 784-800-800-10, distilled T={t} α={alpha} + jitter"),
             &soft_pred,
             net.spec().n_params(),
             "params",
@@ -189,7 +187,6 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     }
 
     // Small students, soft trees and CART: trained without the validation rows, which make every choice.
-    let not_val: Vec<usize> = (n_val..n_train).collect();
     let src = sources(cfg, &members, &train, &not_val, &val_rows, &bank, rows, cols)?;
     let small = small_students(&src, &mut ctx)?;
     let (soft_tree, soft_tree_picture) = soft_trees(&src, &mut ctx)?;
@@ -199,7 +196,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     let headline = trees.iter().find(|r| r.leaves == cfg.headline_leaves).expect("validated");
 
     // Omitted-3 experiment.
-    let omit = omit_three(cfg, &mut ctx, &train, &val_rows, &q_train, cfg.student_jitter.then_some(&bank))?;
+    let omit = omit_three(cfg, &mut ctx, &train, &val_rows, &q_train, (alpha, t), cfg.student_jitter.then_some(&bank))?;
 
     let confusions = vec![
         ("teacher".to_string(), confusion(teacher_test_pred.view(), test.y.view(), k)?),
@@ -247,8 +244,8 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         teacher_n_train: n_teacher,
         n_test,
         n_val,
-        temperature: clean(cfg.temperature),
-        alpha: clean(cfg.alpha),
+        temperature: clean(t),
+        alpha: clean(alpha),
         tree_leaves: cfg.headline_leaves,
         student_jitter: cfg.student_jitter,
     };
@@ -257,6 +254,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         metrics,
         models: ctx.models,
         teacher_members,
+        big: big_choice,
         small,
         soft_tree,
         soft_tree_picture,
