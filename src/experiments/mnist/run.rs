@@ -3,7 +3,8 @@ use crate::augment::images::random_translate;
 use super::config::published;
 use super::omitted::omit_three;
 use super::results::{GridRun, Metrics, MnistReport, ModelResult};
-use super::small::small_students;
+use super::grid::Setting;
+use super::small::{describe, small_students};
 use super::soft_trees::soft_trees;
 use super::transfer::sources;
 use super::students::{big_params, choose_big, distill_jittered};
@@ -15,7 +16,7 @@ use crate::error::{KdError, Result};
 use crate::metrics::{confusion, errors};
 use crate::neural::{describe_device, TrainData};
 use crate::base::argmax_rows;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -55,6 +56,18 @@ impl Ctx<'_> {
 }
 
 impl Ctx<'_> {
+    /// Score a grid run of `arch` trained with `s` from its logits on the validation images (labels
+    /// `val_y`) and on the test images, print its line, and return its record.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn grid_run(&self, arch: String, s: Setting, val_z: ArrayView2<f32>, val_y: ArrayView1<usize>, test_z: ArrayView2<f32>, seconds: f64) -> Result<GridRun> {
+        let val = errors(argmax_rows(val_z).view(), val_y)?;
+        let pred = argmax_rows(test_z);
+        let test = errors(pred.view(), self.test.y.view())?;
+        let fid = crate::metrics::fidelity(pred.view(), self.teacher_test_pred.view())?;
+        say(self.cfg, format!("  {arch} {:<48} validation errors {val:>4}, test errors {test:>4}, fidelity {:.2}%, {seconds:.1} s", describe(&s), 100.0 * fid));
+        Ok(GridRun::of(arch, s, val, test, None, fid, seconds))
+    }
+
     /// Record a grid run that already measured itself.
     pub(super) fn push_run(&mut self, name: &str, title: &str, run: &GridRun, size: usize, unit: &str) {
         let n = self.test.len();

@@ -7,9 +7,7 @@ use super::run::Ctx;
 use super::transfer::Sources;
 use super::{label, say, Inputs};
 use crate::error::Result;
-use crate::metrics::{errors, fidelity};
 use crate::neural::{seeded_fit_lock, train_model, MlpSpec, Net, TrainParams};
-use crate::base::argmax_rows;
 
 /// The architecture's name, e.g. `784-30-30-10`.
 pub(super) fn arch_name(d: usize, hidden: &[usize], k: usize) -> String {
@@ -42,12 +40,7 @@ fn train_small(src: &Sources<'_>, ctx: &Ctx<'_>, hidden: &[usize], s: Setting) -
     let _seeded = seeded_fit_lock();
     let mut net = Net::new(&MlpSpec::new(d, hidden, k), device, cfg.seed + 20)?;
     let report = src.with_data(s.inputs, s.objective, cfg.budget.max_shift, |data| train_model(&mut net, &params, data, s.objective))?;
-    let val = errors(argmax_rows(net.logits(src.val.x.view())?.view()).view(), src.val.y.view())?;
-    let pred = argmax_rows(net.logits(ctx.test.x.view())?.view());
-    let test = errors(pred.view(), ctx.test.y.view())?;
-    let fid = fidelity(pred.view(), ctx.teacher_test_pred.view())?;
-    say(cfg, format!("  {arch} {:<48} validation errors {val:>4}, test errors {test:>4}, fidelity {:.2}%, {:.1} s", describe(&s), 100.0 * fid, report.seconds));
-    Ok(GridRun::of(arch, s, val, test, None, fid, report.seconds))
+    ctx.grid_run(arch, s, net.logits(src.val.x.view())?.view(), src.val.y.view(), net.logits(ctx.test.x.view())?.view(), report.seconds)
 }
 
 /// Every small student's grid, in `small_grid.archs` order; the chosen runs are recorded in `ctx`.

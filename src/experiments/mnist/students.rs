@@ -1,15 +1,13 @@
 //! The 2×800 students' training settings, their `(α, T)` chosen on validation, and distillation on a
 //! jittered transfer set.
 use super::grid::Setting;
-use super::results::{BigChoice, GridRun};
+use super::results::BigChoice;
 use super::run::Ctx;
-use super::small::{arch_name, describe};
+use super::small::arch_name;
 use super::teachers::{lr_decay_for, teacher_probs};
 use super::{label, say, Inputs, MnistConfig};
-use crate::base::argmax_rows;
 use crate::data::Dataset;
 use crate::error::{KdError, Result};
-use crate::metrics::{errors, fidelity};
 use crate::neural::{Objective, TargetScale, TrainData};
 use crate::teacher::bank::ViewBank;
 use ndarray::{Array2, ArrayView2, Axis};
@@ -91,7 +89,7 @@ pub(super) fn choose_big(
     let epochs = cfg.budget.student_epochs;
     say(cfg, format!("2×800 students: α and T chosen on the validation split ({} settings, each trained on the {} images outside it)", candidates.len(), fit.len()));
     let mut runs = Vec::new();
-    for (alpha, t) in candidates {
+    for &(alpha, t) in &candidates {
         let what = format!("2×800 α={alpha} T={t}");
         let (val_z, test_z, seconds) = match &bank {
             Some(b) => {
@@ -104,16 +102,11 @@ pub(super) fn choose_big(
                 (m.logits(val.x.view())?, m.logits(ctx.test.x.view())?, m.report.seconds)
             }
         };
-        let val_errors = errors(argmax_rows(val_z.view()).view(), val.y.view())?;
-        let pred = argmax_rows(test_z.view());
-        let test_errors = errors(pred.view(), ctx.test.y.view())?;
-        let fid = fidelity(pred.view(), ctx.teacher_test_pred.view())?;
         let s = Setting { objective: Objective::Distill { alpha, temperature: t }, inputs, epochs };
-        say(cfg, format!("  784-800-800-10 {:<48} validation errors {val_errors:>4}, test errors {test_errors:>4}, fidelity {:.2}%, {seconds:.1} s", describe(&s), 100.0 * fid));
-        runs.push(GridRun::of(arch_name(fit.x.ncols(), &[800, 800], k), s, val_errors, test_errors, None, fid, seconds));
+        runs.push(ctx.grid_run(arch_name(fit.x.ncols(), &[800, 800], k), s, val_z.view(), val.y.view(), test_z.view(), seconds)?);
     }
     let chosen = (0..runs.len()).min_by_key(|&i| (runs[i].val_errors, i)).expect("at least two candidates");
-    let (alpha, temperature) = cfg.big_grid.candidates()[chosen];
+    let (alpha, temperature) = candidates[chosen];
     say(cfg, format!("2×800 students: validation chose α = {alpha}, T = {temperature} ({} validation errors)", runs[chosen].val_errors));
     Ok(BigChoice { runs, chosen: Some(chosen), alpha, temperature })
 }
