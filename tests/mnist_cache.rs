@@ -120,6 +120,14 @@ fn teachers_are_cached_reused_and_a_bad_cache_is_reported() {
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("metrics.json")).unwrap()).unwrap();
     assert_eq!(json["tree_leaves"], 16);
     assert!(json["omit3_fixed_threes_correct"].as_f64().is_some());
+    // Data that are not MNIST: named by their folder, and MNIST's published figures are left out.
+    let name = data.path().file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!((json["data"].as_str(), json["mnist"].as_bool()), (Some(name.as_str()), Some(false)));
+    assert!(json["published"].is_null());
+    let readme = std::fs::read_to_string(out.path().join("README.md")).unwrap();
+    assert!(readme.starts_with(&format!("# {name} distillation")), "{}", &readme[..80]);
+    assert!(readme.contains("not MNIST") && !readme.contains("published test errors") && !readme.contains("| published"), "{readme}");
+    assert!(third.models.iter().all(|m| m.published.is_none()));
 }
 
 #[test]

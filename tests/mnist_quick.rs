@@ -105,6 +105,7 @@ fn quick_run_writes_every_report_with_sane_numbers() {
 
     // Reports: README with the published numbers, PNGs that decode, no temp files.
     let readme = std::fs::read_to_string(out.path().join("README.md")).unwrap();
+    assert!(readme.starts_with("# MNIST distillation") && json["mnist"] == true && json["published"]["teacher_errors"] == 67, "{readme}");
     for needle in ["| published", "67", "146", "74", "206", "109", "94.45", "96.76", "Quick mode", "Does the teacher help?"] {
         assert!(readme.contains(needle), "README lacks {needle}");
     }

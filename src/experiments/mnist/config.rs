@@ -633,6 +633,40 @@ pub mod published {
     pub const SOFT_TREE_HARD_ACC: f64 = 0.9445;
     /// Frosst & Hinton (2017): the same tree distilled from a CNN (99.21 %), test accuracy.
     pub const SOFT_TREE_SOFT_ACC: f64 = 0.9676;
+
+    /// FNV-1a 64 of MNIST's 10 000 test labels, one byte each in file order (`t10k-labels-idx1-ubyte`).
+    pub const MNIST_TEST_LABELS_FNV: u64 = 0xfca1_a11d_31bd_96bb;
+
+    /// Whether `test_labels` (all of a data set's test labels, in file order) are MNIST's: the figures
+    /// above are MNIST's, so the report sets them beside its own numbers only then.
+    ///
+    /// ```
+    /// use kdistill::experiments::mnist::published::is_mnist;
+    /// assert!(!is_mnist(ndarray::Array1::from(vec![7usize, 2, 1, 0]).view()));
+    /// ```
+    pub fn is_mnist(test_labels: ndarray::ArrayView1<usize>) -> bool {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for &y in test_labels {
+            super::super::cache::fnv(&mut h, &[y as u8]);
+        }
+        test_labels.len() == 10_000 && h == MNIST_TEST_LABELS_FNV
+    }
+
+    /// The data's name in the report: `MNIST` for MNIST ([`is_mnist`]), else the name of the folder it
+    /// was read from (`fashion-mnist` for `/usr/share/datasets/fashion-mnist`).
+    ///
+    /// ```
+    /// use kdistill::experiments::mnist::published::data_name;
+    /// assert_eq!(data_name(std::path::Path::new("/usr/share/datasets/fashion-mnist/"), false), "fashion-mnist");
+    /// assert_eq!(data_name(std::path::Path::new("anything"), true), "MNIST");
+    /// ```
+    pub fn data_name(dir: &std::path::Path, mnist: bool) -> String {
+        if mnist {
+            return "MNIST".into();
+        }
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.is_empty() { dir.display().to_string() } else { name }
+    }
 }
 
 #[cfg(test)]

@@ -23,16 +23,18 @@ pub fn write_reports(r: &MnistReport, out: &Path) -> Result<()> {
     obj.insert("big_grid".into(), serde_json::to_value(&r.big)?);
     obj.insert("soft_tree_grid".into(), serde_json::to_value(&r.soft_tree)?);
     obj.insert("teacher_from_cache".into(), serde_json::to_value(&r.cache_hits)?);
-    obj.insert(
-        "published".into(),
+    let published = if r.metrics.mnist {
         serde_json::json!({
             "teacher_errors": published::TEACHER, "student_hard_errors": published::STUDENT_HARD,
             "student_soft_errors": published::STUDENT_SOFT, "omit3_errors": published::OMIT3_ERRORS,
             "omit3_three_errors": published::OMIT3_THREE_ERRORS, "omit3_fixed_errors": published::OMIT3_FIXED_ERRORS,
             "omit3_fixed_three_errors": published::OMIT3_FIXED_THREE_ERRORS,
             "soft_tree_hard_acc": published::SOFT_TREE_HARD_ACC, "soft_tree_soft_acc": published::SOFT_TREE_SOFT_ACC,
-        }),
-    );
+        })
+    } else {
+        serde_json::Value::Null
+    };
+    obj.insert("published".into(), published);
     obj.insert("config".into(), serde_json::to_value(&r.config)?);
     crate::io::write_json(out.join("metrics.json"), &json)?;
 
@@ -54,7 +56,7 @@ pub fn write_reports(r: &MnistReport, out: &Path) -> Result<()> {
         .collect();
     plot_bars(
         out.join("test_errors.png"),
-        &format!("MNIST test errors ({} mode, {} test images)", m.mode, r.n_test),
+        &format!("{} test errors ({} mode, {} test images)", m.data, m.mode, r.n_test),
         "test errors",
         "published",
         &bars,
@@ -140,11 +142,23 @@ fn plot_size_curve(r: &MnistReport, path: &Path) -> Result<()> {
         accuracy: 1.0 - sdt.test_errors as f64 / r.n_test as f64,
         fidelity: sdt.fidelity,
     };
-    crate::experiments::curve::plot_size_curve(path, "MNIST: CART test accuracy and fidelity against the leaf limit", &r.trees, Some(&line))
+    let title = format!("{}: CART test accuracy and fidelity against the leaf limit", r.metrics.data);
+    crate::experiments::curve::plot_size_curve(path, &title, &r.trees, Some(&line))
 }
 
 fn short_title(t: &str) -> String {
     t.replace("784-", "").replace("student ", "").replace("  member: ", "member: ").replace("  … ", "omit-3 ")
+}
+
+/// A markdown table; without the columns `published` (the published figures) unless the data are MNIST.
+fn published_table(headers: &[&str], rows: Vec<Vec<String>>, published: &[usize], mnist: bool) -> Result<String> {
+    if mnist {
+        return markdown_table(headers, &rows);
+    }
+    let keep = |i: &usize| !published.contains(i);
+    let headers: Vec<&str> = headers.iter().enumerate().filter(|(i, _)| keep(i)).map(|(_, h)| *h).collect();
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.into_iter().enumerate().filter(|(i, _)| keep(i)).map(|(_, c)| c).collect()).collect();
+    markdown_table(&headers, &rows)
 }
 
 fn pct(v: f64) -> String {
@@ -206,7 +220,7 @@ fn readme(r: &MnistReport) -> Result<String> {
         "109 (14)".into(),
         format!("{} ({})", m.omit3_fixed_errors, m.omit3_fixed_three_errors),
     ]);
-    let headline = markdown_table(&["model", "setting", "published test errors", "test errors here"], &head)?;
+    let headline = published_table(&["model", "setting", "published test errors", "test errors here"], head, &[2], m.mnist)?;
 
     // Labels against the teacher, student by student.
     let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
@@ -251,7 +265,7 @@ fn readme(r: &MnistReport) -> Result<String> {
             format!("{:.1}", x.seconds),
         ]);
     }
-    let table = markdown_table(&["model", "test errors", "published", "accuracy", "fidelity", "size", "train s"], &rows)?;
+    let table = published_table(&["model", "test errors", "published", "accuracy", "fidelity", "size", "train s"], rows, &[2], m.mnist)?;
 
     let small_tables = r.small.iter().map(|g| grid_table(g, r.n_test, false)).collect::<Result<Vec<_>>>()?.join("\n");
     let lm = r.small.first().and_then(|g| g.logit_match.map(|i| (&g.runs[i], &g.runs[g.soft])));
@@ -291,9 +305,9 @@ fn readme(r: &MnistReport) -> Result<String> {
         &["max leaves", "labels", "labels, translations", "teacher, images", "teacher, transfer set", "fidelity (transfer set)", "leaves grown", "fit s"],
         &trows,
     )?;
-    let omit = markdown_table(
+    let omit = published_table(
         &["omitted-3 student", "test errors", "errors on 3s", "3s correct", "published errors", "published on 3s"],
-        &[
+        vec![
             vec!["distilled without 3s".into(), m.omit3_errors.to_string(), m.omit3_three_errors.to_string(), format!("{:.1}%", 100.0 * m.omit3_threes_correct), "206".into(), "133".into()],
             vec![
                 format!("class-3 bias +{:.2}", m.omit3_bias),
@@ -304,6 +318,8 @@ fn readme(r: &MnistReport) -> Result<String> {
                 "14".into(),
             ],
         ],
+        &[4, 5],
+        m.mnist,
     )?;
     let quick_note = if m.mode == "quick" {
         format!(
@@ -313,6 +329,17 @@ fn readme(r: &MnistReport) -> Result<String> {
         )
     } else {
         String::new()
+    };
+    let published_note = if m.mnist {
+        format!(
+            "Published numbers: Hinton, Vinyals & Dean, *Distilling the Knowledge in a Neural Network* (2015), §3 (test errors \
+             of 10 000); Frosst & Hinton, *Distilling a Neural Network Into a Soft Decision Tree* (2017): depth-8 soft tree \
+             {}% on labels, {}% distilled. ",
+            published::SOFT_TREE_HARD_ACC * 100.0,
+            published::SOFT_TREE_SOFT_ACC * 100.0
+        )
+    } else {
+        format!("These data are not MNIST (read from `{}`), so the published figures, which are MNIST's, are not shown. ", cfg.data_dir.display())
     };
     let command = cfg.command.clone().unwrap_or_else(|| format!("scripts/cargo run --release --example mnist -- --{}", m.mode));
     let teacher_epochs = cfg
@@ -338,14 +365,12 @@ fn readme(r: &MnistReport) -> Result<String> {
     };
     let tr = &cfg.transfer;
     Ok(format!(
-        "# MNIST distillation\n\n\
+        "# {data} distillation\n\n\
          Generated by `{command}`; do not edit by hand.\n\
          Mode **{mode}**, device **{dev}**, wall time **{wall:.1} s**, seed {seed}, teacher **{teacher}**. {n_train} training \
          images ({n_val} of them the validation split), {n_test} test images.{teacher_images} Epochs: {teacher_epochs}, 2×800 students {se}, \
          small students {sme} (× the grid's factors), soft trees {ste}; batch {bs} (small students {sbs}).\n{changes_note}{quick_note}\n\
-         Published numbers: Hinton, Vinyals & Dean, *Distilling the Knowledge in a Neural Network* (2015), §3 (test errors \
-         of 10 000); Frosst & Hinton, *Distilling a Neural Network Into a Soft Decision Tree* (2017): depth-8 soft tree \
-         {sdt_h}% on labels, {sdt_s}% distilled. Distillation loss: `α·CE(y) + (1−α)·T²·KL(q_T ‖ p_T)`.\n\n\
+         {published_note}Distillation loss: `α·CE(y) + (1−α)·T²·KL(q_T ‖ p_T)`.\n\n\
          ## Headline\n\n{headline}\n\
          \"Jitter\": images randomly translated by up to {shift} pixel(s) in each direction (zero fill), redrawn every \
          mini-batch; the distilled student gets the teacher's soft targets *for the translated image*.\n\n\
@@ -391,8 +416,7 @@ fn readme(r: &MnistReport) -> Result<String> {
         n_test = m.n_test,
         n_plain = m.n_train - m.n_val,
         shift = cfg.budget.max_shift,
-        sdt_h = published::SOFT_TREE_HARD_ACC * 100.0,
-        sdt_s = published::SOFT_TREE_SOFT_ACC * 100.0,
+        data = m.data,
         per_image = cfg.budget.transfer_views,
         rows = m.transfer_rows,
         ts = tr.max_shift,
@@ -409,17 +433,22 @@ fn readme(r: &MnistReport) -> Result<String> {
     ))
 }
 
-/// One-paragraph summary of the headline numbers (published figures in parentheses).
+/// One-paragraph summary of the headline numbers (on MNIST, the published figures in parentheses).
 pub fn summary(r: &MnistReport) -> String {
     let m = &r.metrics;
+    let p = |s: String| if m.mnist { format!(" ({s})") } else { String::new() };
     format!(
-        "teacher {} errors (67) | 2×800: labels {} (146), distilled {} (74){} | 30×30: labels {} vs distilled {} | \
-         10×10: labels {} vs distilled {} | soft tree d{}: labels {:.2}% vs distilled {:.2}% (94.45 vs 96.76) | \
+        "{}: teacher {} errors{} | 2×800: labels {}{}, distilled {}{}{} | 30×30: labels {} vs distilled {} | \
+         10×10: labels {} vs distilled {} | soft tree d{}: labels {:.2}% vs distilled {:.2}%{} | \
          CART@{}: labels {:.2}%, translations {:.2}%, teacher on transfer set {:.2}% | \
          omitted 3: {} errors, {:.1}% of 3s right → bias +{:.2}: {} errors, {:.1}% of 3s",
+        m.data,
         m.teacher_errors,
+        p(published::TEACHER.to_string()),
         m.student_hard_errors,
+        p(published::STUDENT_HARD.to_string()),
         m.student_soft_errors,
+        p(published::STUDENT_SOFT.to_string()),
         if m.student_jitter { format!(" [+jitter; plain {}]", m.student_soft_plain_errors) } else { String::new() },
         m.small_hard_errors,
         m.small_soft_errors,
@@ -428,6 +457,7 @@ pub fn summary(r: &MnistReport) -> String {
         m.soft_tree_depth,
         100.0 * m.soft_tree_hard_acc,
         100.0 * m.soft_tree_soft_acc,
+        p(format!("{:.2} vs {:.2}", 100.0 * published::SOFT_TREE_HARD_ACC, 100.0 * published::SOFT_TREE_SOFT_ACC)),
         m.tree_leaves,
         100.0 * m.tree_hard_acc,
         100.0 * m.tree_hard_aug_acc,

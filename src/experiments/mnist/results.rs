@@ -97,6 +97,12 @@ pub struct BigChoice {
 /// The headline numbers; serialised flat into `metrics.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
+    /// The data's name: `MNIST`, or the folder another data set was read from.
+    #[serde(default)]
+    pub data: String,
+    /// Whether the data are MNIST, so that the published figures apply ([`super::published::is_mnist`]).
+    #[serde(default)]
+    pub mnist: bool,
     /// `quick` or `full`.
     pub mode: String,
     /// Device description.

@@ -27,6 +27,8 @@ pub(super) struct Ctx<'a> {
     pub(super) test: &'a Dataset,
     pub(super) teacher_test_pred: Array1<usize>,
     pub(super) models: Vec<ModelResult>,
+    /// Whether the data are MNIST: the published figures are recorded only then.
+    pub(super) mnist: bool,
 }
 
 impl Ctx<'_> {
@@ -35,6 +37,7 @@ impl Ctx<'_> {
         let e = errors(pred.view(), self.test.y.view())?;
         let n = self.test.len();
         let fid = crate::metrics::fidelity(pred.view(), self.teacher_test_pred.view())?;
+        let published = published.filter(|_| self.mnist);
         let pubs = published.map(|p| format!(" (published {p})")).unwrap_or_default();
         say(
             self.cfg,
@@ -58,7 +61,6 @@ impl Ctx<'_> {
 impl Ctx<'_> {
     /// Score a grid run of `arch` trained with `s` from its logits on the validation images (labels
     /// `val_y`) and on the test images, print its line, and return its record.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn grid_run(&self, arch: String, s: Setting, val_z: ArrayView2<f32>, val_y: ArrayView1<usize>, test_z: ArrayView2<f32>, seconds: f64) -> Result<GridRun> {
         let val = errors(argmax_rows(val_z).view(), val_y)?;
         let pred = argmax_rows(test_z);
@@ -100,9 +102,11 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     let wall = Instant::now();
     let device = cfg.device.resolve()?;
     let device_name = describe_device(device);
-    say(cfg, format!("MNIST distillation ({} mode) on {device_name}", cfg.mode));
     let data = load_data(cfg)?;
     let (rows, cols, k) = (data.rows, data.cols, data.train.n_classes);
+    let mnist = published::is_mnist(data.test.y.view());
+    let data_name = published::data_name(&cfg.data_dir, mnist);
+    say(cfg, format!("{data_name} distillation ({} mode) on {device_name}", cfg.mode));
 
     // Training subset (seeded) and the omitted-3 validation rows (the first n_val of it).
     let n_all = data.train.len();
@@ -140,11 +144,11 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     // Every translation of the training images (jittered 2×800 students, distillation on translations).
     let bank = shift_bank(cfg, &members, &train, rows, cols)?;
     let teacher_test_pred = argmax_rows(teacher_probs(&test_logits, 1.0)?.view());
-    let mut ctx = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new() };
+    let mut ctx = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new(), mnist };
     let mut teacher_members = Vec::new();
     if members.len() > 1 {
         for m in &members {
-            let mut c2 = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new() };
+            let mut c2 = Ctx { cfg, test: &test, teacher_test_pred: teacher_test_pred.clone(), models: Vec::new(), mnist };
             let published = (m.name == "teacher_mlp").then_some(published::TEACHER);
             c2.record(&m.name, &format!("  member: {}", m.title), &argmax_rows(m.test.view()), m.live.n_params(), "params", m.seconds, published)?;
             teacher_members.extend(c2.models);
@@ -220,6 +224,8 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     let mistakes = (test.x.select(Axis(0), &wrong), wrong.iter().map(|&i| format!("true {} → {}", test.y[i], soft_pred[i])).collect());
 
     let metrics = Metrics {
+        data: data_name,
+        mnist,
         mode: cfg.mode.to_string(),
         device: device_name,
         wall_seconds: wall.elapsed().as_secs_f64(),
