@@ -87,6 +87,9 @@ struct Args {
     /// Override the soft decision trees' base epochs (the grid's factors multiply it).
     #[arg(long)]
     soft_tree_epochs: Option<usize>,
+    /// Override the soft decision trees' starting learning rate (Adam, cosine schedule).
+    #[arg(long)]
+    soft_tree_lr: Option<f64>,
     /// Override the number of teacher-labelled views per training image in the transfer set.
     #[arg(long)]
     transfer_views: Option<usize>,
@@ -152,6 +155,9 @@ fn run(a: Args) -> kdistill::Result<()> {
     }
     if let Some(f) = a.soft_tree_epoch_factors {
         cfg.soft_tree.epoch_factors = f;
+    }
+    if let Some(lr) = a.soft_tree_lr {
+        cfg.soft_tree.learning_rate = lr;
     }
     let b = &mut cfg.budget;
     if a.n_train.is_some() {

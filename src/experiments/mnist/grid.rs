@@ -5,9 +5,11 @@
 //! 2. Distillation over `alphas × temperatures × inputs` at the base schedule (`α > 0` is skipped on
 //!    the transfer set, whose mixtures have no label).
 //! 3. For the best label-trained and the best distilled setting so far, the schedule times each epoch
-//!    factor above 1. With [`GridSpec::lengthen_each_input`], the best distilled setting *of each input
-//!    kind* is lengthened: distillation on augmented views is the setting that needs patience (Beyer et
-//!    al. 2022) and loses at the base schedule, so the base schedule alone must not rule it out.
+//!    factor above 1. With [`GridSpec::lengthen_each_input`], the best setting *of each input kind* is
+//!    lengthened, on both sides: distillation on augmented views is the setting that needs patience
+//!    (Beyer et al. 2022) and loses at the base schedule, so the base schedule alone must not rule it
+//!    out; and labels on translations get the same chance, or a longer schedule would favour
+//!    distillation by construction.
 //! 4. Optionally, logit matching at the chosen distilled setting (reported beside it, never chosen).
 //!
 //! Each kind's choice is the run with the fewest validation errors; ties go to the earlier run, so
@@ -33,7 +35,8 @@ pub(super) struct GridSpec<'a> {
     pub(super) inputs: &'a [Inputs],
     pub(super) epochs: usize,
     pub(super) epoch_factors: &'a [usize],
-    /// Lengthen the best distilled setting of every input kind, not only the best one overall.
+    /// Lengthen the best label-trained and the best distilled setting of every input kind, not only the
+    /// best one of each side.
     pub(super) lengthen_each_input: bool,
     pub(super) logit_match: bool,
 }
@@ -94,7 +97,7 @@ pub(super) fn run_grid(spec: &GridSpec<'_>, mut train: impl FnMut(Setting) -> Re
             }
         }
     }
-    let h0 = best(&runs, &hard)?;
+    let h0: Vec<usize> = if spec.lengthen_each_input { hard.clone() } else { vec![best(&runs, &hard)?] };
     let s0: Vec<usize> = if spec.lengthen_each_input {
         let mut chosen = Vec::new();
         for &inputs in spec.inputs {
@@ -108,9 +111,11 @@ pub(super) fn run_grid(spec: &GridSpec<'_>, mut train: impl FnMut(Setting) -> Re
         vec![best(&runs, &soft)?]
     };
     for &factor in spec.epoch_factors.iter().filter(|&&f| f > 1) {
-        let base = setting_of(&runs[h0]);
-        hard.push(runs.len());
-        runs.push(train(Setting { epochs: spec.epochs * factor, ..base })?);
+        for &i in &h0 {
+            let base = setting_of(&runs[i]);
+            hard.push(runs.len());
+            runs.push(train(Setting { epochs: spec.epochs * factor, ..base })?);
+        }
         for &i in &s0 {
             let base = setting_of(&runs[i]);
             soft.push(runs.len());
@@ -175,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn lengthening_each_input_kind_trains_the_best_distilled_setting_of_each() {
+    fn lengthening_each_input_kind_trains_the_best_setting_of_each_on_both_sides() {
         // Plain images win at the base schedule, but the transfer set gains most from patience.
         let patient = |s: Setting| {
             fake(s).map(|r| {
@@ -188,7 +193,7 @@ mod tests {
             })
         };
         let spec = GridSpec {
-            hard_inputs: &[Inputs::Plain],
+            hard_inputs: &[Inputs::Plain, Inputs::Translations],
             alphas: &[0.0],
             temperatures: &[2.0, 4.0],
             inputs: &[Inputs::Plain, Inputs::Transfer],
@@ -198,13 +203,21 @@ mod tests {
             logit_match: false,
         };
         let g = run_grid(&spec, patient).unwrap();
-        assert_eq!(g.runs.len(), 1 + 4 + 2);
+        assert_eq!(g.runs.len(), 2 + 4 + 2);
         assert_eq!(g.runs[g.soft].inputs, Inputs::Plain, "only the base schedule's winner was lengthened");
+        assert_eq!(g.runs[6].inputs, Inputs::Translations, "only the best label-trained input was lengthened");
         let g = run_grid(&GridSpec { lengthen_each_input: true, ..spec }, patient).unwrap();
-        // 1 hard + 4 distilled + (1 hard + 2 distilled) at 30 epochs; ties go to the first temperature.
-        assert_eq!(g.runs.len(), 1 + 4 + 3);
-        let longer: Vec<_> = g.runs[5..].iter().map(|r| (r.loss.as_str(), r.inputs, r.temperature, r.epochs)).collect();
-        assert_eq!(longer, vec![("labels", Inputs::Plain, None, 30), ("distilled", Inputs::Plain, Some(4.0), 30), ("distilled", Inputs::Transfer, Some(2.0), 30)]);
+        // 2 hard + 4 distilled + (2 hard + 2 distilled) at 30 epochs; ties go to the first temperature.
+        assert_eq!(g.runs.len(), 2 + 4 + 4);
+        let longer: Vec<_> = g.runs[6..].iter().map(|r| (r.loss.as_str(), r.inputs, r.temperature, r.epochs)).collect();
+        let want = vec![
+            ("labels", Inputs::Plain, None, 30),
+            ("labels", Inputs::Translations, None, 30),
+            ("distilled", Inputs::Plain, Some(4.0), 30),
+            ("distilled", Inputs::Transfer, Some(2.0), 30),
+        ];
+        assert_eq!(longer, want);
+        assert_eq!(g.runs[g.hard].inputs, Inputs::Translations);
         let chosen = &g.runs[g.soft];
         assert_eq!((chosen.inputs, chosen.epochs, chosen.val_errors), (Inputs::Transfer, 30, 40));
     }

@@ -22,6 +22,7 @@ fn train_tree(src: &Sources<'_>, ctx: &Ctx<'_>, s: Setting) -> Result<(GridRun, 
         .depth(g.depth)
         .balance_penalty(g.balance_penalty)
         .epochs(s.epochs)
+        .learning_rate(g.learning_rate)
         .seed(cfg.seed + 50)
         .device(cfg.device)
         .routing(Routing::MaxPath);
