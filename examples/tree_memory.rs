@@ -78,7 +78,7 @@ fn run(a: Args) -> Result<()> {
         .view([n as i64, d as i64])
         .to_kind(Kind::Float)
         / 255.0;
-    let recipe = ViewRecipe { max_shift: 1, mix_fraction: 0.5, min_weight: 0.75 };
+    let recipe = ViewRecipe { max_shift: 1, mix_fraction: 0.5, min_weight: 0.75, neighbours: 0 };
     let views = Views::sample(n, mnist.rows, mnist.cols, a.views, &recipe, a.seed)?;
     let rows = views.len();
     let r = Tensor::arange(rows as i64, (Kind::Int64, Device::Cpu));

@@ -327,7 +327,7 @@ mod tests {
         let x = images(2 * CHUNK as usize + 5); // more than one chunk
         let f = teacher();
         let g = |b: &Tensor| f(b) * -0.5;
-        let recipe = ViewRecipe { max_shift: 1, mix_fraction: 0.5, min_weight: 0.5 };
+        let recipe = ViewRecipe { max_shift: 1, mix_fraction: 0.5, min_weight: 0.5, neighbours: 0 };
         let views = || Views::sample(x.nrows(), 4, 4, 3, &recipe, 9).unwrap();
         let zf = ViewBank::member_logits(&f, x.view(), &views(), Device::Cpu, None).unwrap();
         let zg = ViewBank::member_logits(&g, x.view(), &views(), Device::Cpu, None).unwrap();
@@ -398,7 +398,7 @@ mod tests {
     fn subsets_tables_and_the_cache_are_checked() {
         let dir = tempfile::tempdir().unwrap();
         let x = images(6);
-        let views = || Views::sample(6, 4, 4, 2, &ViewRecipe { max_shift: 1, mix_fraction: 0.5, min_weight: 0.5 }, 1).unwrap();
+        let views = || Views::sample(6, 4, 4, 2, &ViewRecipe { max_shift: 1, mix_fraction: 0.5, min_weight: 0.5, neighbours: 0 }, 1).unwrap();
         let z = ViewBank::member_logits(&teacher(), x.view(), &views(), Device::Cpu, None).unwrap();
         let bank = ViewBank::new(views(), x.view(), vec![z.copy()], Device::Cpu).unwrap();
         // The whole table: slot-major rows, probabilities that match the logits, 8-bit pixels of the views.

@@ -11,7 +11,7 @@
 //! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher's probabilities on each translated image (looked up in a [`crate::teacher::bank::ViewBank`] of the teacher's logits on all `(2s+1)²` translations) | 74 errors |
 //! | small 784→30→30→10 and 784→10→10→10 | the validation grid of [`SmallGrid`]: labels (plain images or fresh translations) against distillation (α, T, inputs: plain images, translations or the transfer set; schedule length) | — |
 //! | soft decision tree, depth 8 | the validation grid of [`SoftTreeGrid`]: labels against distillation; max-path prediction | 94.45 % → 96.76 % |
-//! | CART at each of `tree_leaves` | labels; labels of translated images (control); teacher probabilities on the images; teacher probabilities on the transfer set | — |
+//! | CART at each of `tree_leaves` | labels; labels of translated images (control); teacher probabilities on the images; teacher probabilities on the trees' transfer set ([`MnistConfig::tree_transfer`]: translations, and mixtures of each image with one of its nearest neighbours) | — |
 //! | omitted-3 student 2×800 | distilled like the headline student on a transfer set **without any 3**; then the class-3 logit bias is raised by the amount that minimises errors on the validation split | 206 (133 on 3s) → 109 (14 on 3s) errors |
 //!
 //! **The transfer set** ("function matching", Beyer et al. 2022): `transfer_views` views of each training

@@ -1,7 +1,7 @@
 //! The students' training sources outside the validation split: the plain images with the teachers'
-//! logits, every translation of them (a [`ViewBank`]), and the transfer set (`transfer_views` views of
-//! each image drawn from [`MnistConfig::transfer`], labelled by the teachers), each cached beside its
-//! teacher. [`Sources::with_data`] turns an [`Inputs`] and an [`Objective`] into the training data of
+//! logits, every translation of them (a [`ViewBank`]), the transfer set (`transfer_views` views of
+//! each image drawn from [`MnistConfig::transfer`], labelled by the teachers) and the CART trees' own
+//! (as many views, drawn from [`MnistConfig::tree_transfer`]), each cached beside its teacher. [`Sources::with_data`] turns an [`Inputs`] and an [`Objective`] into the training data of
 //! the crate's one loop.
 use super::cache::{hash_data, key_of};
 use super::teachers::{teacher_probs, view_bank, Member};
@@ -28,11 +28,19 @@ pub(super) struct Sources<'a> {
     pub(super) shifts: ViewBank,
     /// The transfer set over `plain`.
     pub(super) transfer: ViewBank,
+    /// The CART trees' transfer set over `plain`; `None` when its recipe is the students' (then it is
+    /// `transfer`).
+    pub(super) tree_transfer: Option<ViewBank>,
     pub(super) rows: usize,
     pub(super) cols: usize,
 }
 
 impl Sources<'_> {
+    /// The CART trees' transfer set.
+    pub(super) fn tree_transfer(&self) -> &ViewBank {
+        self.tree_transfer.as_ref().unwrap_or(&self.transfer)
+    }
+
     /// Teacher probabilities at `t` on the plain images.
     pub(super) fn plain_probs(&self, t: f32) -> Result<Array2<f32>> {
         teacher_probs(&self.plain_logits.iter().collect::<Vec<_>>(), t)
@@ -113,9 +121,24 @@ pub(super) fn sources<'a>(
     let plain_logits = members.iter().map(|m| m.train.select(ndarray::Axis(0), plain_rows)).collect();
     let per_image = cfg.budget.transfer_views;
     let seed = cfg.seed + 40;
-    let views = Views::sample(plain.len(), rows, cols, per_image, &cfg.transfer, seed)?;
-    let key = key_of(&(hash_data(&plain), per_image, &cfg.transfer, seed));
+    let data_key = hash_data(&plain);
+    let images = crate::neural::to_tensor(plain.x.view(), tch::Device::Cpu);
+    let views = Views::sample_near(&images, rows, cols, per_image, &cfg.transfer, seed)?;
+    let key = key_of(&(data_key, per_image, &cfg.transfer, seed));
     let what = format!("the transfer set ({per_image} views of each of {} images, {} of them mixtures)", plain.len(), views.n_mixed());
     let transfer = view_bank(cfg, members, &plain, views, &format!("views-transfer-{key}"), &what)?;
-    Ok(Sources { cfg, shifts: shifts.subset(plain_rows)?, plain, val, plain_logits, transfer, rows, cols })
+    let tree_transfer = if cfg.tree_transfer == cfg.transfer {
+        None
+    } else {
+        let (recipe, seed) = (&cfg.tree_transfer, cfg.seed + 42);
+        let start = std::time::Instant::now();
+        let views = Views::sample_near(&images, rows, cols, per_image, recipe, seed)?;
+        if recipe.near() {
+            super::say(cfg, format!("the trees' transfer set: {} nearest neighbours of each of the {} images in {:.1} s", recipe.neighbours, plain.len(), start.elapsed().as_secs_f64()));
+        }
+        let key = key_of(&(data_key, per_image, recipe, seed));
+        let what = format!("the trees' transfer set ({per_image} views of each of {} images, {} of them mixtures)", plain.len(), views.n_mixed());
+        Some(view_bank(cfg, members, &plain, views, &format!("views-tree-transfer-{key}"), &what)?)
+    };
+    Ok(Sources { cfg, shifts: shifts.subset(plain_rows)?, plain, val, plain_logits, transfer, tree_transfer, rows, cols })
 }

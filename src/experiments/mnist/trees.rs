@@ -5,7 +5,8 @@
 //! * labels of as many translated images as the transfer set has rows (augmentation without a
 //!   teacher: the control);
 //! * the teacher's probabilities on the training images;
-//! * the teacher's probabilities on the transfer set (translations and mixtures it labelled).
+//! * the teacher's probabilities on the trees' transfer set ([`super::MnistConfig::tree_transfer`]:
+//!   translations, and mixtures of each image with one of its nearest neighbours, that it labelled).
 //!
 //! Every training set is binned straight from 8-bit pixels ([`BinnedMatrix::from_bytes`], or chunk by chunk
 //! as the views are rendered with [`ByteBinner`]), one at a
@@ -71,7 +72,7 @@ pub(super) fn tree_curve(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<Vec<Cur
     let start = Instant::now();
     let n = src.plain.len();
     let per_image = cfg.budget.transfer_views;
-    let views = Views::sample(n, src.rows, src.cols, per_image, &ViewRecipe::translations(cfg.transfer.max_shift), cfg.seed + 41)?;
+    let views = Views::sample(n, src.rows, src.cols, per_image, &ViewRecipe::translations(cfg.tree_transfer.max_shift), cfg.seed + 41)?;
     let images = crate::neural::to_tensor(src.plain.x.view(), tch::Device::Cpu);
     let all = tch::Tensor::arange(views.len() as i64, (tch::Kind::Int64, tch::Device::Cpu));
     let mut binner = ByteBinner::new(views.len(), src.rows * src.cols, 256, pixel_value)?;
@@ -82,12 +83,13 @@ pub(super) fn tree_curve(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<Vec<Cur
     results.push(fit_all(ctx, "hard_aug", "labels of translated images", &aug, one_hot(aug_labels.view(), k)?.view(), &bar)?);
     drop(aug);
 
-    // The transfer set, labelled by the teacher.
+    // The trees' transfer set, labelled by the teacher.
     let start = Instant::now();
-    let mut binner = ByteBinner::new(src.transfer.n_views(), src.rows * src.cols, 256, pixel_value)?;
-    src.transfer.render_u8_chunks(label(cfg, "transfer set").as_deref(), |chunk| binner.push(chunk))?;
+    let bank = src.tree_transfer();
+    let mut binner = ByteBinner::new(bank.n_views(), src.rows * src.cols, 256, pixel_value)?;
+    bank.render_u8_chunks(label(cfg, "transfer set").as_deref(), |chunk| binner.push(chunk))?;
     let transfer = binner.finish()?;
-    let q = src.transfer.probs(t)?;
+    let q = bank.probs(t)?;
     say(cfg, format!("trees: the transfer set's {} views rendered and binned in {:.1} s", transfer.n_rows(), start.elapsed().as_secs_f64()));
     results.push(fit_all(ctx, "transfer", &format!("teacher probabilities on the transfer set (T = {t})"), &transfer, q.view(), &bar)?);
     bar.finish_and_clear();
