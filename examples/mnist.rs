@@ -93,6 +93,11 @@ struct Args {
     /// Override the number of teacher-labelled views per training image in the transfer set.
     #[arg(long)]
     transfer_views: Option<usize>,
+    /// Override the number of teacher-labelled views per training image in the CART trees' transfer set
+    /// (and of translated views in its labelled control). Default: 40 with --full, as --transfer-views
+    /// with --quick.
+    #[arg(long)]
+    tree_transfer_views: Option<usize>,
     /// Override the mini-batch size.
     #[arg(long)]
     batch_size: Option<usize>,
@@ -173,6 +178,9 @@ fn run(a: Args) -> kdistill::Result<()> {
     b.small_epochs = a.small_epochs.unwrap_or(b.small_epochs);
     b.soft_tree_epochs = a.soft_tree_epochs.unwrap_or(b.soft_tree_epochs);
     b.transfer_views = a.transfer_views.unwrap_or(b.transfer_views);
+    if a.tree_transfer_views.is_some() {
+        b.tree_transfer_views = a.tree_transfer_views;
+    }
     b.batch_size = a.batch_size.unwrap_or(b.batch_size);
     if a.quiet {
         // TODO: Audit that the environment access only happens in single-threaded code.

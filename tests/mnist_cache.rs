@@ -45,6 +45,7 @@ fn tiny_config(data: &Path, cache: &Path, out: &Path) -> MnistConfig {
         small_batch_size: 64,
         tree_leaves: vec![8, 16],
         transfer_views: 2,
+        tree_transfer_views: Some(3),
         soft_tree_epochs: 1,
         cnn_channels: (4, 8),
         cnn_hidden: 16,

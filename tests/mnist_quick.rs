@@ -21,6 +21,7 @@ const KEYS: [&str; 24] = [
     "soft_tree_depth",
     "soft_tree_grid",
     "transfer_rows",
+    "tree_transfer_rows",
     "tree_curve",
     "tree_hard_acc",
     "tree_soft_acc",
@@ -95,6 +96,7 @@ fn quick_run_writes_every_report_with_sane_numbers() {
     assert_eq!((big.runs[c].alpha, big.runs[c].temperature), (m.alpha, Some(m.temperature)));
     assert_eq!(json["big_grid"]["runs"].as_array().unwrap().len(), big.runs.len());
     assert_eq!(m.transfer_rows, cfg.budget.transfer_views * (m.n_train - m.n_val));
+    assert_eq!(m.tree_transfer_rows, cfg.budget.tree_views() * (m.n_train - m.n_val));
     assert_eq!(m.tree_curve.len(), cfg.budget.tree_leaves.len());
     for t in &r.trees {
         assert!(t.grown.iter().all(|&l| l <= t.leaves), "{t:?}");

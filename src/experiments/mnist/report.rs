@@ -371,7 +371,7 @@ fn readme(r: &MnistReport) -> Result<String> {
         let partner = if tt.near() { format!("one of its {} nearest neighbours (pixel space)", tt.neighbours) } else { "a random other image".to_string() };
         format!(
             "their own transfer set of {} rows: {} views of each image, view 0 the image itself, the others translated by up to {} pixel(s), and {:.0}% of them mixed with {partner}, keeping weight `λ ~ U({}, 1)` on its own, every view labelled by the teacher",
-            m.transfer_rows, cfg.budget.transfer_views, tt.max_shift, 100.0 * tt.mix_fraction, tt.min_weight
+            m.tree_transfer_rows, cfg.budget.tree_views(), tt.max_shift, 100.0 * tt.mix_fraction, tt.min_weight
         )
     };
     Ok(format!(

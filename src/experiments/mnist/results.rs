@@ -144,8 +144,11 @@ pub struct Metrics {
     pub soft_tree_mixture_acc: [f64; 2],
     /// Depth of the soft trees.
     pub soft_tree_depth: usize,
-    /// Rows of the CART transfer set (teacher-labelled views).
+    /// Rows of the transfer set of the small students and soft trees (teacher-labelled views).
     pub transfer_rows: usize,
+    /// Rows of the CART trees' transfer set, and of the translated control beside it.
+    #[serde(default)]
+    pub tree_transfer_rows: usize,
     /// CART at `tree_leaves` on one-hot labels: test accuracy.
     pub tree_hard_acc: f64,
     /// CART at `tree_leaves` on the teacher's probabilities of the training images.

@@ -209,6 +209,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
     let (soft_tree, soft_tree_picture) = soft_trees(&src, &mut ctx)?;
     let trees = tree_curve(&src, &mut ctx)?;
     let transfer_rows = src.transfer.n_views();
+    let tree_transfer_rows = src.tree_transfer().n_views();
     drop(src);
     let headline = trees.iter().find(|r| r.leaves == cfg.headline_leaves).expect("validated");
 
@@ -245,6 +246,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         soft_tree_mixture_acc: [soft_tree.hard, soft_tree.soft].map(|i| 1.0 - soft_tree.runs[i].test_errors_mixture.unwrap_or(n_test) as f64 / n_test as f64),
         soft_tree_depth: cfg.soft_tree.depth,
         transfer_rows,
+        tree_transfer_rows,
         tree_hard_acc: headline.hard_acc,
         tree_soft_acc: headline.soft_acc,
         tree_hard_aug_acc: headline.hard_aug_acc,

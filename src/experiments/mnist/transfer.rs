@@ -127,17 +127,18 @@ pub(super) fn sources<'a>(
     let key = key_of(&(data_key, per_image, &cfg.transfer, seed));
     let what = format!("the transfer set ({per_image} views of each of {} images, {} of them mixtures)", plain.len(), views.n_mixed());
     let transfer = view_bank(cfg, members, &plain, views, &format!("views-transfer-{key}"), &what)?;
-    let tree_transfer = if cfg.tree_transfer == cfg.transfer {
+    let tree_views = cfg.budget.tree_views();
+    let tree_transfer = if cfg.tree_transfer == cfg.transfer && tree_views == per_image {
         None
     } else {
         let (recipe, seed) = (&cfg.tree_transfer, cfg.seed + 42);
         let start = std::time::Instant::now();
-        let views = Views::sample_near(&images, rows, cols, per_image, recipe, seed)?;
+        let views = Views::sample_near(&images, rows, cols, tree_views, recipe, seed)?;
         if recipe.near() {
             super::say(cfg, format!("the trees' transfer set: {} nearest neighbours of each of the {} images in {:.1} s", recipe.neighbours, plain.len(), start.elapsed().as_secs_f64()));
         }
-        let key = key_of(&(data_key, per_image, recipe, seed));
-        let what = format!("the trees' transfer set ({per_image} views of each of {} images, {} of them mixtures)", plain.len(), views.n_mixed());
+        let key = key_of(&(data_key, tree_views, recipe, seed));
+        let what = format!("the trees' transfer set ({tree_views} views of each of {} images, {} of them mixtures)", plain.len(), views.n_mixed());
         Some(view_bank(cfg, members, &plain, views, &format!("views-tree-transfer-{key}"), &what)?)
     };
     Ok(Sources { cfg, shifts: shifts.subset(plain_rows)?, plain, val, plain_logits, transfer, tree_transfer, rows, cols })

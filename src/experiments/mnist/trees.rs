@@ -71,7 +71,7 @@ pub(super) fn tree_curve(src: &Sources<'_>, ctx: &mut Ctx<'_>) -> Result<Vec<Cur
     // The control: labels of translated images, as many rows as the transfer set.
     let start = Instant::now();
     let n = src.plain.len();
-    let per_image = cfg.budget.transfer_views;
+    let per_image = cfg.budget.tree_views();
     let views = Views::sample(n, src.rows, src.cols, per_image, &ViewRecipe::translations(cfg.tree_transfer.max_shift), cfg.seed + 41)?;
     let images = crate::neural::to_tensor(src.plain.x.view(), tch::Device::Cpu);
     let all = tch::Tensor::arange(views.len() as i64, (tch::Kind::Int64, tch::Device::Cpu));
