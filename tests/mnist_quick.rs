@@ -7,7 +7,7 @@
 use kdistill::experiments::mnist::{self, MnistConfig, Mode};
 use std::path::Path;
 
-const KEYS: [&str; 24] = [
+const KEYS: [&str; 25] = [
     "teacher_errors",
     "student_hard_errors",
     "student_soft_errors",
