@@ -90,6 +90,9 @@ struct Args {
     /// Override the soft decision trees' starting learning rate (Adam, cosine schedule).
     #[arg(long)]
     soft_tree_lr: Option<f64>,
+    /// Override the soft decision trees' decoupled weight decay (AdamW; 0 turns it off).
+    #[arg(long)]
+    soft_tree_wd: Option<f64>,
     /// Override the number of teacher-labelled views per training image in the transfer set.
     #[arg(long)]
     transfer_views: Option<usize>,
@@ -163,6 +166,9 @@ fn run(a: Args) -> kdistill::Result<()> {
     }
     if let Some(lr) = a.soft_tree_lr {
         cfg.soft_tree.learning_rate = lr;
+    }
+    if let Some(wd) = a.soft_tree_wd {
+        cfg.soft_tree.weight_decay = wd;
     }
     let b = &mut cfg.budget;
     if a.n_train.is_some() {

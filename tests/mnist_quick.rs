@@ -67,8 +67,11 @@ fn quick_run_writes_every_report_with_sane_numbers() {
     assert_eq!((m.n_train, m.teacher_n_train), (4_000, 60_000), "the students learn from 4 000 images, the teacher from all");
 
     // The quick preset's promises (fixed seeds): the teacher clearly beats the students it teaches, and
-    // every distilled student (2×800, 30-30, 10-10, the depth-8 soft tree read by its max path) beats its
-    // label-trained twin, each chosen on the validation split.
+    // every distilled net (2×800, 30-30, 10-10) beats its label-trained twin, each chosen on the
+    // validation split. On 3 200 images the two depth-8 soft trees (read by their max path) swap places
+    // with the seed (test errors with the preset's weight decay, distilled against labels: 553 / 543 at
+    // seed 0, 492 / 707 at seed 1, 552 / 608 at seed 2), so the distilled one must not fall more than
+    // half a point behind.
     assert!(m.teacher_errors * 10 <= m.student_hard_errors * 7, "teacher {} vs 2×800 on labels {}", m.teacher_errors, m.student_hard_errors);
     assert!(m.student_soft_errors < m.student_hard_errors, "2×800: distilled {} vs labels {}", m.student_soft_errors, m.student_hard_errors);
     assert!(m.small_soft_errors < m.small_hard_errors, "30-30: distilled {} vs labels {}", m.small_soft_errors, m.small_hard_errors);
@@ -76,9 +79,9 @@ fn quick_run_writes_every_report_with_sane_numbers() {
     for (what, e) in [("10-10 labels", m.tiny_hard_errors), ("10-10 distilled", m.tiny_soft_errors)] {
         assert!(e < 1_500, "{what}: {e} test errors");
     }
-    assert!(m.soft_tree_soft_acc > m.soft_tree_hard_acc, "soft tree: distilled {} vs labels {}", m.soft_tree_soft_acc, m.soft_tree_hard_acc);
+    assert!(m.soft_tree_soft_acc > m.soft_tree_hard_acc - 0.005, "soft tree: distilled {} vs labels {}", m.soft_tree_soft_acc, m.soft_tree_hard_acc);
     for (what, acc) in [("soft tree labels", m.soft_tree_hard_acc), ("soft tree distilled", m.soft_tree_soft_acc)] {
-        assert!(acc > 0.88, "{what}: accuracy {acc}");
+        assert!(acc > 0.92, "{what}: accuracy {acc}");
     }
     // The distilled 2×800 student agrees with its teacher more often than the same net on labels.
     let fid = |name: &str| r.models.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("{name}")).fidelity;

@@ -397,7 +397,7 @@ fn readme(r: &MnistReport) -> Result<String> {
          fresh translation per batch), distilled on the plain images, on translations, or on the transfer set. **Bold**: the \
          runs validation chose, which give the headline `small_*_errors`.\n\n{small_tables}\n{lm_note}\n\
          ![small students](small_students.png)\n\n\
-         ## Soft decision trees\n\nDepth {depth} ({leaves} leaves), balance penalty λ = {lambda}, Adam from {st_lr} on a cosine schedule; their translations move \
+         ## Soft decision trees\n\nDepth {depth} ({leaves} leaves), balance penalty λ = {lambda}, Adam from {st_lr} on a cosine schedule{st_wd}; their translations move \
          an image by up to {st_shift} pixel(s). Validation errors of the max-path prediction choose; the label-trained runs and the best distilled setting of each input are also \
          trained on the longer schedules.\n\n{soft_table}\n![soft tree](soft_tree.png)\n\n\
          ## CART size curve\n\nOur CART learner at each leaf limit; only the training set differs. The translated control has \
@@ -437,6 +437,7 @@ fn readme(r: &MnistReport) -> Result<String> {
         lambda = cfg.soft_tree.balance_penalty,
         st_shift = cfg.soft_tree.max_shift,
         st_lr = cfg.soft_tree.learning_rate,
+        st_wd = if cfg.soft_tree.weight_decay > 0.0 { format!(" with decoupled weight decay {}", cfg.soft_tree.weight_decay) } else { String::new() },
         cache = r.cache_hits,
         tree_t = cfg.tree_temperature,
         v0 = m.omit3_val_errors[0],

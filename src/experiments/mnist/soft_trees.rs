@@ -23,6 +23,7 @@ fn train_tree(src: &Sources<'_>, ctx: &Ctx<'_>, s: Setting) -> Result<(GridRun, 
         .balance_penalty(g.balance_penalty)
         .epochs(s.epochs)
         .learning_rate(g.learning_rate)
+        .weight_decay(g.weight_decay)
         .seed(cfg.seed + 50)
         .device(cfg.device)
         .routing(Routing::MaxPath);

@@ -125,6 +125,13 @@ impl SoftTreeParams {
         self.0.train.cosine = false;
         self
     }
+    /// Decoupled weight decay `w ≥ 0` (AdamW): every step first shrinks each parameter (filters,
+    /// biases, leaf logits and `β`'s exponent) by the factor `1 − η_t·w`, `η_t` the step's learning
+    /// rate, then takes Adam's step. 0 (the default) turns it off.
+    pub fn weight_decay(mut self, w: f64) -> Self {
+        self.0.train.weight_decay = w;
+        self
+    }
     /// Seed of the initialisation and the shuffles.
     pub fn seed(mut self, s: u64) -> Self {
         self.0.train.seed = s;
@@ -274,6 +281,8 @@ mod tests {
         assert_eq!(name(SoftTreeParams::new().distill(0.0, 0.0)), "temperature");
         assert_eq!(name(SoftTreeParams::new().epochs(0)), "epochs");
         assert_eq!(name(SoftTreeParams::new().learning_rate(0.0)), "learning_rate");
+        assert_eq!(name(SoftTreeParams::new().weight_decay(-0.01)), "weight_decay");
+        assert_eq!(name(SoftTreeParams::new().weight_decay(f64::INFINITY)), "weight_decay");
         let mut lm = SoftTreeParams::new();
         lm.0.objective = Objective::LogitMatch { alpha: 0.0 };
         assert_eq!(name(lm), "objective");
@@ -285,6 +294,19 @@ mod tests {
         assert!(matches!(p.fit(TrainData::new(x.view()).labels(y.view()), 1), Err(KdError::InvalidParam { name: "n_classes", .. })));
         let q = array![[0.5f32, 0.5]];
         assert!(matches!(p.clone().distill(0.0, 1.0).fit(TrainData::new(x.view()).soft(q.view(), 1.0), 2), Err(KdError::Shape(_))));
+    }
+
+    #[test]
+    fn weight_decay_shrinks_the_filters_and_zero_is_the_default() {
+        let x = ndarray::Array2::from_shape_fn((64, 4), |(i, j)| ((i * 7 + j * 5) % 13) as f32 / 13.0 - 0.5);
+        let y: Array1<usize> = x.rows().into_iter().map(|r| usize::from(r[0] + r[1] > r[2])).collect();
+        let p = SoftTreeParams::new().depth(2).epochs(40).batch_size(16).learning_rate(0.05).seed(3).device(DeviceChoice::Cpu);
+        assert_eq!(p.check().unwrap().train().weight_decay(), 0.0);
+        let norm = |t: &SoftTree| (0..t.n_inner()).map(|i| t.filter(i).iter().map(|w| w * w).sum::<f32>()).sum::<f32>().sqrt();
+        let plain = p.fit(TrainData::new(x.view()).labels(y.view()), 2).unwrap();
+        let decayed = p.clone().weight_decay(0.5).fit(TrainData::new(x.view()).labels(y.view()), 2).unwrap();
+        assert_eq!(p.clone().weight_decay(0.5).check().unwrap().train().weight_decay(), 0.5);
+        assert!(norm(&decayed) < 0.8 * norm(&plain), "{} vs {}", norm(&decayed), norm(&plain));
     }
 
     #[test]
