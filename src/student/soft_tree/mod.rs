@@ -19,7 +19,9 @@
 //! `a_i` is an exponentially decaying running average (over batches) of the share of the probability
 //! reaching node `i` that goes right, `Σ_x P_i(x) p_i(x) / Σ_x P_i(x)`; the balance penalty `C` keeps
 //! every node using both children. Deeper nodes see fewer examples per batch, so their average runs
-//! over a window `2^{depth}` times longer (decay `1 − (1 − γ)·2^{−depth}`).
+//! over a window `2^{depth}` times longer (decay `1 − (1 − γ)·2^{−depth}`). Optional decoupled weight
+//! decay `w` ([`SoftTreeParams::weight_decay`], AdamW) shrinks every parameter by `1 − η_t·w` each step,
+//! which regularises the 255 linear routers of a depth-8 tree on MNIST more than any schedule does.
 //!
 //! Prediction ([`Routing`]): the distribution of the single leaf with the greatest path probability
 //! (**max-path**: `d` filters explain the decision; the default), or the **mixture** `Σ_ℓ P_ℓ Q_ℓ`.
