@@ -110,6 +110,10 @@ struct Args {
     /// Override the soft trees' schedule multiples tried for the chosen settings (e.g. 1,5).
     #[arg(long, value_delimiter = ',')]
     soft_tree_epoch_factors: Option<Vec<usize>>,
+    /// Train each small student's chosen label-trained and distilled settings at this many student seeds
+    /// (the grid's own run first) and report the spread. Default: 5 with --full, 3 with --quick.
+    #[arg(long)]
+    small_seeds: Option<usize>,
     /// Hide progress bars and per-model lines.
     #[arg(long)]
     quiet: bool,
@@ -163,6 +167,9 @@ fn run(a: Args) -> kdistill::Result<()> {
     }
     if let Some(f) = a.soft_tree_epoch_factors {
         cfg.soft_tree.epoch_factors = f;
+    }
+    if let Some(n) = a.small_seeds {
+        cfg.small_grid.seeds = n;
     }
     if let Some(lr) = a.soft_tree_lr {
         cfg.soft_tree.learning_rate = lr;

@@ -7,8 +7,9 @@
 use kdistill::experiments::mnist::{self, MnistConfig, Mode};
 use std::path::Path;
 
-const KEYS: [&str; 25] = [
+const KEYS: [&str; 26] = [
     "teacher_errors",
+    "small_seed_spread",
     "student_hard_errors",
     "student_soft_errors",
     "small_hard_errors",
@@ -91,6 +92,14 @@ fn quick_run_writes_every_report_with_sane_numbers() {
     assert!(m.omit3_bias >= 0.0 && m.omit3_val_errors[1] <= m.omit3_val_errors[0]);
     // Every grid run is recorded, the chosen ones are among them, and trees respect their limits.
     assert_eq!(json["small_grid"].as_array().unwrap().len(), r.small.iter().map(|g| g.runs.len()).sum::<usize>());
+    // Each small student's chosen pair at the preset's student seeds, the grid's own runs first.
+    assert_eq!(m.small_seed_spread.len(), r.small.len());
+    for (s, g) in m.small_seed_spread.iter().zip(&r.small) {
+        assert_eq!(s.seeds.len(), cfg.small_grid.seeds);
+        assert_eq!((s.hard_test_errors.len(), s.soft_test_errors.len()), (s.seeds.len(), s.seeds.len()));
+        assert_eq!((s.hard_test_errors[0], s.soft_test_errors[0]), (g.hard_errors(), g.soft_errors()));
+    }
+    assert_eq!(json["small_seed_spread"].as_array().unwrap().len(), r.small.len());
     // The 2×800 students' (α, T): every candidate trained, the one with the fewest validation errors chosen.
     let big = &r.big;
     assert_eq!(big.runs.len(), cfg.big_grid.candidates().len());
@@ -111,7 +120,7 @@ fn quick_run_writes_every_report_with_sane_numbers() {
     // Reports: README with the published numbers, PNGs that decode, no temp files.
     let readme = std::fs::read_to_string(out.path().join("README.md")).unwrap();
     assert!(readme.starts_with("# MNIST distillation") && json["mnist"] == true && json["published"]["teacher_errors"] == 67, "{readme}");
-    for needle in ["| published", "67", "146", "74", "206", "109", "94.45", "96.76", "Quick mode", "Does the teacher help?"] {
+    for needle in ["| published", "67", "146", "74", "206", "109", "94.45", "96.76", "Quick mode", "Does the teacher help?", "| ratio of means |"] {
         assert!(readme.contains(needle), "README lacks {needle}");
     }
     // The preset's own command, and no "changed from the preset" note: only folders differ from it.

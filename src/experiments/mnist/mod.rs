@@ -9,7 +9,7 @@
 //! | student 784→800→800→10, hard | labels, no regularisation | 146 errors |
 //! | student 784→800→800→10, distilled | `α·CE + (1−α)·T²·KL(q_T ‖ p_T)` on the training images, `(α, T)` chosen on validation from [`BigGrid`] (Hinton's `T = 20`, `α = 0.1` first) | 74 errors |
 //! | … + jitter (`student_jitter`, default in `full`) | labels on translated images (control), and distilled with the teacher's probabilities on each translated image (looked up in a [`crate::teacher::bank::ViewBank`] of the teacher's logits on all `(2s+1)²` translations) | 74 errors |
-//! | small 784→30→30→10 and 784→10→10→10 | the validation grid of [`SmallGrid`]: labels (plain images or fresh translations) against distillation (α, T, inputs: plain images, translations or the transfer set; schedule length) | — |
+//! | small 784→30→30→10 and 784→10→10→10 | the validation grid of [`SmallGrid`]: labels (plain images or fresh translations) against distillation (α, T, inputs: plain images, translations or the transfer set; schedule length); the chosen pair then again at further student seeds ([`SeedSpread`]) | — |
 //! | soft decision tree, depth 8 | the validation grid of [`SoftTreeGrid`]: labels against distillation; max-path prediction | 94.45 % → 96.76 % |
 //! | CART at each of `tree_leaves` | labels; labels of translated images (control); teacher probabilities on the images; teacher probabilities on the trees' transfer set ([`MnistConfig::tree_transfer`]: translations, and mixtures of each image with one of its nearest neighbours) | — |
 //! | omitted-3 student 2×800 | distilled like the headline student on a transfer set **without any 3**; then the class-3 logit bias is raised by the amount that minimises errors on the validation split | 206 (133 on 3s) → 109 (14 on 3s) errors |
@@ -59,7 +59,7 @@ mod trees;
 pub use config::{default_cache_dir, published, BigGrid, Budget, Inputs, MnistConfig, Mode, SmallGrid, SoftTreeGrid, TeacherKind};
 pub use omitted::choose_bias;
 pub use report::{summary, write_reports};
-pub use results::{BigChoice, CurveRow, Grid, GridRun, Metrics, MnistReport, ModelResult, SoftTreePicture};
+pub use results::{BigChoice, CurveRow, Grid, GridRun, Metrics, MnistReport, ModelResult, SeedSpread, SoftTreePicture};
 pub use run::run;
 pub use teachers::{cnn_teacher_params, hinton_teacher_params};
 

@@ -165,6 +165,33 @@ fn pct(v: f64) -> String {
     format!("{:.2}%", 100.0 * v)
 }
 
+/// The small students' chosen pairs over student seeds (empty when every spread has one seed).
+fn seed_spread_section(spreads: &[super::SeedSpread]) -> Result<String> {
+    if spreads.iter().all(|s| s.seeds.len() < 2) {
+        return Ok(String::new());
+    }
+    let list = |v: &[usize]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+    let rows: Vec<Vec<String>> = spreads
+        .iter()
+        .map(|s| {
+            let (h, d) = s.means();
+            vec![
+                s.model.clone(),
+                s.seeds.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
+                format!("{} (mean {h:.1})", list(&s.hard_test_errors)),
+                format!("{} (mean {d:.1})", list(&s.soft_test_errors)),
+                format!("{:.2}", s.ratio()),
+                format!("{} of {}", s.soft_wins(), s.seeds.len()),
+            ]
+        })
+        .collect();
+    Ok(format!(
+        "The same two settings of each small student trained again at further student seeds (initialisation, batch order, \
+         translations; teacher, data and every choice fixed; the first seed is the grid's run above):\n\n{}\n",
+        markdown_table(&["student", "student seeds", "labels: test errors", "distilled: test errors", "ratio of means", "distilled better at"], &rows)?
+    ))
+}
+
 /// A grid as a markdown table; the chosen runs in bold.
 fn grid_table(g: &Grid, n_test: usize, mixture: bool) -> Result<String> {
     let mut headers = vec!["model", "loss", "inputs", "α", "T", "epochs", "validation errors", "test errors"];
@@ -252,6 +279,7 @@ fn readme(r: &MnistReport) -> Result<String> {
         yes(m.tree_transfer_acc > m.tree_hard_acc.max(m.tree_hard_aug_acc)),
     ]);
     let versus = markdown_table(&["student", "best on labels (validation's choice)", "distilled (validation's choice)", "distilled vs labels", "distilled better?"], &versus)?;
+    let spread = seed_spread_section(&m.small_seed_spread)?;
 
     let mut rows = Vec::new();
     for x in r.teacher_members.iter().chain(r.models.iter()) {
@@ -387,7 +415,7 @@ fn readme(r: &MnistReport) -> Result<String> {
          ## 2×800 students: α and T chosen on validation\n\n{big_section}\n\
          ## Does the teacher help? Each student on labels against distilled\n\nEvery choice (inputs, α, T, schedule length) \
          is made on the {n_val} validation images, never on the test set. Ratios and differences are of test errors and \
-         test accuracy.\n\n{versus}\n\
+         test accuracy.\n\n{versus}\n{spread}\
          The transfer set: {per_image} views of each of the {n_plain} training images outside the validation split \
          ({rows} rows): view 0 the image itself, the others translated by up to {ts} pixel(s), and {mix:.0}% of them mixed \
          with a random other image, keeping weight `λ ~ U({minw}, 1)` on its own, every view labelled by the teacher (function matching: the \
@@ -449,9 +477,16 @@ fn readme(r: &MnistReport) -> Result<String> {
 pub fn summary(r: &MnistReport) -> String {
     let m = &r.metrics;
     let p = |s: String| if m.mnist { format!(" ({s})") } else { String::new() };
+    let spread_note = |i: usize| match m.small_seed_spread.get(i).filter(|s| s.seeds.len() > 1) {
+        Some(s) => {
+            let (h, d) = s.means();
+            format!(" [{} seeds: mean {h:.1} vs {d:.1}]", s.seeds.len())
+        }
+        None => String::new(),
+    };
     format!(
-        "{}: teacher {} errors{} | 2×800: labels {}{}, distilled {}{}{} | 30×30: labels {} vs distilled {} | \
-         10×10: labels {} vs distilled {} | soft tree d{}: labels {:.2}% vs distilled {:.2}%{} | \
+        "{}: teacher {} errors{} | 2×800: labels {}{}, distilled {}{}{} | 30×30: labels {} vs distilled {}{} | \
+         10×10: labels {} vs distilled {}{} | soft tree d{}: labels {:.2}% vs distilled {:.2}%{} | \
          CART@{}: labels {:.2}%, translations {:.2}%, teacher on transfer set {:.2}% | \
          omitted 3: {} errors, {:.1}% of 3s right → bias +{:.2}: {} errors, {:.1}% of 3s",
         m.data,
@@ -464,8 +499,10 @@ pub fn summary(r: &MnistReport) -> String {
         if m.student_jitter { format!(" [+jitter; plain {}]", m.student_soft_plain_errors) } else { String::new() },
         m.small_hard_errors,
         m.small_soft_errors,
+        spread_note(0),
         m.tiny_hard_errors,
         m.tiny_soft_errors,
+        spread_note(1),
         m.soft_tree_depth,
         100.0 * m.soft_tree_hard_acc,
         100.0 * m.soft_tree_soft_acc,

@@ -81,6 +81,46 @@ impl Grid {
     }
 }
 
+/// A small student's chosen label-trained and distilled settings, each trained at several student
+/// seeds ([`super::SmallGrid::seeds`]) with the teacher, the data and every choice fixed: how much of a
+/// difference between the two survives another initialisation and batch order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedSpread {
+    /// `784-30-30-10` or `784-10-10-10`.
+    pub model: String,
+    /// The student seeds, the grid's own first.
+    pub seeds: Vec<u64>,
+    /// Test errors of the label-trained setting at each seed.
+    pub hard_test_errors: Vec<usize>,
+    /// Test errors of the distilled setting at each seed.
+    pub soft_test_errors: Vec<usize>,
+}
+
+impl SeedSpread {
+    /// Mean test errors on labels and distilled.
+    ///
+    /// ```
+    /// use kdistill::experiments::mnist::SeedSpread;
+    /// let s = SeedSpread { model: "784-30-30-10".into(), seeds: vec![20, 21], hard_test_errors: vec![200, 210], soft_test_errors: vec![180, 190] };
+    /// assert_eq!(s.means(), (205.0, 185.0));
+    /// assert!((s.ratio() - 185.0 / 205.0).abs() < 1e-12);
+    /// assert_eq!(s.soft_wins(), 2);
+    /// ```
+    pub fn means(&self) -> (f64, f64) {
+        let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
+        (mean(&self.hard_test_errors), mean(&self.soft_test_errors))
+    }
+    /// Mean distilled test errors over mean label-trained test errors.
+    pub fn ratio(&self) -> f64 {
+        let (h, s) = self.means();
+        s / h.max(1.0)
+    }
+    /// Seeds at which the distilled student has fewer test errors than the label-trained one.
+    pub fn soft_wins(&self) -> usize {
+        self.hard_test_errors.iter().zip(&self.soft_test_errors).filter(|(h, s)| s < h).count()
+    }
+}
+
 /// The 2×800 students' validation grid over `(α, T)` ([`super::BigGrid`]) and its choice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BigChoice {
@@ -136,6 +176,9 @@ pub struct Metrics {
     pub tiny_hard_errors: usize,
     /// 784→10→10→10 distilled, chosen like `small_soft_errors`.
     pub tiny_soft_errors: usize,
+    /// Each small student's chosen pair at several student seeds (the first is the grid's run).
+    #[serde(default)]
+    pub small_seed_spread: Vec<SeedSpread>,
     /// Soft decision tree on labels (chosen on validation): test accuracy, max-path prediction.
     pub soft_tree_hard_acc: f64,
     /// Soft decision tree distilled (chosen on validation): test accuracy, max-path prediction.

@@ -205,7 +205,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
 
     // Small students, soft trees and CART: trained without the validation rows, which make every choice.
     let src = sources(cfg, &members, &train, &not_val, &val_rows, &bank, rows, cols)?;
-    let small = small_students(&src, &mut ctx)?;
+    let (small, small_seed_spread) = small_students(&src, &mut ctx)?;
     let (soft_tree, soft_tree_picture) = soft_trees(&src, &mut ctx)?;
     let trees = tree_curve(&src, &mut ctx)?;
     let transfer_rows = src.transfer.n_views();
@@ -241,6 +241,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport> {
         small_soft_errors: small[0].soft_errors(),
         tiny_hard_errors: small.get(1).map_or(0, |g| g.hard_errors()),
         tiny_soft_errors: small.get(1).map_or(0, |g| g.soft_errors()),
+        small_seed_spread,
         soft_tree_hard_acc: 1.0 - soft_tree.hard_errors() as f64 / n_test as f64,
         soft_tree_soft_acc: 1.0 - soft_tree.soft_errors() as f64 / n_test as f64,
         soft_tree_mixture_acc: [soft_tree.hard, soft_tree.soft].map(|i| 1.0 - soft_tree.runs[i].test_errors_mixture.unwrap_or(n_test) as f64 / n_test as f64),
