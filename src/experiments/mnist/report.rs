@@ -165,19 +165,23 @@ fn pct(v: f64) -> String {
     format!("{:.2}%", 100.0 * v)
 }
 
+/// `1, 2, 3`.
+fn list<T: std::fmt::Display>(v: &[T]) -> String {
+    v.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+}
+
 /// The small students' chosen pairs over student seeds (empty when every spread has one seed).
 fn seed_spread_section(spreads: &[super::SeedSpread]) -> Result<String> {
     if spreads.iter().all(|s| s.seeds.len() < 2) {
         return Ok(String::new());
     }
-    let list = |v: &[usize]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
     let rows: Vec<Vec<String>> = spreads
         .iter()
         .map(|s| {
             let (h, d) = s.means();
             vec![
                 s.model.clone(),
-                s.seeds.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
+                list(&s.seeds),
                 format!("{} (mean {h:.1})", list(&s.hard_test_errors)),
                 format!("{} (mean {d:.1})", list(&s.soft_test_errors)),
                 format!("{:.2}", s.ratio()),
